@@ -1,0 +1,398 @@
+// Package store holds the reference server's domain types, the transactional Store
+// interface its HTTP layer uses, and the sentinel errors that layer maps to API codes
+// (SPEC.md sections 1, 5, 7, 9 and 10). It knows nothing of HTTP, JSON or SRP; the
+// implementations live in the subpackages memory and sqlite, and storetest checks both
+// against the same conformance suite.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/passcode"
+)
+
+// Sentinel errors. Lookups report the first missing link of the chain
+// tenant -> store -> policy/user, so a caller can map the error straight to the
+// SPEC section 4 code without its own existence checks.
+var (
+	ErrTenantNotFound     = errors.New("store: tenant not found")
+	ErrStoreNotFound      = errors.New("store: identity store not found")
+	ErrPolicyNotFound     = errors.New("store: policy not found")
+	ErrUserNotFound       = errors.New("store: user not found")
+	ErrSessionNotFound    = errors.New("store: session not found")
+	ErrCredentialNotFound = errors.New("store: credential not found")
+	ErrClientNotFound     = errors.New("store: oauth client not found")
+
+	// ErrExternalIDTaken is returned when another user of the same store already has
+	// the external ID (SPEC `EXTERNAL_ID_NOT_UNIQUE`).
+	ErrExternalIDTaken = errors.New("store: external id taken")
+	// ErrPolicyExists is returned by CreatePolicy for a name already in the store.
+	ErrPolicyExists = errors.New("store: policy exists")
+	// ErrUserExists is returned by CreateUser for a user ID already in the store.
+	ErrUserExists = errors.New("store: user exists")
+	// ErrCredentialExists is returned by CreateCredential when the user already has a
+	// credential (SPEC `PASSCODE_ALREADY_REGISTERED` at completion).
+	ErrCredentialExists = errors.New("store: credential exists")
+	// ErrSessionExists is returned by PutSession for a session ID already in use.
+	ErrSessionExists = errors.New("store: session exists")
+	// ErrVersionConflict is returned by UpdateCredential when the stored credential is
+	// not the one the new version was derived from (SPEC `STALE_SESSION`).
+	ErrVersionConflict = errors.New("store: credential version conflict")
+	// ErrReadOnly is returned by a write method of a transaction opened with View.
+	ErrReadOnly = errors.New("store: read-only transaction")
+	// ErrTxDone is returned by a transaction's methods after its View or Update returned.
+	ErrTxDone = errors.New("store: transaction is done")
+	// ErrInvalid is returned for a record the store cannot hold: an empty key, a
+	// negative count, a credential version below 1.
+	ErrInvalid = errors.New("store: invalid record")
+)
+
+// Defaults of a store's lock configuration (SPEC section 9).
+const (
+	DefaultMaxFailedAttempts = 5
+	DefaultLockDuration      = 900 * time.Second
+)
+
+// MaxHistory bounds Credential.History: the largest passcodeHistory a policy may ask
+// for, minus the current verifier. Stores trim longer histories on write.
+const MaxHistory = 24
+
+// IDLength is the length of a 26-character ID (SPEC section 1).
+const IDLength = 26
+
+// idEncoding is RFC 4648 base32, upper case, no padding.
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewID returns a fresh 26-character ID: 16 bytes from crypto/rand in base32.
+func NewID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("store: new id: %w", err)
+	}
+	return idEncoding.EncodeToString(b[:]), nil
+}
+
+// ValidID reports whether s is a well-formed 26-character ID.
+func ValidID(s string) bool {
+	if len(s) != IDLength {
+		return false
+	}
+	b, err := idEncoding.DecodeString(s)
+	// Re-encoding rejects a last character with non-zero unused bits, so every ID
+	// has exactly one spelling.
+	return err == nil && len(b) == 16 && idEncoding.EncodeToString(b) == s
+}
+
+// Tenant is an isolated customer.
+type Tenant struct {
+	ID string
+}
+
+// LockConfig is an identity store's lockout rule (SPEC section 9).
+type LockConfig struct {
+	// MaxFailedAttempts is the count of failed proofs that locks a user;
+	// DefaultMaxFailedAttempts when zero.
+	MaxFailedAttempts int
+	// LockDuration is how long a TEMP_LOCKED user stays locked;
+	// DefaultLockDuration when zero.
+	LockDuration time.Duration
+}
+
+// OrDefault returns l with its zero fields replaced by the defaults.
+func (l LockConfig) OrDefault() LockConfig {
+	if l.MaxFailedAttempts <= 0 {
+		l.MaxFailedAttempts = DefaultMaxFailedAttempts
+	}
+	if l.LockDuration <= 0 {
+		l.LockDuration = DefaultLockDuration
+	}
+	return l
+}
+
+// IdentityStore is a tenant's store of users and passcode policies.
+type IdentityStore struct {
+	Tenant string
+	Name   string
+	Lock   LockConfig
+}
+
+// Policy is a named passcode policy of one identity store.
+type Policy struct {
+	Tenant       string
+	Store        string
+	Name         string
+	Requirements passcode.Requirements
+}
+
+// Status is a user's status (SPEC section 1).
+type Status string
+
+// The user statuses of SPEC section 1.
+const (
+	StatusActive        Status = "ACTIVE"
+	StatusLocked        Status = "LOCKED"
+	StatusTempLocked    Status = "TEMP_LOCKED"
+	StatusDisabled      Status = "DISABLED"
+	StatusPendingActive Status = "PENDING_ACTIVE"
+)
+
+// Valid reports whether s is one of the statuses of SPEC section 1.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusActive, StatusLocked, StatusTempLocked, StatusDisabled, StatusPendingActive:
+		return true
+	}
+	return false
+}
+
+// User is a user of one identity store. FailedAttempts and LockedUntil carry the
+// lockout state of SPEC section 9; see StatusAt, WithFailure and WithSuccess.
+type User struct {
+	Tenant         string
+	Store          string
+	ID             string
+	ExternalID     string
+	Status         Status
+	DateCreated    time.Time
+	FailedAttempts int
+	LockedUntil    time.Time
+}
+
+// StatusAt returns the user's status at now: a TEMP_LOCKED user whose lock has run
+// out is ACTIVE again. The stored record is not changed.
+func (u User) StatusAt(now time.Time) Status {
+	if u.Status == StatusTempLocked && !now.Before(u.LockedUntil) {
+		return StatusActive
+	}
+	return u.Status
+}
+
+// WithFailure returns u after one more failed proof at now under lock: the count
+// grows and, at the maximum, the user becomes TEMP_LOCKED until now + LockDuration.
+// A temporary lock that has run out is lifted first, so the count starts over.
+func (u User) WithFailure(lock LockConfig, now time.Time) User {
+	lock = lock.OrDefault()
+	if u.Status == StatusTempLocked && !now.Before(u.LockedUntil) {
+		u.Status, u.FailedAttempts, u.LockedUntil = StatusActive, 0, time.Time{}
+	}
+	u.FailedAttempts++
+	if u.FailedAttempts >= lock.MaxFailedAttempts && u.Status == StatusActive {
+		u.Status = StatusTempLocked
+		u.LockedUntil = now.Add(lock.LockDuration)
+	}
+	return u
+}
+
+// WithSuccess returns u after a successful proof: the failure count is reset and an
+// expired temporary lock is cleared.
+func (u User) WithSuccess(now time.Time) User {
+	u.FailedAttempts = 0
+	if u.Status == StatusTempLocked && !now.Before(u.LockedUntil) {
+		u.Status = StatusActive
+	}
+	if u.Status != StatusTempLocked {
+		u.LockedUntil = time.Time{}
+	}
+	return u
+}
+
+// Credential is a user's passcode credential (at most one per user). Identity (the
+// SRP `i`) and Salt are fixed for its life; each renewal bumps Version and pushes the
+// replaced verifier onto History. Verifiers are compared byte for byte, so callers
+// store them in one canonical encoding (unsigned big-endian, padded to len(N)).
+type Credential struct {
+	Tenant   string
+	Store    string
+	UserID   string
+	Identity string
+	Salt     []byte
+	Verifier []byte
+	// Version starts at 1 and grows by one with every renewal.
+	Version int64
+	// History holds previous verifiers, most recent first, at most MaxHistory.
+	History [][]byte
+}
+
+// Renewed returns the credential after a renewal to verifier: Version+1, the current
+// verifier pushed onto History, History trimmed to MaxHistory. c is not changed.
+func (c Credential) Renewed(verifier []byte) Credential {
+	n := c
+	n.Verifier = append([]byte(nil), verifier...)
+	n.Version = c.Version + 1
+	n.History = make([][]byte, 0, min(len(c.History)+1, MaxHistory))
+	n.History = append(n.History, append([]byte(nil), c.Verifier...))
+	for _, h := range c.History {
+		if len(n.History) == MaxHistory {
+			break
+		}
+		n.History = append(n.History, append([]byte(nil), h...))
+	}
+	return n
+}
+
+// Reuses reports whether verifier equals one of the credential's passcodeHistory most
+// recent verifiers, the current one included (SPEC section 8); passcodeHistory 0 turns
+// the check off. Every candidate is compared in constant time, whatever matches.
+func (c Credential) Reuses(verifier []byte, passcodeHistory int) bool {
+	if passcodeHistory <= 0 {
+		return false
+	}
+	found := subtle.ConstantTimeCompare(c.Verifier, verifier)
+	for i := 0; i < passcodeHistory-1 && i < len(c.History); i++ {
+		found |= subtle.ConstantTimeCompare(c.History[i], verifier)
+	}
+	return found == 1
+}
+
+// Flow names the passcode flow a session belongs to (SPEC section 4).
+type Flow string
+
+// The three passcode flows.
+const (
+	FlowRegistration   Flow = "registration"
+	FlowAuthentication Flow = "authentication"
+	FlowRenewal        Flow = "renewal"
+)
+
+// Session is the server record of one registration, authentication or renewal attempt
+// (SPEC section 7). ServerSecret is the SRP secret b: it never leaves the server and is
+// never logged.
+type Session struct {
+	ID     string
+	Flow   Flow
+	Tenant string
+	Store  string
+	UserID string
+	Policy string
+	// Identity and Salt are the SRP `i` and salt the start response announced: the
+	// new credential's for a registration, the current credential's otherwise.
+	Identity string
+	Salt     []byte
+	// CredentialVersion is the credential version an authentication or renewal
+	// started on. The session is stale when the credential's Identity or Version no
+	// longer match (a deleted and re-registered credential starts again at 1 but has
+	// a new Identity).
+	CredentialVersion int64
+	ServerSecret      []byte
+	ServerPublic      []byte
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+}
+
+// ExpiredAt reports whether the session is expired at now.
+func (s Session) ExpiredAt(now time.Time) bool {
+	return !now.Before(s.ExpiresAt)
+}
+
+// OAuthClient is a client of the reference server's token endpoint (SPEC section 3).
+// Only a hash of its secret is kept.
+type OAuthClient struct {
+	ID          string
+	SecretHash  []byte
+	Tenant      string
+	Permissions []string
+}
+
+// HashSecret returns the hash under which an OAuth client's secret is stored. Client
+// secrets are high-entropy machine secrets, so an unsalted SHA-256 suffices.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// CheckSecret reports, in constant time, whether secret is the client's secret.
+func (c OAuthClient) CheckSecret(secret string) bool {
+	return subtle.ConstantTimeCompare(HashSecret(secret), c.SecretHash) == 1
+}
+
+// Store is the reference server's storage. All reads and writes go through
+// transactions. Update runs its function alone (Updates serialize), so a function that
+// reads a record and writes it back is a compare-and-set; when the function returns an
+// error (or panics) none of its writes remain. A request that must change something
+// even when it fails (a completion consumes its session and may count a failed proof,
+// SPEC section 2) returns nil from Update after making exactly those writes, and
+// reports the failure to its caller by other means.
+type Store interface {
+	// View runs fn in a read-only transaction over a consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction: all of fn's writes, or none.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the storage is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases the storage; the Store is unusable afterwards.
+	Close() error
+}
+
+// Tx is one transaction. It is valid only inside the function given to View or
+// Update and must not be shared between goroutines. Records are values: changing a
+// returned record (or its slices) changes nothing in the store until it is written.
+type Tx interface {
+	// Tenant returns the tenant id, or ErrTenantNotFound.
+	Tenant(ctx context.Context, id string) (Tenant, error)
+	// PutTenant creates or replaces a tenant.
+	PutTenant(ctx context.Context, t Tenant) error
+
+	// IdentityStore returns a tenant's store, or ErrTenantNotFound / ErrStoreNotFound.
+	IdentityStore(ctx context.Context, tenant, name string) (IdentityStore, error)
+	// PutIdentityStore creates or replaces a store; ErrTenantNotFound without its tenant.
+	PutIdentityStore(ctx context.Context, s IdentityStore) error
+
+	// Policy returns a policy, or ErrTenantNotFound / ErrStoreNotFound / ErrPolicyNotFound.
+	Policy(ctx context.Context, tenant, store, name string) (Policy, error)
+	// Policies returns a store's policies ordered by name.
+	Policies(ctx context.Context, tenant, store string) ([]Policy, error)
+	// CreatePolicy adds a policy; ErrPolicyExists if the name is taken.
+	CreatePolicy(ctx context.Context, p Policy) error
+	// UpdatePolicy replaces a policy; ErrPolicyNotFound if there is none by that name.
+	UpdatePolicy(ctx context.Context, p Policy) error
+	// DeletePolicy removes a policy; ErrPolicyNotFound if there is none.
+	DeletePolicy(ctx context.Context, tenant, store, name string) error
+
+	// User returns a user by ID, or ErrTenantNotFound / ErrStoreNotFound / ErrUserNotFound.
+	User(ctx context.Context, tenant, store, id string) (User, error)
+	// UserByExternalID returns a user by external ID, with the errors of User.
+	UserByExternalID(ctx context.Context, tenant, store, externalID string) (User, error)
+	// CreateUser adds a user; ErrUserExists or ErrExternalIDTaken on a clash.
+	CreateUser(ctx context.Context, u User) error
+	// UpdateUser replaces a user found by ID; ErrUserNotFound if absent,
+	// ErrExternalIDTaken if a changed external ID clashes.
+	UpdateUser(ctx context.Context, u User) error
+
+	// Credential returns a user's credential, or ErrCredentialNotFound (after the
+	// errors of User when the user itself is missing).
+	Credential(ctx context.Context, tenant, store, userID string) (Credential, error)
+	// CreateCredential adds a user's first credential (any Version >= 1);
+	// ErrCredentialExists if the user has one, ErrUserNotFound if there is no user.
+	CreateCredential(ctx context.Context, c Credential) error
+	// UpdateCredential replaces a user's credential, compare-and-set on the version:
+	// the stored credential must have the same Identity and Version c.Version-1, else
+	// ErrVersionConflict; ErrCredentialNotFound if there is none.
+	UpdateCredential(ctx context.Context, c Credential) error
+	// DeleteCredential removes a user's credential; ErrCredentialNotFound if none.
+	DeleteCredential(ctx context.Context, tenant, store, userID string) error
+
+	// Session returns an unexpired session without consuming it, or ErrSessionNotFound.
+	Session(ctx context.Context, id string, now time.Time) (Session, error)
+	// PutSession stores a new session; ErrSessionExists if the ID is in use.
+	PutSession(ctx context.Context, s Session) error
+	// TakeSession removes a session and returns it: of any number of concurrent
+	// takers exactly one gets it. An expired session is removed too but reported as
+	// ErrSessionNotFound.
+	TakeSession(ctx context.Context, id string, now time.Time) (Session, error)
+	// PurgeExpiredSessions removes the sessions expired at now and returns how many.
+	PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// CountSessions returns the number of sessions unexpired at now (for metrics).
+	CountSessions(ctx context.Context, now time.Time) (int, error)
+
+	// OAuthClient returns a client, or ErrClientNotFound.
+	OAuthClient(ctx context.Context, id string) (OAuthClient, error)
+	// PutOAuthClient creates or replaces a client; ErrTenantNotFound without its tenant.
+	PutOAuthClient(ctx context.Context, c OAuthClient) error
+}
