@@ -60,8 +60,9 @@ const (
 	DefaultLockDuration      = 900 * time.Second
 )
 
-// MaxHistory bounds Credential.History: the largest passcodeHistory a policy may ask
-// for, minus the current verifier. Stores trim longer histories on write.
+// MaxHistory is the largest passcodeHistory a policy may ask for, and the bound on
+// Credential.History (one entry more than such a policy needs, since passcodeHistory
+// counts the current verifier too). Stores trim longer histories on write.
 const MaxHistory = 24
 
 // IDLength is the length of a 26-character ID (SPEC section 1).
