@@ -97,28 +97,35 @@ func (c *Client) A() []byte { return c.eph.A() }
 // Proof takes the server's B and returns M1. It rejects B mod N = 0, B >= N and u = 0
 // (SPEC.md section 6) with ErrInvalidPublicValue.
 func (c *Client) Proof(B []byte) ([]byte, error) {
+	m1, _, err := c.proof(B)
+	return m1, err
+}
+
+// proof is Proof that also returns S, for this package's tests, which check that
+// values with leading zero bytes occur and are handled.
+func (c *Client) proof(B []byte) (m1, S []byte, err error) {
 	if c.proved {
-		return nil, ErrUsed
+		return nil, nil, ErrUsed
 	}
 	c.proved = true
 	p := c.secret.params
 	g := p.group
 	if err := p.CheckPublicB(B); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bn, err := g.nat(B)
 	if err != nil {
-		return nil, ErrInvalidPublicValue
+		return nil, nil, ErrInvalidPublicValue
 	}
 	u := p.U(c.eph.pub, B)
 	if isZero(u) {
-		return nil, ErrInvalidPublicValue
+		return nil, nil, ErrInvalidPublicValue
 	}
-	S := p.clientS(bn, c.secret.v, c.secret.x, c.eph.a, u).Bytes(g.mod)
-	m1 := p.M1(c.secret.identity, c.secret.salt, c.eph.pub, B, S)
+	S = p.clientS(bn, c.secret.v, c.secret.x, c.eph.a, u).Bytes(g.mod)
+	m1 = p.M1(c.secret.identity, c.secret.salt, c.eph.pub, B, S)
 	c.m2 = p.M2(c.eph.pub, m1, S)
 	c.key = p.SessionKey(S)
-	return m1, nil
+	return m1, S, nil
 }
 
 // VerifyServer checks the server's M2 in constant time. A client must call it, and get

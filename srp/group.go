@@ -21,7 +21,7 @@ type Group struct {
 	gNat *bigmod.Nat
 
 	// fixed is the constant-time fixed-base table for powers of g, built on first use:
-	// building it costs about a dozen modexps, which a process that only checks
+	// building it costs a few dozen modexps, which a process that only checks
 	// vectors for another group should not pay.
 	fixedOnce sync.Once
 	fixed     *fixedBase
@@ -159,8 +159,8 @@ func (g *Group) exp(base *bigmod.Nat, e []byte) *bigmod.Nat {
 // expG returns g^e mod N in constant time, through the fixed-base table when e is short
 // enough (every ephemeral and every x is) and through a plain modexp otherwise.
 func (g *Group) expG(e []byte) *bigmod.Nat {
-	g.fixedOnce.Do(func() { g.fixed = newFixedBase(g.gNat, g.mod, fixedBaseMaxBytes) })
-	if len(e) <= fixedBaseMaxBytes {
+	g.fixedOnce.Do(func() { g.fixed = newFixedBase(g.gNat, g.mod, fixedBaseMaxBytes, fixedBaseWindow) })
+	if g.fixed.serves(len(e)) {
 		return g.fixed.exp(e, g.mod)
 	}
 	return g.exp(g.gNat, e)
