@@ -1,0 +1,51 @@
+# Thin targets; CI calls the same ones (.ci/run runs `make test`).
+GO      ?= go
+BIN     ?= bin/renewkit
+REPORTS ?= reports
+PKGS    ?= ./...
+
+.PHONY: all build test race unit lint bench fuzz run serve clean
+
+all: build
+
+## build: the one static binary, bin/renewkit
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/renewkit
+
+## test: lint, then every test with the race detector (what CI runs)
+test: lint race
+
+## race: every package's tests under -race
+race:
+	$(GO) test -race -count=1 $(PKGS)
+
+## unit: every package's tests, no race detector (quicker while editing)
+unit:
+	$(GO) test $(PKGS)
+
+## lint: gofmt, go vet and staticcheck (pinned in go.mod's tool directive)
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+## bench: the SRP and server benchmarks; compare the cpu-ns/op column within one run
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./srp ./refserver
+
+## fuzz: each native fuzz target for a short while
+fuzz:
+	@for t in FuzzDecodeInt FuzzDecodeProof FuzzDecodeSalt FuzzServerVerify FuzzClientProof; do \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 20s ./srp || exit 1; done
+
+## run: the main job, the conformance suite against the built-in reference server
+run: build
+	$(BIN) conform --report-dir $(REPORTS)/conform
+
+## serve: the reference server on :8080 with the default fixtures and a SQLite store
+serve: build
+	$(BIN) serve --addr 127.0.0.1:8080
+
+clean:
+	rm -rf bin $(REPORTS)
