@@ -23,7 +23,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"srp": {"offline SRP tools: check vector files, write new ones", runSRP},
+		"serve": {"run the reference server of SPEC.md", runServe},
+		"srp":   {"offline SRP tools: check vector files, write new ones", runSRP},
 	}
 }
 

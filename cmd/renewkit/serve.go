@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/seedb14f67b8/renewkit/refserver"
+)
+
+// runServe runs the reference server until interrupted.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [flags]", stderr)
+	var cfg refserver.Config
+	fs.StringVar(&cfg.Addr, "addr", refserver.DefaultAddr, "listen address")
+	fs.StringVar(&cfg.StoreDSN, "store", refserver.DefaultStoreDSN, `storage: "sqlite:PATH" (data survives restarts) or "memory:"`)
+	fs.StringVar(&cfg.FixturesPath, "fixtures", "", "fixtures YAML seeded at start (default: the built-in fixtures/default.yaml)")
+	fs.BoolVar(&cfg.NoFixtures, "no-fixtures", false, "do not seed fixtures; serve the store as it is")
+	fs.StringVar(&cfg.Prefix, "prefix", refserver.DefaultPrefix, "path prefix of the passcode and admin endpoints")
+	fs.StringVar(&cfg.SRPProfile, "srp-profile", refserver.DefaultSRPProfile, "SRP proof profile: rfc5054-padded or rfc2945")
+	fs.IntVar(&cfg.SRPGroupBits, "srp-group", refserver.DefaultSRPGroupBits, "SRP group size in bits (RFC 5054: 1024 ... 8192)")
+	fs.DurationVar(&cfg.SessionTTL, "session-ttl", refserver.DefaultSessionTTL, "lifetime of a started session")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", refserver.DefaultTokenTTL, "lifetime of issued access tokens")
+	fs.StringVar(&cfg.Issuer, "issuer", refserver.DefaultIssuer, "iss claim of issued tokens")
+	fs.StringVar(&cfg.SigningKeyFile, "signing-key", "", "PEM file with the ES256 signing key (default: a fresh key per start)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger
+	return refserver.Run(ctx, cfg)
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}
