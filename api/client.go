@@ -27,7 +27,9 @@ const DefaultMaxResponseBytes = 4 << 20
 // Errors: a non-2xx answer with a section 10 body returns *Error; one with another
 // body returns an error wrapping ErrMalformedError. A 2xx body that does not decode
 // returns ErrMalformedResponse. No complete response at all returns ErrTransport.
-// In every case the Exchange holds whatever was sent and received.
+// In every case the Exchange holds whatever was sent and received; it is nil only
+// when the arguments were refused before anything was sent (ErrInvalidFlow,
+// ErrInvalidUserRef).
 type Client struct {
 	// BaseURL is the scheme and authority of the server, e.g.
 	// "http://127.0.0.1:8080"; a path in it is prepended to every request path.
@@ -109,8 +111,9 @@ func (c *Client) httpClient() *http.Client {
 // already be escaped; build it with Paths). body nil sends no body; otherwise
 // Content-Type defaults to application/json. header is added to the request; a
 // "Host" entry there overrides the Host header, and an "Authorization" entry wins
-// over c.AccessToken. In the host form Do also sets Host for every path under the
-// prefix. Do returns an error only when no complete response was received
+// over c.AccessToken. In the host form Do sets the tenant's Host for every path
+// but the root-level ones (TokenPath, JWKSPath, HealthzPath, ReadyzPath,
+// MetricsPath, OpenAPIPath). Do returns an error only when no complete response was received
 // (ErrTransport); any status, 4xx and 5xx included, is a successful exchange.
 func (c *Client) Do(ctx context.Context, method, path string, body []byte, header http.Header) (*Exchange, error) {
 	ex := &Exchange{Method: method, Path: path, RequestBody: body}
@@ -134,7 +137,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte, heade
 	if c.AccessToken != "" {
 		req.Header.Set("Authorization", "Bearer "+c.AccessToken)
 	}
-	if h := c.Host(); h != "" && strings.HasPrefix(path, c.Paths().prefix()+"/") {
+	if h := c.Host(); h != "" && !isRootPath(path) {
 		req.Host = h
 	}
 	for k, vs := range header {
@@ -370,6 +373,17 @@ func (c *Client) Healthz(ctx context.Context) (*Exchange, error) {
 // Readyz calls GET /readyz. A non-2xx answer is an error.
 func (c *Client) Readyz(ctx context.Context) (*Exchange, error) {
 	return c.call(ctx, http.MethodGet, ReadyzPath, nil, nil, nil)
+}
+
+// isRootPath reports whether path (without its query) is one of the root-level
+// endpoints that belong to the server rather than to a tenant.
+func isRootPath(path string) bool {
+	path, _, _ = strings.Cut(path, "?")
+	switch path {
+	case TokenPath, JWKSPath, HealthzPath, ReadyzPath, MetricsPath, OpenAPIPath:
+		return true
+	}
+	return false
 }
 
 // IsTransport reports whether err means that no complete response was received.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -152,15 +153,18 @@ func redactText(b []byte) []byte {
 	jsonish := regexp.MustCompile(`(?i)("(?:` + secretNames + `)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]+)`)
 	formish := regexp.MustCompile(`(?i)((?:^|&)(?:` + secretNames + `)=)[^&]*`)
 	out := jsonish.ReplaceAll(b, []byte(`${1}"`+RedactionMask+`"`))
-	out = formish.ReplaceAll(out, []byte("${1}"+url.QueryEscape(RedactionMask)))
-	if q, err := url.ParseQuery(string(out)); err == nil {
-		for k, vs := range q {
-			if isSecretKey(k) && slices.ContainsFunc(vs, func(v string) bool { return v != RedactionMask }) {
-				for k := range q {
-					q[k] = []string{RedactionMask}
-				}
-				return []byte(q.Encode())
+	out = formish.ReplaceAll(out, []byte("${1}"+RedactionMask))
+	q, err := url.ParseQuery(string(out))
+	if err != nil {
+		return out
+	}
+	for k, vs := range q {
+		if isSecretKey(k) && slices.ContainsFunc(vs, func(v string) bool { return v != RedactionMask }) {
+			keys := slices.Sorted(maps.Keys(q))
+			for i, k := range keys {
+				keys[i] = url.QueryEscape(k) + "=" + RedactionMask
 			}
+			return []byte(strings.Join(keys, "&"))
 		}
 	}
 	return out

@@ -67,7 +67,9 @@ func (u UserRef) String() string {
 // The canonical form is Prefix + "/tenants/{Tenant}/stores/{store}/..."; with
 // HostForm the tenant leaves the path (Prefix + "/stores/{store}/...") and travels in
 // the Host header instead (Client.Host). Every variable segment is escaped with
-// url.PathEscape, so "a/b" becomes "a%2Fb" and stays one segment.
+// url.PathEscape, so "a/b" becomes "a%2Fb" and stays one segment (and a segment
+// that is exactly "." or ".." is written %2E or %2E%2E, so that it is not taken
+// for a dot segment).
 //
 // PathEscape leaves ':' alone, so Gin route patterns come out of the same code:
 // Paths{Tenant: ":tenantId"}.Start(FlowRenewal, ":storeName", ByID(":userId"),
@@ -96,9 +98,19 @@ func join(base string, segs ...string) string {
 	b.WriteString(base)
 	for _, s := range segs {
 		b.WriteByte('/')
-		b.WriteString(url.PathEscape(s))
+		b.WriteString(escapeSegment(s))
 	}
 	return b.String()
+}
+
+// escapeSegment is url.PathEscape, plus "." and ".." written as %2E and %2E%2E:
+// PathEscape leaves dots alone, and a literal dot segment would be removed by
+// URL normalization (RFC 3986 section 5.2.4) before it reached the handler.
+func escapeSegment(s string) string {
+	if s == "." || s == ".." {
+		return strings.Repeat("%2E", len(s))
+	}
+	return url.PathEscape(s)
 }
 
 // Store is {P}: the store's base path.
