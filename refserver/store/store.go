@@ -319,7 +319,8 @@ func (c OAuthClient) CheckSecret(secret string) bool {
 // error (or panics) none of its writes remain. A request that must change something
 // even when it fails (a completion consumes its session and may count a failed proof,
 // SPEC section 2) returns nil from Update after making exactly those writes, and
-// reports the failure to its caller by other means.
+// reports the failure to its caller by other means. fn must not call View or Update
+// of the same Store: the in-memory and single-connection stores would deadlock.
 type Store interface {
 	// View runs fn in a read-only transaction over a consistent snapshot.
 	View(ctx context.Context, fn func(Tx) error) error

@@ -1,0 +1,273 @@
+// Package sqlite is a store.Store on SQLite through the pure-Go modernc.org/sqlite
+// driver, so the reference server keeps its users, credentials and sessions across
+// restarts without cgo.
+//
+// The database runs in WAL mode with foreign keys on and a busy timeout. All writes go
+// through one connection whose transactions begin IMMEDIATE: SQLite has a single
+// writer anyway, and queueing Updates on that connection inside the process means they
+// serialize without SQLITE_BUSY, so read-modify-write inside an Update is a
+// compare-and-set. Views use a separate pool of read-only connections and see a
+// consistent WAL snapshot. An in-memory database (":memory:") lives on one connection
+// shared by Views and Updates.
+//
+// The schema is versioned: numbered files in migrations/ are applied in order, each in
+// its own transaction, and recorded in schema_migrations, so Open is idempotent and an
+// old database is brought up to date.
+//
+// No SQL error, log line or returned error carries a verifier, salt, session secret or
+// secret hash: those are bound as parameters and never formatted into text.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// MemoryDSN opens a private in-memory database that lives until Close.
+const MemoryDSN = ":memory:"
+
+// DefaultBusyTimeout is how long a connection waits for a lock another process holds.
+const DefaultBusyTimeout = 10 * time.Second
+
+// DefaultReaders is the size of the read-only connection pool of a file database.
+const DefaultReaders = 4
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a store.Store on one SQLite database. Create it with Open.
+type Store struct {
+	write     *sql.DB // exactly one connection
+	read      *sql.DB // read-only pool; == write for an in-memory database
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the database at dsn, a file path or MemoryDSN, and
+// brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if dsn == "" || strings.ContainsRune(dsn, '?') {
+		return nil, errors.New("sqlite: dsn must be a file path or the memory dsn")
+	}
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", DefaultBusyTimeout.Milliseconds())
+	if dsn == MemoryDSN {
+		db, err := openDB(dsn+"?"+busy+"&_pragma=foreign_keys(1)&_txlock=immediate", 1)
+		if err != nil {
+			return nil, err
+		}
+		s := &Store{write: db, read: db}
+		if err := migrate(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	// synchronous(FULL): an acknowledged renewal must survive a power cut too.
+	write, err := openDB(dsn+"?"+busy+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate", 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := openDB(dsn+"?"+busy+"&_pragma=foreign_keys(1)&_pragma=query_only(1)", DefaultReaders)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	return &Store{write: write, read: read}, nil
+}
+
+// openDB opens a pool of at most conns connections that are never recycled (an
+// in-memory database dies with its connection).
+func openDB(dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// View implements store.Store.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin view: %w", err)
+	}
+	t := &tx{tx: sqlTx}
+	defer func() {
+		t.done = true
+		// A read-only transaction has nothing to commit; ending it releases the snapshot.
+		_ = sqlTx.Rollback()
+	}()
+	return fn(t)
+}
+
+// Update implements store.Store.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin update: %w", err)
+	}
+	t := &tx{tx: sqlTx, write: true}
+	committed := false
+	defer func() {
+		t.done = true
+		if !committed {
+			// Runs on error and on panic alike; the panic then goes on up.
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// Ping implements store.Store: it runs a query on the read pool, which proves the
+// database file is there and readable.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements store.Store. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.read != s.write {
+			errs = append(errs, s.read.Close())
+		}
+		errs = append(errs, s.write.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("sqlite: close: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// migration is one numbered schema file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded schema files ordered by version. Versions must
+// run 1, 2, 3... without gaps or repeats, so a misnamed file fails loudly.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v < 1 {
+			return nil, fmt.Errorf("sqlite: migration %q: name must start with a version number and _", e.Name())
+		}
+		b, err := fs.ReadFile(migrationFiles, path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read migration %q: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("sqlite: migration %q: version %d, want %d", m.name, m.version, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations db lacks, each in its own write transaction (which,
+// beginning IMMEDIATE, also keeps two processes from applying the same one).
+func migrate(ctx context.Context, db *sql.DB) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
+	}
+	var newest int
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&newest); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if newest > len(ms) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this program's %d", newest, len(ms))
+	}
+	for _, m := range ms {
+		if err := apply(ctx, db, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs one migration unless schema_migrations already records it.
+func apply(ctx context.Context, db *sql.DB, m migration) error {
+	t, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %s: begin: %w", m.name, err)
+	}
+	defer t.Rollback()
+	var n int
+	if err := t.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := t.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+	}
+	if _, err := t.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.version, m.name, time.Now().UnixNano()); err != nil {
+		return fmt.Errorf("sqlite: migration %s: record: %w", m.name, err)
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("sqlite: migration %s: commit: %w", m.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,627 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+)
+
+// tx is a store.Tx over one database/sql transaction.
+type tx struct {
+	tx    *sql.Tx
+	write bool
+	done  bool
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// check guards every method: a finished transaction and, for writes, a read-only one
+// refuse; database/sql watches the context.
+func (t *tx) check(write bool) error {
+	if t.done {
+		return store.ErrTxDone
+	}
+	if write && !t.write {
+		return store.ErrReadOnly
+	}
+	return nil
+}
+
+// wrap names the failed operation; the driver's error text holds no bound values.
+func wrap(op string, err error) error {
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// exists runs a COUNT query and reports whether it found anything.
+func (t *tx) exists(ctx context.Context, op, query string, args ...any) (bool, error) {
+	var n int
+	if err := t.tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return false, wrap(op, err)
+	}
+	return n > 0, nil
+}
+
+// nanos and fromNanos store times as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (t *tx) Tenant(ctx context.Context, id string) (store.Tenant, error) {
+	if err := t.check(false); err != nil {
+		return store.Tenant{}, err
+	}
+	ok, err := t.exists(ctx, "get tenant", "SELECT COUNT(*) FROM tenants WHERE id = ?", id)
+	if err != nil {
+		return store.Tenant{}, err
+	}
+	if !ok {
+		return store.Tenant{}, store.ErrTenantNotFound
+	}
+	return store.Tenant{ID: id}, nil
+}
+
+func (t *tx) PutTenant(ctx context.Context, tn store.Tenant) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := tn.Validate(); err != nil {
+		return err
+	}
+	// Never INSERT OR REPLACE: a replace deletes, and the delete would cascade.
+	if _, err := t.tx.ExecContext(ctx, "INSERT INTO tenants (id) VALUES (?) ON CONFLICT (id) DO NOTHING", tn.ID); err != nil {
+		return wrap("put tenant", err)
+	}
+	return nil
+}
+
+func (t *tx) IdentityStore(ctx context.Context, tenant, name string) (store.IdentityStore, error) {
+	if err := t.check(false); err != nil {
+		return store.IdentityStore{}, err
+	}
+	return t.identityStore(ctx, tenant, name)
+}
+
+// identityStore finds a store, reporting the first missing link of tenant -> store.
+func (t *tx) identityStore(ctx context.Context, tenant, name string) (store.IdentityStore, error) {
+	s := store.IdentityStore{Tenant: tenant, Name: name}
+	var lockNs int64
+	err := t.tx.QueryRowContext(ctx,
+		"SELECT max_failed_attempts, lock_duration_ns FROM identity_stores WHERE tenant = ? AND name = ?",
+		tenant, name).Scan(&s.Lock.MaxFailedAttempts, &lockNs)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := t.Tenant(ctx, tenant); err != nil {
+			return store.IdentityStore{}, err
+		}
+		return store.IdentityStore{}, store.ErrStoreNotFound
+	case err != nil:
+		return store.IdentityStore{}, wrap("get store", err)
+	}
+	s.Lock.LockDuration = time.Duration(lockNs)
+	return s, nil
+}
+
+func (t *tx) PutIdentityStore(ctx context.Context, s store.IdentityStore) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if _, err := t.Tenant(ctx, s.Tenant); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO identity_stores (tenant, name, max_failed_attempts, lock_duration_ns)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant, name) DO UPDATE SET
+			max_failed_attempts = excluded.max_failed_attempts,
+			lock_duration_ns = excluded.lock_duration_ns`,
+		s.Tenant, s.Name, s.Lock.MaxFailedAttempts, int64(s.Lock.LockDuration))
+	if err != nil {
+		return wrap("put store", err)
+	}
+	return nil
+}
+
+func (t *tx) Policy(ctx context.Context, tenant, st, name string) (store.Policy, error) {
+	if err := t.check(false); err != nil {
+		return store.Policy{}, err
+	}
+	var reqs []byte
+	err := t.tx.QueryRowContext(ctx, "SELECT requirements FROM policies WHERE tenant = ? AND store = ? AND name = ?",
+		tenant, st, name).Scan(&reqs)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := t.identityStore(ctx, tenant, st); err != nil {
+			return store.Policy{}, err
+		}
+		return store.Policy{}, store.ErrPolicyNotFound
+	case err != nil:
+		return store.Policy{}, wrap("get policy", err)
+	}
+	p := store.Policy{Tenant: tenant, Store: st, Name: name}
+	if err := json.Unmarshal(reqs, &p.Requirements); err != nil {
+		return store.Policy{}, wrap("decode policy", err)
+	}
+	return p, nil
+}
+
+func (t *tx) Policies(ctx context.Context, tenant, st string) ([]store.Policy, error) {
+	if err := t.check(false); err != nil {
+		return nil, err
+	}
+	if _, err := t.identityStore(ctx, tenant, st); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, "SELECT name, requirements FROM policies WHERE tenant = ? AND store = ? ORDER BY name",
+		tenant, st)
+	if err != nil {
+		return nil, wrap("list policies", err)
+	}
+	defer rows.Close()
+	var ps []store.Policy
+	for rows.Next() {
+		p := store.Policy{Tenant: tenant, Store: st}
+		var reqs []byte
+		if err := rows.Scan(&p.Name, &reqs); err != nil {
+			return nil, wrap("list policies", err)
+		}
+		if err := json.Unmarshal(reqs, &p.Requirements); err != nil {
+			return nil, wrap("decode policy", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list policies", err)
+	}
+	return ps, nil
+}
+
+func (t *tx) CreatePolicy(ctx context.Context, p store.Policy) error {
+	return t.putPolicy(ctx, p, false)
+}
+
+func (t *tx) UpdatePolicy(ctx context.Context, p store.Policy) error {
+	return t.putPolicy(ctx, p, true)
+}
+
+func (t *tx) putPolicy(ctx context.Context, p store.Policy, replace bool) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if _, err := t.identityStore(ctx, p.Tenant, p.Store); err != nil {
+		return err
+	}
+	exists, err := t.exists(ctx, "get policy", "SELECT COUNT(*) FROM policies WHERE tenant = ? AND store = ? AND name = ?",
+		p.Tenant, p.Store, p.Name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case replace && !exists:
+		return store.ErrPolicyNotFound
+	case !replace && exists:
+		return store.ErrPolicyExists
+	}
+	reqs, err := json.Marshal(p.Requirements)
+	if err != nil {
+		return wrap("encode policy", err)
+	}
+	if replace {
+		_, err = t.tx.ExecContext(ctx, "UPDATE policies SET requirements = ? WHERE tenant = ? AND store = ? AND name = ?",
+			string(reqs), p.Tenant, p.Store, p.Name)
+	} else {
+		_, err = t.tx.ExecContext(ctx, "INSERT INTO policies (tenant, store, name, requirements) VALUES (?, ?, ?, ?)",
+			p.Tenant, p.Store, p.Name, string(reqs))
+	}
+	if err != nil {
+		return wrap("put policy", err)
+	}
+	return nil
+}
+
+func (t *tx) DeletePolicy(ctx context.Context, tenant, st, name string) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM policies WHERE tenant = ? AND store = ? AND name = ?", tenant, st, name)
+	if err != nil {
+		return wrap("delete policy", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("delete policy", err)
+	} else if n == 0 {
+		if _, err := t.identityStore(ctx, tenant, st); err != nil {
+			return err
+		}
+		return store.ErrPolicyNotFound
+	}
+	return nil
+}
+
+const userColumns = "id, external_id, status, date_created, failed_attempts, locked_until"
+
+// scanUser reads one user row selected with userColumns.
+func scanUser(row *sql.Row, tenant, st string) (store.User, error) {
+	u := store.User{Tenant: tenant, Store: st}
+	var created, lockedUntil int64
+	if err := row.Scan(&u.ID, &u.ExternalID, &u.Status, &created, &u.FailedAttempts, &lockedUntil); err != nil {
+		return store.User{}, err
+	}
+	u.DateCreated, u.LockedUntil = fromNanos(created), fromNanos(lockedUntil)
+	return u, nil
+}
+
+func (t *tx) User(ctx context.Context, tenant, st, id string) (store.User, error) {
+	if err := t.check(false); err != nil {
+		return store.User{}, err
+	}
+	return t.user(ctx, "id", tenant, st, id)
+}
+
+func (t *tx) UserByExternalID(ctx context.Context, tenant, st, externalID string) (store.User, error) {
+	if err := t.check(false); err != nil {
+		return store.User{}, err
+	}
+	return t.user(ctx, "external_id", tenant, st, externalID)
+}
+
+// user finds a user by column ("id" or "external_id", never caller input), reporting
+// the first missing link of tenant -> store -> user.
+func (t *tx) user(ctx context.Context, column, tenant, st, value string) (store.User, error) {
+	row := t.tx.QueryRowContext(ctx,
+		"SELECT "+userColumns+" FROM users WHERE tenant = ? AND store = ? AND "+column+" = ?", tenant, st, value)
+	u, err := scanUser(row, tenant, st)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := t.identityStore(ctx, tenant, st); err != nil {
+			return store.User{}, err
+		}
+		return store.User{}, store.ErrUserNotFound
+	case err != nil:
+		return store.User{}, wrap("get user", err)
+	}
+	return u, nil
+}
+
+func (t *tx) CreateUser(ctx context.Context, u store.User) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if _, err := t.identityStore(ctx, u.Tenant, u.Store); err != nil {
+		return err
+	}
+	if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND id = ?",
+		u.Tenant, u.Store, u.ID); err != nil {
+		return err
+	} else if ok {
+		return store.ErrUserExists
+	}
+	if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND external_id = ?",
+		u.Tenant, u.Store, u.ExternalID); err != nil {
+		return err
+	} else if ok {
+		return store.ErrExternalIDTaken
+	}
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO users (tenant, store, "+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		u.Tenant, u.Store, u.ID, u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil))
+	if err != nil {
+		return wrap("create user", err)
+	}
+	return nil
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u store.User) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	old, err := t.user(ctx, "id", u.Tenant, u.Store, u.ID)
+	if err != nil {
+		return err
+	}
+	if old.ExternalID != u.ExternalID {
+		if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND external_id = ?",
+			u.Tenant, u.Store, u.ExternalID); err != nil {
+			return err
+		} else if ok {
+			return store.ErrExternalIDTaken
+		}
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE users SET external_id = ?, status = ?, date_created = ?, failed_attempts = ?, locked_until = ?
+		WHERE tenant = ? AND store = ? AND id = ?`,
+		u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil), u.Tenant, u.Store, u.ID)
+	if err != nil {
+		return wrap("update user", err)
+	}
+	return nil
+}
+
+func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.Credential, error) {
+	if err := t.check(false); err != nil {
+		return store.Credential{}, err
+	}
+	c := store.Credential{Tenant: tenant, Store: st, UserID: userID}
+	err := t.tx.QueryRowContext(ctx,
+		"SELECT identity, salt, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
+		tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := t.user(ctx, "id", tenant, st, userID); err != nil {
+			return store.Credential{}, err
+		}
+		return store.Credential{}, store.ErrCredentialNotFound
+	case err != nil:
+		return store.Credential{}, wrap("get credential", err)
+	}
+	rows, err := t.tx.QueryContext(ctx,
+		"SELECT verifier FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? ORDER BY position",
+		tenant, st, userID)
+	if err != nil {
+		return store.Credential{}, wrap("get credential history", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v []byte
+		if err := rows.Scan(&v); err != nil {
+			return store.Credential{}, wrap("get credential history", err)
+		}
+		c.History = append(c.History, v)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Credential{}, wrap("get credential history", err)
+	}
+	return c, nil
+}
+
+func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if _, err := t.user(ctx, "id", c.Tenant, c.Store, c.UserID); err != nil {
+		return err
+	}
+	if ok, err := t.exists(ctx, "get credential", "SELECT COUNT(*) FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
+		c.Tenant, c.Store, c.UserID); err != nil {
+		return err
+	} else if ok {
+		return store.ErrCredentialExists
+	}
+	if _, err := t.tx.ExecContext(ctx,
+		"INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		c.Tenant, c.Store, c.UserID, c.Identity, c.Salt, c.Verifier, c.Version); err != nil {
+		return wrap("create credential", err)
+	}
+	return t.putHistory(ctx, c)
+}
+
+func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	var identity string
+	var version int64
+	err := t.tx.QueryRowContext(ctx, "SELECT identity, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
+		c.Tenant, c.Store, c.UserID).Scan(&identity, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrCredentialNotFound
+	case err != nil:
+		return wrap("get credential", err)
+	case identity != c.Identity || version != c.Version-1:
+		return store.ErrVersionConflict
+	}
+	if _, err := t.tx.ExecContext(ctx, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?",
+		c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
+		return wrap("update credential", err)
+	}
+	return t.putHistory(ctx, c)
+}
+
+// putHistory replaces the stored history of c's credential with c.History, trimmed
+// to store.MaxHistory.
+func (t *tx) putHistory(ctx context.Context, c store.Credential) error {
+	if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
+		c.Tenant, c.Store, c.UserID); err != nil {
+		return wrap("put credential history", err)
+	}
+	for i, v := range c.History[:min(len(c.History), store.MaxHistory)] {
+		if _, err := t.tx.ExecContext(ctx,
+			"INSERT INTO credential_history (tenant, store, user_id, position, verifier) VALUES (?, ?, ?, ?, ?)",
+			c.Tenant, c.Store, c.UserID, i, v); err != nil {
+			return wrap("put credential history", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	// The history goes first and explicitly, not only through the cascade.
+	if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
+		tenant, st, userID); err != nil {
+		return wrap("delete credential history", err)
+	}
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?", tenant, st, userID)
+	if err != nil {
+		return wrap("delete credential", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("delete credential", err)
+	} else if n == 0 {
+		return store.ErrCredentialNotFound
+	}
+	return nil
+}
+
+const sessionColumns = `id, flow, tenant, store, user_id, policy, identity, salt, credential_version,
+	server_secret, server_public, created_at, expires_at`
+
+// session reads a session, expired or not.
+func (t *tx) session(ctx context.Context, id string) (store.Session, error) {
+	var s store.Session
+	var created, expires int64
+	err := t.tx.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE id = ?", id).Scan(
+		&s.ID, &s.Flow, &s.Tenant, &s.Store, &s.UserID, &s.Policy, &s.Identity, &s.Salt, &s.CredentialVersion,
+		&s.ServerSecret, &s.ServerPublic, &created, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.Session{}, store.ErrSessionNotFound
+	case err != nil:
+		return store.Session{}, wrap("get session", err)
+	}
+	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return s, nil
+}
+
+func (t *tx) Session(ctx context.Context, id string, now time.Time) (store.Session, error) {
+	if err := t.check(false); err != nil {
+		return store.Session{}, err
+	}
+	s, err := t.session(ctx, id)
+	if err != nil {
+		return store.Session{}, err
+	}
+	if s.ExpiredAt(now) {
+		return store.Session{}, store.ErrSessionNotFound
+	}
+	return s, nil
+}
+
+func (t *tx) PutSession(ctx context.Context, s store.Session) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if ok, err := t.exists(ctx, "get session", "SELECT COUNT(*) FROM sessions WHERE id = ?", s.ID); err != nil {
+		return err
+	} else if ok {
+		return store.ErrSessionExists
+	}
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
+		s.ServerSecret, s.ServerPublic, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+	if err != nil {
+		return wrap("put session", err)
+	}
+	return nil
+}
+
+func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {
+	if err := t.check(true); err != nil {
+		return store.Session{}, err
+	}
+	s, err := t.session(ctx, id)
+	if err != nil {
+		return store.Session{}, err
+	}
+	if _, err := t.tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id); err != nil {
+		return store.Session{}, wrap("take session", err)
+	}
+	if s.ExpiredAt(now) {
+		return store.Session{}, store.ErrSessionNotFound
+	}
+	return s, nil
+}
+
+func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	if err := t.check(true); err != nil {
+		return 0, err
+	}
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now.UnixNano())
+	if err != nil {
+		return 0, wrap("purge sessions", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("purge sessions", err)
+	}
+	return int(n), nil
+}
+
+func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
+	if err := t.check(false); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sessions WHERE expires_at > ?", now.UnixNano()).Scan(&n); err != nil {
+		return 0, wrap("count sessions", err)
+	}
+	return n, nil
+}
+
+func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, error) {
+	if err := t.check(false); err != nil {
+		return store.OAuthClient{}, err
+	}
+	c := store.OAuthClient{ID: id}
+	var perms []byte
+	err := t.tx.QueryRowContext(ctx, "SELECT secret_hash, tenant, permissions FROM oauth_clients WHERE id = ?", id).
+		Scan(&c.SecretHash, &c.Tenant, &perms)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.OAuthClient{}, store.ErrClientNotFound
+	case err != nil:
+		return store.OAuthClient{}, wrap("get oauth client", err)
+	}
+	if err := json.Unmarshal(perms, &c.Permissions); err != nil {
+		return store.OAuthClient{}, wrap("decode oauth client", err)
+	}
+	return c, nil
+}
+
+func (t *tx) PutOAuthClient(ctx context.Context, c store.OAuthClient) error {
+	if err := t.check(true); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if _, err := t.Tenant(ctx, c.Tenant); err != nil {
+		return err
+	}
+	perms, err := json.Marshal(c.Permissions)
+	if err != nil {
+		return wrap("encode oauth client", err)
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO oauth_clients (id, secret_hash, tenant, permissions) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, tenant = excluded.tenant, permissions = excluded.permissions`,
+		c.ID, c.SecretHash, c.Tenant, string(perms))
+	if err != nil {
+		return wrap("put oauth client", err)
+	}
+	return nil
+}
