@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,7 +226,10 @@ func TestJWKSMatchesKey(t *testing.T) {
 	if err != nil || len(y) != 32 {
 		t.Fatalf("y: %v len %d", err, len(y))
 	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatalf("jwk is not a P-256 point: %v", err)
+	}
 	tok, err := ts.issue("c", nil)
 	if err != nil {
 		t.Fatal(err)

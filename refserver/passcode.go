@@ -1,0 +1,528 @@
+package refserver
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+	"github.com/seedb14f67b8/renewkit/srp"
+)
+
+// SaltBytes is the length of the salts the server draws for new credentials (SPEC
+// section 6 asks for at least 16).
+const SaltBytes = 32
+
+// handleStart serves the six start endpoints of SPEC section 4.
+func (s *Server) handleStart(flow api.Flow, byExternalID bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		resp, err := s.start(c, flow, byExternalID)
+		if err != nil {
+			s.abortWith(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+// start begins a session: it finds the store, policy and user, checks the user's
+// status and registration state, and for authentication and renewal computes the
+// server's ephemeral B outside any transaction, then stores the session.
+func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.StartResponse, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeEmpty(c.GetHeader("Content-Type"), body); err != nil {
+		return nil, err
+	}
+	ctx := c.Request.Context()
+	tenant, storeName := tenantOf(c), c.Param("storeName")
+	userKey, policyName := c.Param("user"), c.Param("policyName")
+	now := s.now()
+
+	var (
+		policy  store.Policy
+		user    store.User
+		cred    store.Credential
+		hasCred bool
+	)
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		// Policy first: its lookup reports a missing tenant or store as such.
+		if policy, err = tx.Policy(ctx, tenant, storeName, policyName); err != nil {
+			return err
+		}
+		if user, err = lookupUser(c, tx, tenant, storeName, userKey, byExternalID); err != nil {
+			return err
+		}
+		cred, err = tx.Credential(ctx, tenant, storeName, user.ID)
+		switch {
+		case errors.Is(err, store.ErrCredentialNotFound):
+			return nil
+		case err != nil:
+			return err
+		}
+		hasCred = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := statusError(user, now); err != nil {
+		return nil, err
+	}
+
+	sess := store.Session{
+		Flow:      store.Flow(flow),
+		Tenant:    tenant,
+		Store:     storeName,
+		UserID:    user.ID,
+		Policy:    policy.Name,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.SessionTTL),
+	}
+	group := s.params.Group()
+	resp := &api.StartResponse{
+		AlgorithmInfo: api.AlgorithmInfo{
+			Type: api.AlgorithmSRP,
+			Parameters: api.SRPParameters{
+				N:             srp.EncodeInt(s.params.Pad(group.N().Bytes())),
+				G:             int(group.G().Int64()),
+				HashAlgorithm: s.params.HashName(),
+			},
+		},
+	}
+	if flow == api.FlowRegistration {
+		if hasCred {
+			return nil, store.ErrCredentialExists
+		}
+		// A new credential gets a new identity i and salt; renewals keep both (SPEC
+		// section 1), which is what makes the verifier history comparable.
+		if sess.Identity, err = store.NewID(); err != nil {
+			return nil, err
+		}
+		sess.Salt = make([]byte, SaltBytes)
+		if _, err := rand.Read(sess.Salt); err != nil {
+			return nil, fmt.Errorf("refserver: salt: %w", err)
+		}
+	} else {
+		if !hasCred {
+			return nil, store.ErrCredentialNotFound
+		}
+		sess.Identity, sess.Salt, sess.CredentialVersion = cred.Identity, cred.Salt, cred.Version
+		// The modexp for B runs here, outside every transaction.
+		srv, err := s.params.NewServer([]byte(cred.Identity), cred.Salt, cred.Verifier)
+		if err != nil {
+			s.metrics.srp(srpKindServerStart, srpOutcomeError)
+			// The verifier was checked when it was stored: this is our fault, not the
+			// client's, so it must not come out as INVALID_VERIFIER (%v, not %w).
+			return nil, fmt.Errorf("refserver: stored credential unusable: %v", err)
+		}
+		s.metrics.srp(srpKindServerStart, srpOutcomeOK)
+		sess.ServerSecret, sess.ServerPublic = srv.Secret(), srv.B()
+		resp.AlgorithmInfo.Parameters.ServerPublicKey = srp.EncodeInt(sess.ServerPublic)
+	}
+	if flow != api.FlowAuthentication {
+		req := policy.Requirements
+		resp.PasscodeRequirements = &req
+	}
+	if sess.ID, err = store.NewID(); err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) })
+	if err != nil {
+		return nil, err
+	}
+	resp.SessionID = sess.ID
+	resp.AlgorithmInfo.Parameters.I = sess.Identity
+	resp.AlgorithmInfo.Parameters.Salt = srp.EncodeSalt(sess.Salt)
+	return resp, nil
+}
+
+// lookupUser finds a user by id or by external id.
+func lookupUser(c *gin.Context, tx store.Tx, tenant, storeName, key string, byExternalID bool) (store.User, error) {
+	ctx := c.Request.Context()
+	if byExternalID {
+		return tx.UserByExternalID(ctx, tenant, storeName, key)
+	}
+	return tx.User(ctx, tenant, storeName, key)
+}
+
+// statusError refuses users that may not start or complete anything (SPEC section 9).
+// A TEMP_LOCKED user whose lock has run out counts as ACTIVE.
+func statusError(u store.User, now time.Time) error {
+	switch u.StatusAt(now) {
+	case store.StatusLocked, store.StatusTempLocked:
+		return errUserLocked
+	case store.StatusDisabled:
+		return errUserDisabled
+	}
+	return nil
+}
+
+// handleComplete serves the three completion endpoints of SPEC section 4.
+func (s *Server) handleComplete(flow api.Flow) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		resp, err := s.complete(c, flow)
+		if err != nil {
+			s.abortWith(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+// completion is what the first, short transaction of a completion found.
+type completion struct {
+	sess   store.Session
+	user   store.User
+	policy store.Policy
+	cred   *store.Credential // nil when the user has none
+}
+
+// complete finishes a session in the order of SPEC section 2: session lookup (and
+// consumption), request shape and encodings, public value and verifier ranges,
+// staleness, the proof M1, then history.
+//
+// It uses two short write transactions with the SRP work between them rather than
+// one transaction around everything. The proof check is two modexps; inside a write
+// transaction it would serialise every completion of the server behind them (the
+// store's Update runs alone), so throughput would be one modexp pair at a time. Split:
+//
+//  1. consume: one Update takes the session (exactly one of any number of concurrent
+//     completions gets it, SPEC section 7) and reads the user, policy and credential;
+//  2. decode, range-check, check staleness against the credential read in step 1, and
+//     verify M1, all without holding the store;
+//  3. commit: a second Update re-reads the credential and writes only if its identity
+//     and version are still those the session started on (renewal writes through
+//     UpdateCredential's compare-and-set as well), so a renewal that committed between
+//     steps 1 and 3 makes this one STALE_SESSION and no acknowledged renewal is lost.
+//
+// Failures that must move something (a wrong proof counts toward lockout) use their
+// own small Update; every other failure writes nothing after step 1.
+func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse, error) {
+	// The body is read before anything else: an oversized body is a transport error
+	// (413) and does not consume the session.
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	found, err := s.consume(c, flow, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := statusError(found.user, now); err != nil {
+		return nil, err
+	}
+
+	// Request shape and encodings.
+	in, err := parseCompletion(c.GetHeader("Content-Type"), body, flow, s.params)
+	if err != nil {
+		return nil, err
+	}
+
+	// Ranges: the public value first (it counts toward lockout), then the verifier.
+	if in.a != nil {
+		if err := s.params.CheckPublic(in.a); err != nil {
+			s.metrics.srp(srpKindVerify, srpOutcomeInvalidPublicValue)
+			return nil, s.countFailure(c, found, now, err)
+		}
+	}
+	if in.verifier != nil {
+		if err := s.params.CheckVerifier(in.verifier); err != nil {
+			s.metrics.srp(srpKindVerifier, srpOutcomeInvalidVerifier)
+			return nil, err
+		}
+		s.metrics.srp(srpKindVerifier, srpOutcomeOK)
+		in.verifier = fixedWidth(in.verifier, s.params.Group().Size())
+	}
+
+	// Staleness, against the credential as it was when the session was consumed.
+	if flow == api.FlowRegistration {
+		if found.cred != nil {
+			return nil, store.ErrCredentialExists
+		}
+	} else if !sameCredential(found.cred, found.sess) {
+		return nil, errStaleSession
+	}
+
+	// The proof. Only a correct M1 yields M2 (srp.Server.Verify guarantees it).
+	var m2 []byte
+	if flow != api.FlowRegistration {
+		m2, err = s.verifyProof(found, in)
+		if err != nil {
+			if errors.Is(err, srp.ErrInvalidProof) || errors.Is(err, srp.ErrInvalidPublicValue) {
+				return nil, s.countFailure(c, found, now, err)
+			}
+			return nil, err
+		}
+	}
+
+	// History and the commit.
+	user, err := s.commit(c, flow, found, in.verifier, now)
+	if err != nil {
+		return nil, err
+	}
+	resp := &api.CompleteResponse{User: apiUser(user, now)}
+	if m2 != nil {
+		resp.AlgorithmInfo = &api.AlgorithmInfo{
+			Type: api.AlgorithmSRP,
+			Parameters: api.SRPParameters{
+				HashAlgorithm: s.params.HashName(),
+				M2:            srp.EncodeInt(m2),
+			},
+		}
+	}
+	return resp, nil
+}
+
+// consume is step 1 of complete: find the session, check that it belongs to this
+// flow, tenant and store, take it, and read what the later steps need. A session of
+// another flow or store is reported as not found and is NOT consumed, so that a caller
+// who may use one store cannot burn another store's sessions.
+func (s *Server) consume(c *gin.Context, flow api.Flow, now time.Time) (*completion, error) {
+	ctx := c.Request.Context()
+	tenant, storeName, id := tenantOf(c), c.Param("storeName"), c.Param("sessionId")
+	var (
+		found     completion
+		afterTake error
+	)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.IdentityStore(ctx, tenant, storeName); err != nil {
+			return err
+		}
+		sess, err := tx.Session(ctx, id, now)
+		if err != nil {
+			return err
+		}
+		if sess.Flow != store.Flow(flow) || sess.Tenant != tenant || sess.Store != storeName {
+			return store.ErrSessionNotFound
+		}
+		if found.sess, err = tx.TakeSession(ctx, id, now); err != nil {
+			return err
+		}
+		// From here on the session is consumed whatever happens (SPEC section 7), so
+		// failures are reported beside a nil return: an error would roll the take back.
+		if found.user, afterTake = tx.User(ctx, tenant, storeName, sess.UserID); afterTake != nil {
+			return nil
+		}
+		if found.policy, afterTake = tx.Policy(ctx, tenant, storeName, sess.Policy); afterTake != nil {
+			return nil
+		}
+		cred, err := tx.Credential(ctx, tenant, storeName, sess.UserID)
+		switch {
+		case errors.Is(err, store.ErrCredentialNotFound):
+		case err != nil:
+			afterTake = err
+		default:
+			found.cred = &cred
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if afterTake != nil {
+		return nil, afterTake
+	}
+	return &found, nil
+}
+
+// sameCredential reports whether cred is the credential the session started on: same
+// identity (a deleted and re-registered credential has a new one) and same version.
+func sameCredential(cred *store.Credential, sess store.Session) bool {
+	return cred != nil && cred.Identity == sess.Identity && cred.Version == sess.CredentialVersion
+}
+
+// verifyProof checks the client's A and M1 against the session's secret b and the
+// credential's verifier, and returns M2.
+func (s *Server) verifyProof(found *completion, in *completionInput) ([]byte, error) {
+	srv, err := s.params.ResumeServer([]byte(found.sess.Identity), found.sess.Salt, found.cred.Verifier, found.sess.ServerSecret)
+	if err != nil {
+		s.metrics.srp(srpKindVerify, srpOutcomeError)
+		// Stored data the server itself wrote: not the client's error (%v, not %w).
+		return nil, fmt.Errorf("refserver: cannot resume session: %v", err)
+	}
+	m2, err := srv.Verify(in.a, in.m1)
+	switch {
+	case err == nil:
+		s.metrics.srp(srpKindVerify, srpOutcomeOK)
+	case errors.Is(err, srp.ErrInvalidProof):
+		s.metrics.srp(srpKindVerify, srpOutcomeInvalidProof)
+	case errors.Is(err, srp.ErrInvalidPublicValue):
+		s.metrics.srp(srpKindVerify, srpOutcomeInvalidPublicValue)
+	default:
+		s.metrics.srp(srpKindVerify, srpOutcomeError)
+	}
+	return m2, err
+}
+
+// countFailure records a failed proof (or a refused public value) toward the user's
+// lockout (SPEC section 9) and returns cause, the error to report. If the count cannot
+// be written, the request fails as an internal error instead: answering INVALID_PROOF
+// without counting would give an attacker free guesses while the store misbehaves.
+func (s *Server) countFailure(c *gin.Context, found *completion, now time.Time, cause error) error {
+	ctx := c.Request.Context()
+	sess := found.sess
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		is, err := tx.IdentityStore(ctx, sess.Tenant, sess.Store)
+		if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, sess.Tenant, sess.Store, sess.UserID)
+		if err != nil {
+			return err
+		}
+		return tx.UpdateUser(ctx, u.WithFailure(is.Lock, now))
+	})
+	if err != nil {
+		return fmt.Errorf("refserver: counting a failed proof: %v", err)
+	}
+	return cause
+}
+
+// commit is step 3 of complete: re-check the credential, enforce history, write the
+// credential and reset the failure count, all or nothing. It returns the user as
+// stored.
+func (s *Server) commit(c *gin.Context, flow api.Flow, found *completion, verifier []byte, now time.Time) (store.User, error) {
+	ctx := c.Request.Context()
+	sess := found.sess
+	var user store.User
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		u, err := tx.User(ctx, sess.Tenant, sess.Store, sess.UserID)
+		if err != nil {
+			return err
+		}
+		// The user may have been locked or disabled while the proof was checked.
+		if err := statusError(u, now); err != nil {
+			return err
+		}
+		switch flow {
+		case api.FlowRegistration:
+			// CreateCredential refuses a second credential: a registration of the same
+			// user that committed first makes this one PASSCODE_ALREADY_REGISTERED.
+			err := tx.CreateCredential(ctx, store.Credential{
+				Tenant:   sess.Tenant,
+				Store:    sess.Store,
+				UserID:   sess.UserID,
+				Identity: sess.Identity,
+				Salt:     sess.Salt,
+				Verifier: verifier,
+				Version:  1,
+			})
+			if err != nil {
+				return err
+			}
+			user = u
+			return nil
+		case api.FlowAuthentication, api.FlowRenewal:
+			cur, err := tx.Credential(ctx, sess.Tenant, sess.Store, sess.UserID)
+			if errors.Is(err, store.ErrCredentialNotFound) {
+				return errStaleSession
+			}
+			if err != nil {
+				return err
+			}
+			if !sameCredential(&cur, sess) {
+				return errStaleSession
+			}
+			if flow == api.FlowRenewal {
+				// passcodeHistory counts the current passcode; Reuses compares every
+				// candidate in constant time.
+				if cur.Reuses(verifier, found.policy.Requirements.PasscodeHistory) {
+					return errHistory
+				}
+				if err := tx.UpdateCredential(ctx, cur.Renewed(verifier)); err != nil {
+					return err
+				}
+			}
+		}
+		user = u.WithSuccess(now)
+		return tx.UpdateUser(ctx, user)
+	})
+	return user, err
+}
+
+// apiUser is the wire form of a user, with the status as of now.
+func apiUser(u store.User, now time.Time) api.User {
+	return api.User{
+		ID:          u.ID,
+		ExternalID:  u.ExternalID,
+		Status:      api.UserStatus(u.StatusAt(now)),
+		DateCreated: api.NewTimestamp(u.DateCreated),
+	}
+}
+
+// fixedWidth returns an integer encoding at exactly size bytes: left-padded, or with
+// surplus leading zero bytes dropped (the caller has range-checked it). Only the
+// encoding's length, which is public, decides what happens.
+func fixedWidth(b []byte, size int) []byte {
+	for len(b) > size && b[0] == 0 {
+		b = b[1:]
+	}
+	out := make([]byte, size)
+	copy(out[size-len(b):], b)
+	return out
+}
+
+// completionInput is a decoded completion request.
+type completionInput struct {
+	verifier []byte // registration and renewal
+	a, m1    []byte // authentication and renewal
+}
+
+// parseCompletion decodes and checks the shape of a completion body for flow: the
+// members the flow needs, present and decodable; the members it does not use,
+// absent. Range checks are the caller's.
+func parseCompletion(contentType string, body []byte, flow api.Flow, p *srp.Params) (*completionInput, error) {
+	var req api.CompleteRequest
+	if err := decodeJSON(contentType, body, &req); err != nil {
+		return nil, err
+	}
+	needReg := flow != api.FlowAuthentication
+	needVer := flow != api.FlowRegistration
+	switch {
+	case needReg && req.SRPRegistrationData == nil:
+		return nil, invalidRequest("member %q is required", "srpRegistrationData")
+	case !needReg && req.SRPRegistrationData != nil:
+		return nil, invalidRequest("member %q is not used by this flow", "srpRegistrationData")
+	case needVer && req.SRPVerificationData == nil:
+		return nil, invalidRequest("member %q is required", "srpVerificationData")
+	case !needVer && req.SRPVerificationData != nil:
+		return nil, invalidRequest("member %q is not used by this flow", "srpVerificationData")
+	}
+	in := &completionInput{}
+	var err error
+	if needReg {
+		v := req.SRPRegistrationData.Verifier
+		if err := requiredString("srpRegistrationData.verifier", v); err != nil {
+			return nil, err
+		}
+		if in.verifier, err = srp.DecodeInt(v); err != nil {
+			return nil, invalidRequest("member %q is not base64", "srpRegistrationData.verifier")
+		}
+	}
+	if needVer {
+		vd := req.SRPVerificationData
+		if err := requiredString("srpVerificationData.a", vd.A); err != nil {
+			return nil, err
+		}
+		if err := requiredString("srpVerificationData.m1", vd.M1); err != nil {
+			return nil, err
+		}
+		if in.a, err = srp.DecodeInt(vd.A); err != nil {
+			return nil, invalidRequest("member %q is not base64", "srpVerificationData.a")
+		}
+		if in.m1, err = srp.DecodeProof(vd.M1, p.Hash().Size()); err != nil {
+			return nil, invalidRequest("member %q is not a base64 proof of %d bytes", "srpVerificationData.m1", p.Hash().Size())
+		}
+	}
+	return in, nil
+}
