@@ -1,11 +1,6 @@
 package store
 
-import (
-	"fmt"
-	"regexp"
-
-	"github.com/seedb14f67b8/renewkit/passcode"
-)
+import "fmt"
 
 // invalid wraps ErrInvalid with what is wrong. The text names fields, never values,
 // so no secret can reach a log through it.
@@ -37,54 +32,17 @@ func (s IdentityStore) Validate() error {
 }
 
 // Validate reports, wrapping ErrInvalid, why p cannot be stored: an empty key, a
-// negative or contradictory count, a passcodeHistory over MaxHistory, or a pattern
-// that is not RE2.
+// passcodeHistory over MaxHistory, or requirements that passcode.Requirements.Check
+// rejects (negative counts, impossible lengths, patterns that are not RE2).
 func (p Policy) Validate() error {
 	if p.Tenant == "" || p.Store == "" || p.Name == "" {
 		return invalid("policy tenant, store or name is empty")
 	}
-	r := p.Requirements
-	counts := []struct {
-		name string
-		n    int
-	}{
-		{"minimumLength", r.MinimumLength},
-		{"maximumLength", r.MaximumLength},
-		{"digitCount", r.DigitCount},
-		{"symbolCount", r.SymbolCount},
-		{"lowerCaseCount", r.LowerCaseCount},
-		{"upperCaseCount", r.UpperCaseCount},
-		{"characterVariety", r.CharacterVariety},
-		{"passcodeHistory", r.PasscodeHistory},
-	}
-	for _, c := range counts {
-		if c.n < 0 {
-			return invalid("policy %q: negative %s", p.Name, c.name)
-		}
-	}
-	if r.MaximumLength > 0 && r.MinimumLength > r.MaximumLength {
-		return invalid("policy %q: minimumLength above maximumLength", p.Name)
-	}
-	if r.CharacterVariety > 4 {
-		return invalid("policy %q: characterVariety above 4", p.Name)
-	}
-	if r.PasscodeHistory > MaxHistory {
+	if p.Requirements.PasscodeHistory > MaxHistory {
 		return invalid("policy %q: passcodeHistory above %d", p.Name, MaxHistory)
 	}
-	lists := []struct {
-		name string
-		res  []passcode.Regex
-	}{
-		{"requiredRegExes", r.RequiredRegExes},
-		{"allowedRegExes", r.AllowedRegExes},
-		{"disallowedRegExes", r.DisallowedRegExes},
-	}
-	for _, l := range lists {
-		for i, re := range l.res {
-			if _, err := regexp.Compile(re.Pattern); err != nil {
-				return invalid("policy %q: %s[%d] is not an RE2 pattern", p.Name, l.name, i)
-			}
-		}
+	if err := p.Requirements.Check(); err != nil {
+		return invalid("policy %q: %v", p.Name, err)
 	}
 	return nil
 }
