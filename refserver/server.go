@@ -21,6 +21,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -216,6 +217,11 @@ const (
 // router builds the Gin engine with every route of SPEC sections 3-5 and 11, in both
 // path forms.
 func (s *Server) router() *gin.Engine {
+	// Gin's debug mode prints every route to stdout; this server logs through slog.
+	// The mode is Gin's own process-wide setting; a GIN_MODE set by the operator wins.
+	if os.Getenv(gin.EnvGinMode) == "" && gin.Mode() != gin.ReleaseMode {
+		gin.SetMode(gin.ReleaseMode)
+	}
 	e := gin.New()
 	// Route on the escaped path and unescape parameters, so that an external ID with
 	// a '/' (sent as %2F) stays one path segment.

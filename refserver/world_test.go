@@ -23,12 +23,13 @@ import (
 // The test world: the names of the fixtures, seeded through the store API so
 // that these tests pin exactly the data they rely on.
 const (
-	acme      = "acme"
-	globex    = "globex"
-	defStore  = "default"
-	standard  = "standard"
-	pin6      = "pin6"
-	noHistory = "nohistory"
+	acme       = "acme"
+	globex     = "globex"
+	defStore   = "default"
+	otherStore = "other"
+	standard   = "standard"
+	pin6       = "pin6"
+	noHistory  = "nohistory"
 )
 
 // world is one server with its clock, store and ready clients.
@@ -40,6 +41,8 @@ type world struct {
 	// full, renewal, readonly hold tokens of acme-full, acme-renewal, acme-readonly;
 	// globexFull of globex-full.
 	full, renewal, readonly, globexFull *api.Client
+	// ghost holds a token of ghost-full, for tenant "ghost" which does not exist.
+	ghost *api.Client
 }
 
 // worldOpts adjust a world's server.
@@ -73,6 +76,7 @@ func newWorldWith(tb testing.TB, o worldOpts) *world {
 	w.renewal = srv.ClientAs(tb, acme, "acme-renewal")
 	w.readonly = srv.ClientAs(tb, acme, "acme-readonly")
 	w.globexFull = srv.ClientAs(tb, globex, "globex-full")
+	w.ghost = srv.ClientAs(tb, "ghost", "ghost-full")
 	return w
 }
 
@@ -114,6 +118,14 @@ func (w *world) seed(tb testing.TB) {
 				}
 			}
 		}
+		// A second store of acme, for the session binding checks.
+		if err := tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: acme, Name: otherStore}); err != nil {
+			return err
+		}
+		if err := tx.CreatePolicy(ctx, store.Policy{Tenant: acme, Store: otherStore, Name: standard,
+			Requirements: passcode.Requirements{PasscodeHistory: 3}}); err != nil {
+			return err
+		}
 		clients := []store.OAuthClient{
 			{ID: "acme-full", Tenant: acme, Permissions: []string{"TNT#acme#*"}},
 			{ID: "acme-renewal", Tenant: acme, Permissions: []string{
@@ -123,6 +135,9 @@ func (w *world) seed(tb testing.TB) {
 			}},
 			{ID: "acme-readonly", Tenant: acme},
 			{ID: "globex-full", Tenant: globex, Permissions: []string{"TNT#globex#*"}},
+			// A client whose permission names a tenant that does not exist: the only
+			// way to reach TENANT_NOT_FOUND past the permission check.
+			{ID: "ghost-full", Tenant: acme, Permissions: []string{"TNT#ghost#*"}},
 		}
 		for _, c := range clients {
 			c.SecretHash = store.HashSecret(c.ID + "-secret")
@@ -164,7 +179,7 @@ func (w *world) newUserIn(tb testing.TB, tenant string, status store.Status, pas
 		Status: status, DateCreated: w.clock.Now(),
 	}
 	if status == store.StatusTempLocked {
-		u.LockedUntil = w.clock.Now().Add(time.Hour)
+		u.LockedUntil = w.clock.Now().Add(15 * time.Minute)
 	}
 	ctx := context.Background()
 	err = w.st.Update(ctx, func(tx store.Tx) error {
