@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +200,35 @@ func TestValidate(t *testing.T) {
 			}
 			if !tt.ok && !errors.Is(err, store.ErrInvalid) {
 				t.Errorf("Validate = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestSecretsDoNotPrint(t *testing.T) {
+	t.Parallel()
+	secret := []byte("TOP-SECRET-BYTES")
+	values := []struct {
+		name string
+		v    any
+	}{
+		{"credential", store.Credential{Identity: "I", Salt: secret, Verifier: secret, History: [][]byte{secret}, Version: 2}},
+		{"session", store.Session{ID: "S", Salt: secret, ServerSecret: secret, ServerPublic: secret}},
+		{"oauth client", store.OAuthClient{ID: "c", SecretHash: secret}},
+	}
+	for _, tt := range values {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+				ptr := reflect.New(reflect.TypeOf(tt.v))
+				ptr.Elem().Set(reflect.ValueOf(tt.v))
+				nested := struct{ Inner any }{tt.v}
+				for _, v := range []any{tt.v, ptr.Interface(), nested, []any{tt.v}} {
+					out := fmt.Sprintf(format, v)
+					if strings.Contains(out, string(secret)) || strings.Contains(out, fmt.Sprint(secret)) ||
+						strings.Contains(out, fmt.Sprintf("%x", secret)) {
+						t.Errorf("%s of %s shows the secret: %s", format, tt.name, out)
+					}
+				}
 			}
 		})
 	}

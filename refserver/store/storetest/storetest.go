@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,12 +214,25 @@ func check(tb testing.TB, what string, err, want error) {
 	}
 }
 
-// same reports an error unless got and want are deeply equal.
+// same reports an error unless got and want are deeply equal. Records with secrets
+// print redacted, so for a struct it names the fields that differ instead.
 func same(tb testing.TB, what string, got, want any) {
 	tb.Helper()
-	if !reflect.DeepEqual(got, want) {
-		tb.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
+	if reflect.DeepEqual(got, want) {
+		return
 	}
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	if g.Kind() == reflect.Struct && g.Type() == w.Type() {
+		var fields []string
+		for i := range g.NumField() {
+			if !reflect.DeepEqual(g.Field(i).Interface(), w.Field(i).Interface()) {
+				fields = append(fields, g.Type().Field(i).Name)
+			}
+		}
+		tb.Errorf("%s: %s differs in %s", what, g.Type(), strings.Join(fields, ", "))
+		return
+	}
+	tb.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 }
 
 func testTenantsAndStores(t *testing.T, st store.Store) {
