@@ -335,6 +335,8 @@ type Store interface {
 // Tx is one transaction. It is valid only inside the function given to View or
 // Update and must not be shared between goroutines. Records are values: changing a
 // returned record (or its slices) changes nothing in the store until it is written.
+// Each method is atomic: one that fails has made no change, so fn may handle the
+// error (ErrVersionConflict, say) and still commit its other writes.
 type Tx interface {
 	// Tenant returns the tenant id, or ErrTenantNotFound.
 	Tenant(ctx context.Context, id string) (Tenant, error)

@@ -46,6 +46,24 @@ func (t *tx) exists(ctx context.Context, op, query string, args ...any) (bool, e
 	return n > 0, nil
 }
 
+// atomic runs fn, the several statements of one write method, inside a savepoint, so
+// that a method failing halfway leaves nothing behind even if the caller's Update
+// goes on and commits.
+func (t *tx) atomic(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT method"); err != nil {
+		return wrap("savepoint", err)
+	}
+	if err := fn(); err != nil {
+		// Best effort: if even this fails the connection is broken and Commit fails too.
+		_, _ = t.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO method; RELEASE method")
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, "RELEASE method"); err != nil {
+		return wrap("release savepoint", err)
+	}
+	return nil
+}
+
 // nanos and fromNanos store times as Unix nanoseconds, 0 for the zero time.
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
@@ -413,12 +431,14 @@ func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
 	} else if ok {
 		return store.ErrCredentialExists
 	}
-	if _, err := t.tx.ExecContext(ctx,
-		"INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		c.Tenant, c.Store, c.UserID, c.Identity, c.Salt, c.Verifier, c.Version); err != nil {
-		return wrap("create credential", err)
-	}
-	return t.putHistory(ctx, c)
+	return t.atomic(ctx, func() error {
+		if _, err := t.tx.ExecContext(ctx,
+			"INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			c.Tenant, c.Store, c.UserID, c.Identity, c.Salt, c.Verifier, c.Version); err != nil {
+			return wrap("create credential", err)
+		}
+		return t.putHistory(ctx, c)
+	})
 }
 
 func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
@@ -440,11 +460,13 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	case identity != c.Identity || version != c.Version-1:
 		return store.ErrVersionConflict
 	}
-	if _, err := t.tx.ExecContext(ctx, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?",
-		c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
-		return wrap("update credential", err)
-	}
-	return t.putHistory(ctx, c)
+	return t.atomic(ctx, func() error {
+		if _, err := t.tx.ExecContext(ctx, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?",
+			c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
+			return wrap("update credential", err)
+		}
+		return t.putHistory(ctx, c)
+	})
 }
 
 // putHistory replaces the stored history of c's credential with c.History, trimmed
@@ -468,21 +490,23 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 	if err := t.check(true); err != nil {
 		return err
 	}
-	// The history goes first and explicitly, not only through the cascade.
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
-		tenant, st, userID); err != nil {
-		return wrap("delete credential history", err)
-	}
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?", tenant, st, userID)
-	if err != nil {
-		return wrap("delete credential", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete credential", err)
-	} else if n == 0 {
-		return store.ErrCredentialNotFound
-	}
-	return nil
+	return t.atomic(ctx, func() error {
+		// The history goes first and explicitly, not only through the cascade.
+		if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
+			tenant, st, userID); err != nil {
+			return wrap("delete credential history", err)
+		}
+		res, err := t.tx.ExecContext(ctx, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?", tenant, st, userID)
+		if err != nil {
+			return wrap("delete credential", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return wrap("delete credential", err)
+		} else if n == 0 {
+			return store.ErrCredentialNotFound
+		}
+		return nil
+	})
 }
 
 const sessionColumns = `id, flow, tenant, store, user_id, policy, identity, salt, credential_version,
