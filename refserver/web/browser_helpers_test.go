@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/seedb14f67b8/renewkit/refserver/web"
+)
+
+// chromiumPath finds a Chromium to drive: $RENEWKIT_CHROMIUM, else chromium (Debian's
+// package), chromium-browser or google-chrome on PATH.
+func chromiumPath() string {
+	if p := os.Getenv("RENEWKIT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser starts a headless Chromium for one test and returns a context that drives
+// one tab of it; everything stops when the test ends. It skips the test when no
+// Chromium is installed (.ci/run installs Debian's).
+func browser(tb testing.TB) context.Context {
+	tb.Helper()
+	path := chromiumPath()
+	if path == "" {
+		tb.Skip("browser test skipped: no Chromium found (apt-get install -y chromium, or set RENEWKIT_CHROMIUM)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		// CI runs as root, where Chromium's sandbox cannot start.
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(900, 1000),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
+	tb.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	// Start the browser now, so that a failure to launch is reported as such.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		tb.Fatalf("starting Chromium at %s: %v", path, err)
+	}
+	return ctx
+}
+
+// artifactsDir is where screenshots go: $RENEWKIT_ARTIFACTS/browser when that is set
+// (a relative path counts from the module root, so `RENEWKIT_ARTIFACTS=reports`
+// writes reports/browser/), else a temporary directory of the test.
+func artifactsDir(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv("RENEWKIT_ARTIFACTS")
+	if base == "" {
+		return tb.TempDir()
+	}
+	if !filepath.IsAbs(base) {
+		base = filepath.Join(moduleRoot(tb), base)
+	}
+	dir := filepath.Join(base, "browser")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// moduleRoot is the directory holding go.mod, above the package's directory.
+func moduleRoot(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+// screenshot saves a full-page PNG of the tab as <dir>/<name>.png.
+func screenshot(tb testing.TB, ctx context.Context, dir, name string) {
+	tb.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("screenshot: %s", path)
+}
+
+// jsHarness serves the embedded static files and a blank page that loads srp.js and
+// policy.js, and opens it in the tab.
+func jsHarness(tb testing.TB, ctx context.Context) {
+	tb.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/static/", http.StripPrefix("/static/", http.FileServerFS(web.Static())))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>harness</title>
+<script src="/static/srp.js"></script><script src="/static/policy.js"></script></head><body></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	tb.Cleanup(srv.Close)
+	// WebCrypto needs a secure context: 127.0.0.1 over http is one.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitReady("body")); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// call runs the async JavaScript function fn (source text) on args in the tab and
+// decodes its result into T.
+func call[T any](tb testing.TB, ctx context.Context, fn string, args ...any) T {
+	tb.Helper()
+	raw, err := json.Marshal(args)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	expr := "(" + fn + ")(..." + string(raw) + ")"
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatalf("javascript %s: %v", strings.SplitN(fn, "\n", 2)[0], err)
+	}
+	return v
+}
