@@ -87,10 +87,14 @@ func (s *Server) createUser(c *gin.Context) (store.User, error) {
 func (s *Server) handleGetUser(byExternalID bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
+		ref := api.ByID(c.Param("user"))
+		if byExternalID {
+			ref = api.ByExternalID(c.Param("user"))
+		}
 		var u store.User
 		err := s.store.View(ctx, func(tx store.Tx) error {
 			var err error
-			u, err = lookupUser(c, tx, tenantOf(c), c.Param("storeName"), c.Param("user"), byExternalID)
+			u, err = lookupUser(ctx, tx, tenantOf(c), c.Param("storeName"), ref)
 			return err
 		})
 		if err != nil {

@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -30,9 +31,8 @@ func (s *Server) handleStart(flow api.Flow, byExternalID bool) gin.HandlerFunc {
 	}
 }
 
-// start begins a session: it finds the store, policy and user, checks the user's
-// status and registration state, and for authentication and renewal computes the
-// server's ephemeral B outside any transaction, then stores the session.
+// start is the HTTP side of a start call: the body (absent or {}), then startSession
+// with the path's tenant, store, user and policy.
 func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.StartResponse, error) {
 	body, err := readBody(c)
 	if err != nil {
@@ -41,24 +41,41 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 	if err := decodeEmpty(c.GetHeader("Content-Type"), body); err != nil {
 		return nil, err
 	}
-	ctx := c.Request.Context()
-	tenant, storeName := tenantOf(c), c.Param("storeName")
-	userKey, policyName := c.Param("user"), c.Param("policyName")
-	now := s.now()
+	user := api.ByID(c.Param("user"))
+	if byExternalID {
+		user = api.ByExternalID(c.Param("user"))
+	}
+	resp, _, err := s.startSession(c.Request.Context(), flow, tenantOf(c), c.Param("storeName"), user, c.Param("policyName"))
+	return resp, err
+}
 
+// startSession begins a session: it finds the store, policy and user, checks the
+// user's status and registration state, and for authentication and renewal computes
+// the server's ephemeral B outside any transaction, then stores the session. It
+// returns the start response and the user. The process engine's start activities
+// call it too, so they behave exactly like the endpoints.
+func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeName string, ref api.UserRef, policyName string) (*api.StartResponse, store.User, error) {
+	if !flow.Valid() {
+		return nil, store.User{}, fmt.Errorf("refserver: start: invalid flow %q", flow)
+	}
+	if !ref.Valid() {
+		// An empty reference (or one naming both) names no user.
+		return nil, store.User{}, store.ErrUserNotFound
+	}
+	now := s.now()
 	var (
 		policy  store.Policy
 		user    store.User
 		cred    store.Credential
 		hasCred bool
 	)
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		// Policy first: its lookup reports a missing tenant or store as such.
 		if policy, err = tx.Policy(ctx, tenant, storeName, policyName); err != nil {
 			return err
 		}
-		if user, err = lookupUser(c, tx, tenant, storeName, userKey, byExternalID); err != nil {
+		if user, err = lookupUser(ctx, tx, tenant, storeName, ref); err != nil {
 			return err
 		}
 		cred, err = tx.Credential(ctx, tenant, storeName, user.ID)
@@ -72,10 +89,10 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, store.User{}, err
 	}
 	if err := statusError(user, now); err != nil {
-		return nil, err
+		return nil, store.User{}, err
 	}
 
 	sess := store.Session{
@@ -100,20 +117,20 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 	}
 	if flow == api.FlowRegistration {
 		if hasCred {
-			return nil, store.ErrCredentialExists
+			return nil, store.User{}, store.ErrCredentialExists
 		}
 		// A new credential gets a new identity i and salt; renewals keep both (SPEC
 		// section 1), which is what makes the verifier history comparable.
 		if sess.Identity, err = store.NewID(); err != nil {
-			return nil, err
+			return nil, store.User{}, err
 		}
 		sess.Salt = make([]byte, SaltBytes)
 		if _, err := rand.Read(sess.Salt); err != nil {
-			return nil, fmt.Errorf("refserver: salt: %w", err)
+			return nil, store.User{}, fmt.Errorf("refserver: salt: %w", err)
 		}
 	} else {
 		if !hasCred {
-			return nil, store.ErrCredentialNotFound
+			return nil, store.User{}, store.ErrCredentialNotFound
 		}
 		sess.Identity, sess.Salt, sess.CredentialVersion = cred.Identity, cred.Salt, cred.Version
 		// The modexp for B runs here, outside every transaction.
@@ -122,7 +139,7 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 			s.metrics.srp(srpKindServerStart, srpOutcomeError)
 			// The verifier was checked when it was stored: this is our fault, not the
 			// client's, so it must not come out as INVALID_VERIFIER (%v, not %w).
-			return nil, fmt.Errorf("refserver: stored credential unusable: %v", err)
+			return nil, store.User{}, fmt.Errorf("refserver: stored credential unusable: %v", err)
 		}
 		s.metrics.srp(srpKindServerStart, srpOutcomeOK)
 		sess.ServerSecret, sess.ServerPublic = srv.Secret(), srv.B()
@@ -133,25 +150,24 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 		resp.PasscodeRequirements = &req
 	}
 	if sess.ID, err = store.NewID(); err != nil {
-		return nil, err
+		return nil, store.User{}, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) })
 	if err != nil {
-		return nil, err
+		return nil, store.User{}, err
 	}
 	resp.SessionID = sess.ID
 	resp.AlgorithmInfo.Parameters.I = sess.Identity
 	resp.AlgorithmInfo.Parameters.Salt = srp.EncodeSalt(sess.Salt)
-	return resp, nil
+	return resp, user, nil
 }
 
 // lookupUser finds a user by id or by external id.
-func lookupUser(c *gin.Context, tx store.Tx, tenant, storeName, key string, byExternalID bool) (store.User, error) {
-	ctx := c.Request.Context()
-	if byExternalID {
-		return tx.UserByExternalID(ctx, tenant, storeName, key)
+func lookupUser(ctx context.Context, tx store.Tx, tenant, storeName string, ref api.UserRef) (store.User, error) {
+	if ref.IsExternal() {
+		return tx.UserByExternalID(ctx, tenant, storeName, ref.ExternalID)
 	}
-	return tx.User(ctx, tenant, storeName, key)
+	return tx.User(ctx, tenant, storeName, ref.ID)
 }
 
 // statusError refuses users that may not start or complete anything (SPEC section 9).
@@ -213,8 +229,18 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 	if err != nil {
 		return nil, err
 	}
+	return s.completeSession(c.Request.Context(), flow, tenantOf(c), c.Param("storeName"), c.Param("sessionId"),
+		c.GetHeader("Content-Type"), body)
+}
+
+// completeSession is complete after the body has been read: the process engine's
+// completion activities call it too, so they behave exactly like the endpoints.
+func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, storeName, sessionID, contentType string, body []byte) (*api.CompleteResponse, error) {
+	if !flow.Valid() {
+		return nil, fmt.Errorf("refserver: complete: invalid flow")
+	}
 	now := s.now()
-	found, err := s.consume(c, flow, now)
+	found, err := s.consume(ctx, flow, tenant, storeName, sessionID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +249,7 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 	}
 
 	// Request shape and encodings.
-	in, err := parseCompletion(c.GetHeader("Content-Type"), body, flow, s.params)
+	in, err := parseCompletion(contentType, body, flow, s.params)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +258,7 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 	if in.a != nil {
 		if err := s.params.CheckPublic(in.a); err != nil {
 			s.metrics.srp(srpKindVerify, srpOutcomeInvalidPublicValue)
-			return nil, s.countFailure(c, found, now, err)
+			return nil, s.countFailure(ctx, found, now, err)
 		}
 	}
 	if in.verifier != nil {
@@ -259,14 +285,14 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 		m2, err = s.verifyProof(found, in)
 		if err != nil {
 			if errors.Is(err, srp.ErrInvalidProof) || errors.Is(err, srp.ErrInvalidPublicValue) {
-				return nil, s.countFailure(c, found, now, err)
+				return nil, s.countFailure(ctx, found, now, err)
 			}
 			return nil, err
 		}
 	}
 
 	// History and the commit.
-	user, err := s.commit(c, flow, found, in.verifier, now)
+	user, err := s.commit(ctx, flow, found, in.verifier, now)
 	if err != nil {
 		return nil, err
 	}
@@ -287,9 +313,7 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 // flow, tenant and store, take it, and read what the later steps need. A session of
 // another flow or store is reported as not found and is NOT consumed, so that a caller
 // who may use one store cannot burn another store's sessions.
-func (s *Server) consume(c *gin.Context, flow api.Flow, now time.Time) (*completion, error) {
-	ctx := c.Request.Context()
-	tenant, storeName, id := tenantOf(c), c.Param("storeName"), c.Param("sessionId")
+func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, id string, now time.Time) (*completion, error) {
 	var (
 		found     completion
 		afterTake error
@@ -368,8 +392,7 @@ func (s *Server) verifyProof(found *completion, in *completionInput) ([]byte, er
 // lockout (SPEC section 9) and returns cause, the error to report. If the count cannot
 // be written, the request fails as an internal error instead: answering INVALID_PROOF
 // without counting would give an attacker free guesses while the store misbehaves.
-func (s *Server) countFailure(c *gin.Context, found *completion, now time.Time, cause error) error {
-	ctx := c.Request.Context()
+func (s *Server) countFailure(ctx context.Context, found *completion, now time.Time, cause error) error {
 	sess := found.sess
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		is, err := tx.IdentityStore(ctx, sess.Tenant, sess.Store)
@@ -391,8 +414,7 @@ func (s *Server) countFailure(c *gin.Context, found *completion, now time.Time, 
 // commit is step 3 of complete: re-check the credential, enforce history, write the
 // credential and reset the failure count, all or nothing. It returns the user as
 // stored.
-func (s *Server) commit(c *gin.Context, flow api.Flow, found *completion, verifier []byte, now time.Time) (store.User, error) {
-	ctx := c.Request.Context()
+func (s *Server) commit(ctx context.Context, flow api.Flow, found *completion, verifier []byte, now time.Time) (store.User, error) {
 	sess := found.sess
 	var user store.User
 	err := s.store.Update(ctx, func(tx store.Tx) error {
