@@ -1,0 +1,604 @@
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	// DefaultTimeout bounds each request of the run.
+	DefaultTimeout = 30 * time.Second
+	// generatorBoundShare is the share of a step's planned sends that may go
+	// unsent (starved or dropped) before the step is held to measure the
+	// generator rather than the deployment.
+	generatorBoundShare = 0.01
+	// generatorBoundMin is the fewest unsent completions that can make a step
+	// generator-bound: one starved tick in a short step is noise.
+	generatorBoundMin = 5
+)
+
+// Config is one load run. Target and Profile are required; every other field has a
+// documented default.
+type Config struct {
+	Target  Target
+	Profile *Profile
+	// Thresholds gate the run; the profile's when nil.
+	Thresholds []Threshold
+	// Shard is this generator's share of a sharded run; the zero value is all of it.
+	Shard Shard
+	// RunID names the run's users (ExternalID); random when empty. Shards of one
+	// run may share it or not: their users are disjoint either way.
+	RunID string
+	// ReportDir receives the results files, summary.json and report.html; nothing
+	// is written when empty.
+	ReportDir string
+	// Progress receives the setup and live progress lines; none when nil.
+	// Interactive redraws one line in place (for a terminal) instead of printing
+	// a line every ProgressEvery.
+	Progress    io.Writer
+	Interactive bool
+	// ProgressEvery is the interval of the live line when not Interactive; 5s
+	// when zero. Interactive lines are redrawn every second.
+	ProgressEvery time.Duration
+	// Timeout bounds each request; DefaultTimeout when zero.
+	Timeout time.Duration
+	// LateAfter is how late a send may be before it counts as late;
+	// DefaultLateAfter when zero.
+	LateAfter time.Duration
+	// ServerPID, when set, is the server process whose CPU time is measured beside
+	// the generator's (Linux, same host).
+	ServerPID int
+	// Producers is the number of producer goroutines; derived from the peak rate
+	// when zero.
+	Producers int
+}
+
+// ErrInterrupted means the run stopped early because its context ended; the
+// summary covers what ran.
+var ErrInterrupted = errors.New("load: run interrupted")
+
+// Run sets up the users, attacks along the profile and returns the summary. The
+// summary's Passed field carries the thresholds' verdict; the error reports a run
+// that could not be carried out (or ErrInterrupted, with a partial summary).
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	prof := cfg.Profile
+	if prof == nil {
+		return nil, fmt.Errorf("%w: no profile", ErrProfile)
+	}
+	if err := prof.Validate(); err != nil {
+		return nil, err
+	}
+	base, err := cfg.Target.validate()
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Shard.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShard, err)
+	}
+	thresholds := cfg.Thresholds
+	if thresholds == nil {
+		if thresholds, err = ParseThresholds(prof.Thresholds); err != nil {
+			return nil, err
+		}
+	}
+	var holds []Threshold
+	if prof.Search != nil {
+		if holds, err = ParseThresholds(prof.Search.Holds); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.LateAfter <= 0 {
+		cfg.LateAfter = DefaultLateAfter
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 5 * time.Second
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = newRunID()
+	}
+	indexes := cfg.Shard.Users(prof.Users)
+	if len(indexes) == 0 {
+		return nil, fmt.Errorf("%w: shard %s of %d users has none", ErrShard, cfg.Shard, prof.Users)
+	}
+	scale := cfg.Shard.Scale()
+	peak := prof.PeakRate() * scale
+	plan, err := planPhases(prof, scale)
+	if err != nil {
+		return nil, err
+	}
+
+	r := &runner{cfg: cfg, prof: prof, base: base, thresholds: thresholds, holds: holds, plan: plan, peak: peak}
+	return r.run(ctx, indexes)
+}
+
+func newRunID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// planPhases turns the profile into the schedules of its attack phases, at this
+// shard's share of the rates: one for stages, one per step for a search.
+func planPhases(prof *Profile, scale float64) ([]*Schedule, error) {
+	if prof.Search != nil {
+		var out []*Schedule
+		for _, rate := range prof.Search.Rates() {
+			s, err := ConstantSchedule(rate*scale, time.Duration(prof.Search.StepDuration))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	stages := make([]Stage, len(prof.Stages))
+	for i, st := range prof.Stages {
+		from, to, err := st.rates()
+		if err != nil {
+			return nil, err
+		}
+		from, to = from*scale, to*scale
+		stages[i] = Stage{Duration: st.Duration, From: &from, To: &to}
+	}
+	s, err := NewSchedule(stages)
+	if err != nil {
+		return nil, err
+	}
+	return []*Schedule{s}, nil
+}
+
+// runner carries one run.
+type runner struct {
+	cfg        Config
+	prof       *Profile
+	base       string
+	thresholds []Threshold
+	holds      []Threshold
+	plan       []*Schedule
+	peak       float64
+
+	p       *pipeline
+	current atomic.Pointer[Pacer]
+}
+
+func (r *runner) progressf(format string, args ...any) {
+	if r.cfg.Progress != nil {
+		fmt.Fprintf(r.cfg.Progress, format, args...)
+	}
+}
+
+func newTransport(conns int) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil, // load goes straight to the target, never through a proxy
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
+	cfg := r.cfg
+	producers := cfg.Producers
+	if producers <= 0 {
+		producers = int(min(max(math.Ceil(r.peak*0.05), 4), 256))
+	}
+	maxWorkers := uint64(len(indexes) + 16)
+	p := &pipeline{
+		t:       &cfg.Target,
+		base:    r.base,
+		paths:   cfg.Target.paths(),
+		host:    cfg.Target.host(),
+		policy:  r.prof.PolicyName(),
+		timeout: cfg.Timeout,
+		hc:      &http.Client{Transport: newTransport(producers + setupConcurrency), Timeout: cfg.Timeout, CheckRedirect: noRedirect},
+	}
+	r.p = p
+	attackClient := &http.Client{
+		Transport:     starvedTransport{next: newTransport(int(maxWorkers))},
+		Timeout:       cfg.Timeout,
+		CheckRedirect: noRedirect,
+	}
+
+	// Setup: users created and registered before anything is measured.
+	setupBegan := time.Now()
+	var lastSetup atomic.Int64
+	err := p.setupUsers(ctx, cfg.RunID, indexes, func(done int) {
+		now := time.Now().UnixNano()
+		if last := lastSetup.Load(); (now-last >= int64(time.Second) || done == len(indexes)) && lastSetup.CompareAndSwap(last, now) {
+			r.progressf("setup: %d/%d users registered\n", done, len(indexes))
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
+	setupTime := time.Since(setupBegan)
+
+	var planned uint64
+	for _, s := range r.plan {
+		planned += s.Planned()
+	}
+	p.idle = make(chan *user, len(p.users))
+	for _, u := range p.users {
+		p.idle <- u
+	}
+	p.q = newReadyQueue(len(p.users))
+	p.eph = newEphPool(p.params, int(min(planned+uint64(len(p.users)), maxPrecomputed)))
+
+	var total time.Duration
+	for _, s := range r.plan {
+		total += s.Duration()
+	}
+	origin := time.Now()
+	p.rec = newRecorder(origin, windowFor(total), cfg.LateAfter)
+	if cfg.ReportDir != "" {
+		if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
+			return nil, fmt.Errorf("load: report dir: %w", err)
+		}
+		for series, name := range map[Series]string{SeriesComplete: ResultsFile, SeriesStart: StartResultsFile} {
+			w, err := createResults(filepath.Join(cfg.ReportDir, name))
+			if err != nil {
+				return nil, err
+			}
+			p.rec.files[series] = w
+		}
+	}
+
+	prodCtx, stopProducers := context.WithCancel(ctx)
+	var prodWG sync.WaitGroup
+	for range producers {
+		prodWG.Add(1)
+		go func() { defer prodWG.Done(); p.produce(prodCtx) }()
+	}
+	progressDone := make(chan struct{})
+	var progressWG sync.WaitGroup
+	if cfg.Progress != nil {
+		progressWG.Add(1)
+		go func() { defer progressWG.Done(); r.liveProgress(origin, progressDone) }()
+	}
+
+	s := &Summary{
+		Profile: r.prof.Name, RunID: cfg.RunID, Target: r.base, Policy: p.policy,
+		Users: len(p.users), Started: origin, WindowSeconds: windowFor(total).Seconds(),
+	}
+	if cfg.Shard.normal().Count > 1 {
+		s.Shard = cfg.Shard.String()
+	}
+	var phases []phase
+	cpuTotal := &cpuMeter{pid: cfg.ServerPID}
+	for i, sched := range r.plan {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := r.prepare(ctx, sched); err != nil {
+			break
+		}
+		if r.holds != nil {
+			p.rec.beginStep(cfg.LateAfter)
+		}
+		meter := &cpuMeter{pid: cfg.ServerPID}
+		meter.begin()
+		ph := p.attack(ctx, sched, attackClient, maxWorkers, &r.current)
+		meter.end()
+		phases = append(phases, ph)
+		cpuTotal.add(meter)
+		if r.holds == nil {
+			continue
+		}
+		step := r.evaluateStep(sched, ph, p.rec.endStep(), meter)
+		s.Steps = append(s.Steps, step)
+		if !step.Held || i == len(r.plan)-1 {
+			break
+		}
+	}
+
+	// Shut down: no new renewals, answers in flight collected, unanswered ones
+	// resolved (bounded by the request timeout).
+	stopProducers()
+	p.q.close()
+	prodWG.Wait()
+	p.resolving.Wait()
+	close(progressDone)
+	progressWG.Wait()
+
+	var attack time.Duration
+	for _, ph := range phases {
+		attack += ph.duration
+		s.Generator.Planned += ph.planned
+		s.Generator.Starved += ph.starved
+		if ph.ticks < ph.planned {
+			s.Generator.Dropped += ph.planned - ph.ticks
+		}
+	}
+	s.AttackSeconds = attack.Seconds()
+	if attack > 0 {
+		s.RequestedRate = float64(s.Generator.Planned) / attack.Seconds()
+	}
+	r.fill(s, attack, setupTime)
+	if cpuTotal.completions(p) > 0 {
+		s.CPU = cpuTotal.summary()
+	}
+	if r.prof.Search != nil {
+		s.Saturation = saturation(s.Steps, len(r.plan), r.prof.Search)
+	}
+	s.Thresholds, s.Passed = CheckAll(r.thresholds, s)
+
+	var werr error
+	for _, w := range p.rec.files {
+		if err := w.close(); err != nil && werr == nil {
+			werr = err
+		}
+	}
+	if p.rec.writeErr != nil {
+		werr = p.rec.writeErr
+	}
+	if werr == nil && cfg.ReportDir != "" {
+		werr = WriteReports(cfg.ReportDir, s)
+	}
+	if werr != nil {
+		return s, werr
+	}
+	if ctx.Err() != nil {
+		return s, ErrInterrupted
+	}
+	return s, nil
+}
+
+// fill copies the recorder's series and the pipeline's counters into s.
+func (r *runner) fill(s *Summary, attack, setup time.Duration) {
+	p := r.p
+	rec := p.rec
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	s.Start = rec.start.summary(attack)
+	s.Complete = rec.complete.summary(attack)
+	g := &s.Generator
+	g.Sent = uint64(rec.complete.count)
+	g.Late = uint64(rec.complete.late)
+	g.LateAfter = Millis(r.cfg.LateAfter)
+	g.SendLag = latencyOf(rec.complete.lag)
+	g.EphemeralsOnDemand = p.eph.onDemand.Load()
+	g.SecretsOnDemand = p.onDemandSecrets.Load()
+	g.Renewed = p.renewed.Load()
+	g.ResolvedUsers = p.resolved.Load()
+	g.RetiredUsers = p.retired.Load()
+	g.SetupSeconds = setup.Seconds()
+}
+
+// prepare gets the pipeline ready for one phase: ephemerals and next-passcode
+// secrets made ahead for the completions it plans, the queue deep enough for its
+// peak rate, and filled before the first tick.
+func (r *runner) prepare(ctx context.Context, sched *Schedule) error {
+	p := r.p
+	need := sched.Planned()
+	peak := 0.0
+	for t := time.Duration(0); t < sched.Duration(); t += sched.Duration() / 100 {
+		peak = math.Max(peak, sched.Rate(t))
+	}
+	peak = math.Max(peak, sched.Rate(sched.Duration()-1))
+	if err := r.precompute(ctx, need); err != nil {
+		return err
+	}
+	depth := int(math.Ceil(peak * r.prof.LeadTime().Seconds()))
+	depth = min(max(depth, 4), max(4, len(p.users)*3/4))
+	p.q.setDepth(depth)
+	// Give the producers a head start so the first ticks are not starved.
+	want := min(depth, len(p.users))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(p.q.ch) < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ctx.Err()
+}
+
+// precompute tops up the ephemeral pool and every user's chain of next secrets so
+// that need completions (and their starts) run without computing either, within
+// the memory bounds.
+func (r *runner) precompute(ctx context.Context, need uint64) error {
+	p := r.p
+	wantEph := int(min(need+uint64(len(p.users)), uint64(cap(p.eph.ch))))
+	// Users do not renew in perfect turns: allow half again the average.
+	perUser := int(min(need*3/2/uint64(len(p.users))+2, maxChain))
+	perUser = min(perUser, max(1, maxPrecomputed/len(p.users)))
+	jobs := make(chan func() error, 1024)
+	var wg sync.WaitGroup
+	var firstErr error
+	var once sync.Once
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				if err := job(); err != nil {
+					once.Do(func() { firstErr = err })
+				}
+			}
+		}()
+	}
+	for i := len(p.eph.ch); i < wantEph && ctx.Err() == nil; i++ {
+		jobs <- func() error {
+			e, err := p.params.NewEphemeral()
+			if err != nil {
+				return err
+			}
+			p.eph.put(e)
+			return nil
+		}
+	}
+	for _, u := range p.users {
+		if ctx.Err() != nil {
+			break
+		}
+		if missing := perUser - u.chainLen(); missing > 0 {
+			jobs <- func() error {
+				for range missing {
+					if _, err := p.chains.push(u); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// evaluateStep summarizes one search step and checks it against the holds.
+func (r *runner) evaluateStep(sched *Schedule, ph phase, agg *seriesAgg, meter *cpuMeter) Step {
+	d := ph.duration
+	ss := agg.summary(d)
+	st := Step{
+		Rate:    sched.Rate(0),
+		Planned: ph.planned, Sent: uint64(agg.count), Starved: ph.starved,
+		Late:     uint64(agg.late),
+		Achieved: ss.Rate, Throughput: ss.Throughput, Success: ss.Success,
+		P50: ss.Latency.P50, P99: ss.Latency.P99, Max: ss.Latency.Max,
+	}
+	if ph.ticks < ph.planned {
+		st.Dropped = ph.planned - ph.ticks
+	}
+	meter.sent = uint64(agg.count)
+	if agg.count > 0 {
+		st.CPU = meter.summary()
+	}
+	view := &Summary{Complete: ss}
+	st.Held = true
+	for _, h := range r.holds {
+		if v := h.Check(view); !v.Pass {
+			st.Held = false
+			st.Broke = append(st.Broke, v.Threshold+" (was "+v.Actual+")")
+		}
+	}
+	if unsent := st.Starved + st.Dropped; unsent > generatorBoundMin && float64(unsent) > generatorBoundShare*float64(st.Planned) {
+		st.Held = false
+		st.Broke = append(st.Broke, fmt.Sprintf("generator: %d of %d planned completions not sent (%d starved, %d dropped)", unsent, st.Planned, st.Starved, st.Dropped))
+	}
+	return st
+}
+
+// saturation reads the search's outcome from its steps (at this shard's rates).
+func saturation(steps []Step, planned int, search *Search) *Saturation {
+	sat := &Saturation{}
+	for _, st := range steps {
+		sat.PeakThroughput = math.Max(sat.PeakThroughput, st.Throughput)
+		if st.Held {
+			sat.Rate, sat.Throughput = st.Rate, st.Throughput
+		}
+	}
+	switch {
+	case len(steps) == 0:
+		sat.Stopped = "no step ran"
+	case steps[len(steps)-1].Held && len(steps) == planned:
+		sat.Stopped = fmt.Sprintf("every step held up to maxRate %g/s: the deployment saturates above it", search.MaxRate)
+	case !steps[len(steps)-1].Held:
+		last := steps[len(steps)-1]
+		sat.Stopped = fmt.Sprintf("step at %.1f/s broke: %s", last.Rate, strings.Join(last.Broke, "; "))
+		for _, b := range last.Broke {
+			if strings.HasPrefix(b, "generator:") {
+				sat.GeneratorBound = true
+			}
+		}
+	default:
+		sat.Stopped = "interrupted"
+	}
+	return sat
+}
+
+// cpuMeter measures CPU time over attack windows.
+type cpuMeter struct {
+	pid            int
+	gen0, srv0     time.Duration
+	gen, srv       time.Duration
+	genErr, srvErr error
+	sent           uint64
+}
+
+func (m *cpuMeter) begin() {
+	m.gen0, m.genErr = selfCPU()
+	if m.pid > 0 {
+		m.srv0, m.srvErr = processCPU(m.pid)
+	}
+}
+
+func (m *cpuMeter) end() {
+	g, err := selfCPU()
+	if err != nil && m.genErr == nil {
+		m.genErr = err
+	}
+	m.gen += g - m.gen0
+	if m.pid > 0 {
+		s, err := processCPU(m.pid)
+		if err != nil && m.srvErr == nil {
+			m.srvErr = err
+		}
+		m.srv += s - m.srv0
+	}
+}
+
+func (m *cpuMeter) add(o *cpuMeter) {
+	m.gen += o.gen
+	m.srv += o.srv
+	if m.genErr == nil {
+		m.genErr = o.genErr
+	}
+	if m.srvErr == nil {
+		m.srvErr = o.srvErr
+	}
+}
+
+func (m *cpuMeter) completions(p *pipeline) uint64 {
+	p.rec.mu.Lock()
+	defer p.rec.mu.Unlock()
+	m.sent = uint64(p.rec.complete.count)
+	return m.sent
+}
+
+func (m *cpuMeter) summary() *CPU {
+	if m.genErr != nil || m.sent == 0 {
+		return nil
+	}
+	c := &CPU{
+		Completions:            m.sent,
+		GeneratorSeconds:       m.gen.Seconds(),
+		GeneratorPerCompletion: Millis(m.gen / time.Duration(m.sent)),
+	}
+	if m.pid > 0 && m.srvErr == nil {
+		c.ServerPID = m.pid
+		c.ServerSeconds = m.srv.Seconds()
+		c.ServerPerCompletion = Millis(m.srv / time.Duration(m.sent))
+		if m.srv > 0 {
+			c.Ratio = float64(m.gen) / float64(m.srv)
+		}
+	}
+	return c
+}
