@@ -174,9 +174,9 @@ func TestAdminPolicies(t *testing.T) {
 	if err != nil || read.PasscodeHistory != 5 || read.RequiredRegExes[0].Pattern != "[a-z]" {
 		t.Fatalf("read %+v: %v", read, err)
 	}
-	// The start of a registration returns exactly these requirements.
-	u := w.newUser(t, "")
-	s := w.start(t, w.full, api.FlowRegistration, u.ref(), "custom")
+	// The start of a renewal returns exactly these requirements.
+	u := w.newUser(t, "Start-Pass-1")
+	s := w.start(t, w.full, api.FlowRenewal, u.ref(), "custom")
 	if s.resp.PasscodeRequirements.DigitCount != 2 || s.resp.PasscodeRequirements.MaximumLength != 20 {
 		t.Fatalf("start requirements %+v", s.resp.PasscodeRequirements)
 	}
@@ -231,10 +231,12 @@ func TestAdminPolicies(t *testing.T) {
 	wantAPIError(t, err, ex, api.CodePolicyNotFound)
 	ex, err = w.full.DeletePolicy(ctx, defStore, "custom")
 	wantAPIError(t, err, ex, api.CodePolicyNotFound)
-	// The open registration session under the deleted policy fails at completion.
-	r, _ := s.request(t, api.FlowRegistration, "", "Some-Pass-12")
-	_, ex, err = w.complete(w.full, api.FlowRegistration, s, r)
+	// The open renewal session under the deleted policy fails at completion: its
+	// history rule is gone.
+	r, _ := s.request(t, api.FlowRenewal, "Start-Pass-1", "Some-Pass-12")
+	_, ex, err = w.complete(w.full, api.FlowRenewal, s, r)
 	wantAPIError(t, err, ex, api.CodePolicyNotFound)
+	w.mustAuthenticate(t, u, "Start-Pass-1")
 
 	_, ex, err = w.full.GetPolicy(ctx, "nostore", standard)
 	wantAPIError(t, err, ex, api.CodeStoreNotFound)

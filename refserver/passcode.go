@@ -319,26 +319,32 @@ func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, 
 		afterTake error
 	)
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.IdentityStore(ctx, tenant, storeName); err != nil {
-			return err
+		sess, err := tx.TakeSession(ctx, id, now)
+		if err == nil && (sess.Flow != store.Flow(flow) || sess.Tenant != tenant || sess.Store != storeName) {
+			// Returning an error rolls the take back: the session stays for its own
+			// flow and store.
+			err = store.ErrSessionNotFound
 		}
-		sess, err := tx.Session(ctx, id, now)
+		if errors.Is(err, store.ErrSessionNotFound) {
+			// Name the first missing link of the path instead, if there is one.
+			if _, serr := tx.IdentityStore(ctx, tenant, storeName); serr != nil {
+				return serr
+			}
+		}
 		if err != nil {
 			return err
 		}
-		if sess.Flow != store.Flow(flow) || sess.Tenant != tenant || sess.Store != storeName {
-			return store.ErrSessionNotFound
-		}
-		if found.sess, err = tx.TakeSession(ctx, id, now); err != nil {
-			return err
-		}
+		found.sess = sess
 		// From here on the session is consumed whatever happens (SPEC section 7), so
 		// failures are reported beside a nil return: an error would roll the take back.
 		if found.user, afterTake = tx.User(ctx, tenant, storeName, sess.UserID); afterTake != nil {
 			return nil
 		}
-		if found.policy, afterTake = tx.Policy(ctx, tenant, storeName, sess.Policy); afterTake != nil {
-			return nil
+		if flow == api.FlowRenewal {
+			// Only renewal uses the policy at completion (its passcodeHistory).
+			if found.policy, afterTake = tx.Policy(ctx, tenant, storeName, sess.Policy); afterTake != nil {
+				return nil
+			}
 		}
 		cred, err := tx.Credential(ctx, tenant, storeName, sess.UserID)
 		switch {
@@ -444,7 +450,7 @@ func (s *Server) commit(ctx context.Context, flow api.Flow, found *completion, v
 			}
 			user = u
 			return nil
-		case api.FlowAuthentication, api.FlowRenewal:
+		case api.FlowAuthentication:
 			cur, err := tx.Credential(ctx, sess.Tenant, sess.Store, sess.UserID)
 			if errors.Is(err, store.ErrCredentialNotFound) {
 				return errStaleSession
@@ -455,18 +461,27 @@ func (s *Server) commit(ctx context.Context, flow api.Flow, found *completion, v
 			if !sameCredential(&cur, sess) {
 				return errStaleSession
 			}
-			if flow == api.FlowRenewal {
-				// passcodeHistory counts the current passcode; Reuses compares every
-				// candidate in constant time.
-				if cur.Reuses(verifier, found.policy.Requirements.PasscodeHistory) {
-					return errHistory
+		case api.FlowRenewal:
+			// found.cred is the credential the proof was checked against. The history
+			// check uses it, and UpdateCredential writes its successor only if the
+			// stored credential still has its identity and version (compare-and-set):
+			// history only changes with the version, so the check saw the stored one.
+			// passcodeHistory counts the current passcode; Reuses compares every
+			// candidate in constant time.
+			if found.cred.Reuses(verifier, found.policy.Requirements.PasscodeHistory) {
+				return errHistory
+			}
+			if err := tx.UpdateCredential(ctx, found.cred.Renewed(verifier)); err != nil {
+				if errors.Is(err, store.ErrCredentialNotFound) {
+					return errStaleSession
 				}
-				if err := tx.UpdateCredential(ctx, cur.Renewed(verifier)); err != nil {
-					return err
-				}
+				return err
 			}
 		}
 		user = u.WithSuccess(now)
+		if user == u {
+			return nil // nothing to reset: save the write
+		}
 		return tx.UpdateUser(ctx, user)
 	})
 	return user, err
