@@ -68,7 +68,7 @@ func WriteText(w io.Writer, s *Summary) error {
 	if len(s.Steps) > 0 {
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "STEP RATE\tACHIEVED\tOK/S\tSUCCESS\tP50\tP99\tSTARVED\tDROPPED\tGEN CPU\tSERVER CPU\tHELD")
+		fmt.Fprintln(tw, "STEP RATE\tACHIEVED\tOK/S\tSUCCESS\tP50\tP99\tSTART P99\tSTARVED\tDROPPED\tGEN CPU\tSERVER CPU\tHELD")
 		for _, st := range s.Steps {
 			gen, srv := "-", "-"
 			if st.CPU != nil {
@@ -81,8 +81,9 @@ func WriteText(w io.Writer, s *Summary) error {
 			if !st.Held {
 				held = "no: " + strings.Join(st.Broke, "; ")
 			}
-			fmt.Fprintf(tw, "%.1f/s\t%.1f/s\t%.1f\t%.4f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", st.Rate, st.Achieved, st.Throughput, st.Success,
-				fmtDuration(time.Duration(st.P50)), fmtDuration(time.Duration(st.P99)), st.Starved, st.Dropped, gen, srv, held)
+			fmt.Fprintf(tw, "%.1f/s\t%.1f/s\t%.1f\t%.4f\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", st.Rate, st.Achieved, st.Throughput, st.Success,
+				fmtDuration(time.Duration(st.P50)), fmtDuration(time.Duration(st.P99)), fmtDuration(time.Duration(st.StartP99)),
+				st.Starved, st.Dropped, gen, srv, held)
 		}
 		tw.Flush()
 	}

@@ -269,6 +269,17 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		}
 	}
 
+	// The first phase's precomputation runs before the producers start, so that
+	// not even the first renewals compute a secret on demand.
+	if err := r.precompute(ctx, r.plan[0].Planned()); err != nil {
+		for _, w := range p.rec.files {
+			_ = w.close()
+		}
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
 	prodCtx, stopProducers := context.WithCancel(ctx)
 	var prodWG sync.WaitGroup
 	for range producers {
@@ -310,7 +321,8 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		if r.holds == nil {
 			continue
 		}
-		step := r.evaluateStep(sched, ph, p.rec.endStep(), meter)
+		complete, start := p.rec.endStep()
+		step := r.evaluateStep(sched, ph, complete, start, meter)
 		s.Steps = append(s.Steps, step)
 		if !step.Held || i == len(r.plan)-1 {
 			break
@@ -473,8 +485,12 @@ func (r *runner) precompute(ctx context.Context, need uint64) error {
 	return ctx.Err()
 }
 
-// evaluateStep summarizes one search step and checks it against the holds.
-func (r *runner) evaluateStep(sched *Schedule, ph phase, agg *seriesAgg, meter *cpuMeter) Step {
+// evaluateStep summarizes one search step and checks it against the holds. A step
+// whose planned completions were not all sent (beyond noise) does not hold either:
+// it did not put its load on the deployment. When the starts stayed fast meanwhile,
+// the generator itself fell behind and the step says so ("generator:"); when they
+// slowed, the producers were waiting on the deployment ("starts:").
+func (r *runner) evaluateStep(sched *Schedule, ph phase, agg, starts *seriesAgg, meter *cpuMeter) Step {
 	d := ph.duration
 	ss := agg.summary(d)
 	st := Step{
@@ -483,6 +499,7 @@ func (r *runner) evaluateStep(sched *Schedule, ph phase, agg *seriesAgg, meter *
 		Late:     uint64(agg.late),
 		Achieved: ss.Rate, Throughput: ss.Throughput, Success: ss.Success,
 		P50: ss.Latency.P50, P99: ss.Latency.P99, Max: ss.Latency.Max,
+		StartP99: latencyOf(starts.lat).P99,
 	}
 	if ph.ticks < ph.planned {
 		st.Dropped = ph.planned - ph.ticks
@@ -501,7 +518,12 @@ func (r *runner) evaluateStep(sched *Schedule, ph phase, agg *seriesAgg, meter *
 	}
 	if unsent := st.Starved + st.Dropped; unsent > generatorBoundMin && float64(unsent) > generatorBoundShare*float64(st.Planned) {
 		st.Held = false
-		st.Broke = append(st.Broke, fmt.Sprintf("generator: %d of %d planned completions not sent (%d starved, %d dropped)", unsent, st.Planned, st.Starved, st.Dropped))
+		who := "generator"
+		if time.Duration(st.StartP99) > r.prof.LeadTime() {
+			who = "starts"
+		}
+		st.Broke = append(st.Broke, fmt.Sprintf("%s: %d of %d planned completions not sent (%d starved, %d dropped) with start p99 %s",
+			who, unsent, st.Planned, st.Starved, st.Dropped, fmtDuration(time.Duration(st.StartP99))))
 	}
 	return st
 }

@@ -357,6 +357,7 @@ type recorder struct {
 	mu              sync.Mutex
 	start, complete *seriesAgg
 	step            *seriesAgg // the current search step's completions, or nil
+	stepStart       *seriesAgg // and its starts
 	tickStart       *hdrhistogram.Histogram
 	tickComplete    *hdrhistogram.Histogram
 	files           map[Series]*resultWriter
@@ -387,6 +388,9 @@ func (rc *recorder) add(r *vegeta.Result) {
 	case SeriesStart:
 		rc.start.add(r, ok, key, 0)
 		_ = rc.tickStart.RecordValue(micros(r.Latency))
+		if rc.stepStart != nil {
+			rc.stepStart.add(r, ok, key, 0)
+		}
 	case SeriesComplete:
 		rc.complete.add(r, ok, key, lag)
 		_ = rc.tickComplete.RecordValue(micros(r.Latency))
@@ -401,22 +405,22 @@ func (rc *recorder) add(r *vegeta.Result) {
 	}
 }
 
-// beginStep starts accumulating a separate view of the completions for one search
-// step, and returns the previous step's accumulator.
-func (rc *recorder) beginStep(lateAfter time.Duration) *seriesAgg {
+// beginStep starts accumulating a separate view of both series for one search
+// step.
+func (rc *recorder) beginStep(lateAfter time.Duration) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	prev := rc.step
 	rc.step = newSeriesAgg(true, time.Time{}, 0, lateAfter)
-	return prev
+	rc.stepStart = newSeriesAgg(false, time.Time{}, 0, lateAfter)
 }
 
-func (rc *recorder) endStep() *seriesAgg {
+// endStep returns the step's completions and starts and stops the step view.
+func (rc *recorder) endStep() (complete, start *seriesAgg) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	s := rc.step
-	rc.step = nil
-	return s
+	complete, start = rc.step, rc.stepStart
+	rc.step, rc.stepStart = nil, nil
+	return complete, start
 }
 
 // progress is what the live line shows: totals, and the latencies since the last

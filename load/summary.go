@@ -99,12 +99,14 @@ type Step struct {
 	P50        Millis  `json:"p50Ms"`
 	P99        Millis  `json:"p99Ms"`
 	Max        Millis  `json:"maxMs"`
-	Planned    uint64  `json:"planned"`
-	Sent       uint64  `json:"sent"`
-	Starved    uint64  `json:"starved"`
-	Dropped    uint64  `json:"dropped"`
-	Late       uint64  `json:"late"`
-	CPU        *CPU    `json:"cpu,omitempty"`
+	// StartP99 is the p99 of the step's start requests.
+	StartP99 Millis `json:"startP99Ms"`
+	Planned  uint64 `json:"planned"`
+	Sent     uint64 `json:"sent"`
+	Starved  uint64 `json:"starved"`
+	Dropped  uint64 `json:"dropped"`
+	Late     uint64 `json:"late"`
+	CPU      *CPU   `json:"cpu,omitempty"`
 	// Held is true when the step met every hold; Broke lists what it broke.
 	Held  bool     `json:"held"`
 	Broke []string `json:"broke,omitempty"`
@@ -121,7 +123,8 @@ type Saturation struct {
 	// Stopped says why the search ended.
 	Stopped string `json:"stopped"`
 	// GeneratorBound is true when the search ended because the generator could
-	// not keep up: the result then bounds the generator, not the deployment.
+	// not keep up while the deployment still answered starts quickly: the result
+	// then bounds the generator, not the deployment.
 	GeneratorBound bool `json:"generatorBound"`
 }
 
