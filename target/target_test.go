@@ -1,0 +1,232 @@
+package target_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	const minimal = `
+baseURL: http://127.0.0.1:9000/
+tenant: acme
+store: default
+tokens:
+  full: {clientId: acme-full, clientSecret: acme-full-secret}
+capabilities: [admin]
+`
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string // substring of the error; "" for success
+		check   func(t *testing.T, tg *target.Target)
+	}{
+		{
+			name: "minimal file gets the defaults",
+			yaml: minimal,
+			check: func(t *testing.T, tg *target.Target) {
+				if tg.BaseURL != "http://127.0.0.1:9000" || tg.Prefix != api.DefaultPrefix ||
+					tg.PathForm != target.PathFormTenant || tg.SRP.Profile != "rfc5054-padded" ||
+					tg.SRP.GroupBits != 2048 || tg.Lock.MaxFailedAttempts != 5 {
+					t.Errorf("defaults not filled: %+v", tg)
+				}
+				for _, role := range target.PolicyRoles() {
+					p := tg.Policies[role]
+					if p.Name != role || p.Requirements == nil {
+						t.Errorf("policy %s = %+v, want the fixtures' one", role, p)
+					}
+				}
+				if !tg.Has(target.Admin) || tg.Has(target.Lockout) || tg.Has(target.OtherTenant) {
+					t.Errorf("capabilities = %v", tg.Offered())
+				}
+			},
+		},
+		{
+			name: "host form, rfc2945 and a static token",
+			yaml: `
+baseURL: https://id.example.com
+pathForm: host
+hostSuffix: eu.example.com
+tenant: t1
+store: s1
+srp: {profile: rfc2945}
+tokens:
+  full: {tokenEnv: RENEWKIT_TEST_TOKEN}
+  other-tenant: {clientId: c, clientSecretEnv: SECRET}
+otherTenant: t2
+sessionTTL: 10s
+users:
+  registered: [{id: ABC, externalId: a, passcode: x}]
+`,
+			check: func(t *testing.T, tg *target.Target) {
+				for _, c := range []target.Capability{target.RFC2945, target.OtherTenant, target.SessionExpiry} {
+					if !tg.Has(c) {
+						t.Errorf("missing capability %s", c)
+					}
+				}
+				if tg.Has(target.Admin) || tg.OtherTenantStore != "s1" {
+					t.Errorf("unexpected: %+v", tg)
+				}
+			},
+		},
+		{name: "unknown key", yaml: minimal + "bogus: 1\n", wantErr: "bogus"},
+		{name: "no full token", yaml: "baseURL: http://h\ntenant: a\nstore: b\ncapabilities: [admin]\n", wantErr: "tokens.full is required"},
+		{name: "derived capability declared", yaml: strings.Replace(minimal, "[admin]", "[admin, second-store]", 1), wantErr: "cannot be declared"},
+		{name: "bad url", yaml: strings.Replace(minimal, "http://127.0.0.1:9000/", "ftp://x", 1), wantErr: "baseURL"},
+		{name: "bad profile", yaml: minimal + "srp: {profile: sha1-magic}\n", wantErr: "srp"},
+		{name: "secret twice", yaml: strings.Replace(minimal, "clientSecret: acme-full-secret", "clientSecret: a, clientSecretEnv: B", 1), wantErr: "exactly one of clientSecret"},
+		{name: "no users without admin", yaml: strings.Replace(minimal, "[admin]", "[lockout]", 1), wantErr: "users.registered"},
+		{name: "bad duration", yaml: minimal + "sessionTTL: soon\n", wantErr: "duration"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg, err := target.Parse([]byte(tc.yaml))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, target.ErrInvalid) {
+					t.Fatalf("err = %v, want ErrInvalid containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, tg)
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	t.Run("bare URL means the reference fixtures", func(t *testing.T) {
+		t.Parallel()
+		tg, err := target.Load("http://127.0.0.1:8080")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Source != "http://127.0.0.1:8080" || tg.Tenant != "acme" || tg.Store != "default" ||
+			tg.Tokens[target.RoleRenewal].ClientID != "acme-renewal" || tg.SecondStoreName != "secondary" {
+			t.Errorf("target = %+v", tg)
+		}
+		for _, c := range []target.Capability{target.Admin, target.Lockout, target.HostPaths, target.OAuth,
+			target.Ops, target.RenewalToken, target.NoPermissionToken, target.OtherTenant, target.SecondStore} {
+			if !tg.Has(c) {
+				t.Errorf("missing %s", c)
+			}
+		}
+		for _, c := range []target.Capability{target.RFC2945, target.ExpiredToken, target.UnknownTenant, target.SessionExpiry} {
+			if tg.Has(c) {
+				t.Errorf("unexpected %s", c)
+			}
+		}
+		if len(tg.Users.Registered) == 0 || len(tg.Users.Locked) == 0 || len(tg.Users.Disabled) == 0 {
+			t.Errorf("users = %+v", tg.Users)
+		}
+	})
+	t.Run("the example target file parses", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join("..", "docs", "target.example.yaml")
+		if _, err := os.Stat(path); err != nil {
+			t.Skip("no example file yet")
+		}
+		t.Setenv("RENEWKIT_FULL_SECRET", "x")
+		if _, err := target.Load(path); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		t.Parallel()
+		if _, err := target.Load(filepath.Join(t.TempDir(), "none.yaml")); err == nil {
+			t.Fatal("no error")
+		}
+	})
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	if _, err := target.Open("", "ghcr.io/x/y:1"); !errors.Is(err, target.ErrImageUnsupported) {
+		t.Errorf("image: err = %v", err)
+	}
+	p, err := target.Open("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.(*target.InProcess); !ok {
+		t.Errorf("default provider is %T, want *InProcess", p)
+	}
+	if _, err := target.Open("http://h:1", ""); err != nil {
+		t.Errorf("url: %v", err)
+	}
+}
+
+func TestInProcess(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := target.NewInProcess(target.InProcessOptions{})
+	tg, err := p.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(context.Background()); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	if _, err := p.Start(ctx); err == nil {
+		t.Error("second Start succeeded")
+	}
+	for _, c := range target.AllCapabilities() {
+		if want := c != target.RFC2945; tg.Has(c) != want {
+			t.Errorf("Has(%s) = %v, want %v", c, !want, want)
+		}
+	}
+	if time.Duration(tg.SessionTTL) != target.DefaultInProcessSessionTTL {
+		t.Errorf("session TTL = %v", tg.SessionTTL)
+	}
+	ts := target.NewTokenSource(tg, nil)
+	tests := []struct {
+		role   target.Role
+		tenant string
+		want   int // status of a renewal start of the fixtures' user alice
+	}{
+		{target.RoleFull, tg.Tenant, 200},
+		{target.RoleRenewal, tg.Tenant, 200},
+		{target.RoleNone, tg.Tenant, 403},
+		{target.RoleOtherTenant, tg.Tenant, 403},
+		{target.RoleExpired, tg.Tenant, 401},
+		{target.RoleUnknownTenant, tg.UnknownTenantID, 404},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.role), func(t *testing.T) {
+			tok, err := ts.Token(ctx, tc.role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := tg.NewClient(tc.tenant, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, ex, _ := c.WithToken(tok).Start(ctx, api.FlowRenewal, tg.Store, api.ByExternalID("alice"), "standard")
+			if ex == nil || ex.Status != tc.want {
+				t.Fatalf("renewal start as %s: %v, want %d", tc.role, ex, tc.want)
+			}
+		})
+	}
+	if _, err := ts.Token(ctx, target.Role("nobody")); !errors.Is(err, target.ErrNoRole) {
+		t.Errorf("unknown role: err = %v", err)
+	}
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.Server() != nil {
+		t.Error("server still set after Stop")
+	}
+}
