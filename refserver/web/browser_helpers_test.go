@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,56 +62,6 @@ func browser(tb testing.TB) context.Context {
 		tb.Fatalf("starting Chromium at %s: %v", path, err)
 	}
 	return ctx
-}
-
-// artifactsDir is where screenshots go: $RENEWKIT_ARTIFACTS/browser when that is set
-// (a relative path counts from the module root, so `RENEWKIT_ARTIFACTS=reports`
-// writes reports/browser/), else a temporary directory of the test.
-func artifactsDir(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("RENEWKIT_ARTIFACTS")
-	if base == "" {
-		return tb.TempDir()
-	}
-	if !filepath.IsAbs(base) {
-		base = filepath.Join(moduleRoot(tb), base)
-	}
-	dir := filepath.Join(base, "browser")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
-}
-
-// moduleRoot is the directory holding go.mod, above the package's directory.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
-}
-
-// screenshot saves a full-page PNG of the tab as <dir>/<name>.png.
-func screenshot(tb testing.TB, ctx context.Context, dir, name string) {
-	tb.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		tb.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Logf("screenshot: %s", path)
 }
 
 // jsHarness serves the embedded static files and a blank page that loads srp.js and

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/passcode"
@@ -57,11 +58,9 @@ type jsViolation struct {
 	Got     int    `json:"got"`
 }
 
-// TestChecklistMatchesGoValidator runs policy.js in Chromium on the table and
+// checklistMatchesGoValidator runs policy.js in Chromium on the table and
 // compares every violation with passcode.Requirements.Validate.
-func TestChecklistMatchesGoValidator(t *testing.T) {
-	ctx := browser(t)
-	jsHarness(t, ctx)
+func checklistMatchesGoValidator(t *testing.T, ctx context.Context) {
 	for _, pc := range policyCases() {
 		t.Run(pc.name, func(t *testing.T) {
 			got := call[[][]jsViolation](t, ctx, `async (req, list) => {

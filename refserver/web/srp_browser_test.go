@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"path/filepath"
@@ -26,11 +27,20 @@ const jsVectorFn = `async (v) => {
           K: x(await p.sessionKey(Sc)), M1: x(M1), M2: x(await p.m2(A, M1, Sc))};
 }`
 
-// TestSRPVectorsInChromium checks that srp.js computes, on every vector in
-// srp/testdata, the same values as the Go core, and the values the vector states.
-func TestSRPVectorsInChromium(t *testing.T) {
+// TestJavaScriptInChromium runs the page's JavaScript against the Go code in one
+// headless Chromium: srp.js on the SRP vectors and against the Go server role, and
+// policy.js against the Go validator.
+func TestJavaScriptInChromium(t *testing.T) {
 	ctx := browser(t)
 	jsHarness(t, ctx)
+	t.Run("srp vectors", func(t *testing.T) { srpVectors(t, ctx) })
+	t.Run("go server accepts browser proofs", func(t *testing.T) { goServerAcceptsBrowserProofs(t, ctx) })
+	t.Run("checklist matches the go validator", func(t *testing.T) { checklistMatchesGoValidator(t, ctx) })
+}
+
+// srpVectors checks that srp.js computes, on every vector in srp/testdata, the
+// same values as the Go core, and the values the vector states.
+func srpVectors(t *testing.T, ctx context.Context) {
 	files := []struct {
 		file    string
 		profile srp.Profile
@@ -109,11 +119,9 @@ const jsProveFn = `async (w) => {
   }
 }`
 
-// TestGoServerAcceptsBrowserProofs runs sessions between srp.js in Chromium and the
+// goServerAcceptsBrowserProofs runs sessions between srp.js in Chromium and the
 // Go server role: two independent implementations that must agree.
-func TestGoServerAcceptsBrowserProofs(t *testing.T) {
-	ctx := browser(t)
-	jsHarness(t, ctx)
+func goServerAcceptsBrowserProofs(t *testing.T, ctx context.Context) {
 	p := srp.DefaultParams()
 	identity, salt := []byte("UGIRW7QN727EIV2XLXG4YH42N4"), []byte("0123456789abcdef0123456789abcdef")
 	tests := []struct {
