@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/seedb14f67b8/renewkit/load"
+	"github.com/seedb14f67b8/renewkit/refserver"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// Exit codes of renewkit load: 0 every threshold met, 1 the run could not be
+// carried out, 2 a usage error, 3 a threshold breached.
+const exitThresholds = 3
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+const loadSynopsis = `load [flags]                 attack a deployment along a load profile
+       renewkit load merge [flags] INPUT...   combine the results of several shards
+       renewkit load profiles [NAME]          list the built-in profiles, or print one
+
+Exit status: 0 all thresholds met, 1 run failed, 2 usage error, 3 threshold breached.`
+
+// runLoad is `renewkit load`.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "merge":
+			return runLoadMerge(args[1:], stdout, stderr)
+		case "profiles":
+			return runLoadProfiles(args[1:], stdout, stderr)
+		}
+	}
+	fs := newFlags("load", loadSynopsis, stderr)
+	profile := fs.String("profile", "smoke", "built-in profile: "+strings.Join(load.ProfileNames(), ", "))
+	profileFile := fs.String("profile-file", "", "a profile YAML file to use instead of a built-in one")
+	rate := fs.Float64("rate", 0, "peak completions per second, all shards together (scales the profile; for max: the highest step)")
+	duration := fs.Duration("duration", 0, "length of the attack (scales the profile's stages; for max: each step)")
+	users := fs.Int("users", 0, "number of users, all shards together")
+	policy := fs.String("policy", "", `passcode policy of the renewals (default: the profile's, usually "standard")`)
+	targetSpec := fs.String("target", "", "server URL (loaded with the reference fixtures) or target YAML file (default: the reference server in this process, memory store)")
+	var thresholds stringList
+	fs.Var(&thresholds, "threshold", "pass/fail condition, repeatable, replacing the profile's, e.g. 'complete.p99<250ms' or 'success>=0.999'")
+	reportDir := fs.String("report-dir", filepath.Join("reports", "load"), "where results.bin, start.bin, summary.json and report.html go (\"\" for none)")
+	shard := fs.String("shard", "", "this generator's share i/n of a run carried by n generators")
+	runID := fs.String("run-id", "", "names the run's users (default: random)")
+	timeout := fs.Duration("timeout", load.DefaultTimeout, "timeout of each request")
+	lateAfter := fs.Duration("late-after", load.DefaultLateAfter, "a completion sent later than this after its intended time counts as late")
+	serverPID := fs.Int("server-pid", 0, "measure this local process's CPU time per completion beside the generator's (Linux)")
+	producers := fs.Int("producers", 0, "producer goroutines that start renewals (default: from the peak rate)")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2}
+	}
+	usage := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "renewkit load: "+format+"\n", a...)
+		return exitError{2}
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected arguments %q", fs.Args())
+	}
+
+	var prof *load.Profile
+	var err error
+	if *profileFile != "" {
+		prof, err = load.ReadProfile(*profileFile)
+	} else {
+		prof, err = load.BuiltinProfile(*profile)
+	}
+	if err != nil {
+		return usage("%v", err)
+	}
+	if prof, err = prof.With(load.Overrides{Rate: *rate, Duration: *duration, Users: *users, Policy: *policy}); err != nil {
+		return usage("%v", err)
+	}
+	var ths []load.Threshold
+	if len(thresholds) > 0 {
+		if ths, err = load.ParseThresholds(thresholds); err != nil {
+			return usage("%v", err)
+		}
+	}
+	var sh load.Shard
+	if *shard != "" {
+		if sh, err = load.ParseShard(*shard); err != nil {
+			return usage("%v", err)
+		}
+	}
+
+	tgt, stop, err := openLoadTarget(ctx, *targetSpec)
+	if err != nil {
+		if errors.Is(err, target.ErrInvalid) {
+			return usage("%v", err)
+		}
+		return err
+	}
+	defer stop()
+
+	cfg := load.Config{
+		Target: tgt, Profile: prof, Thresholds: ths, Shard: sh, RunID: *runID, ReportDir: *reportDir,
+		Timeout: *timeout, LateAfter: *lateAfter, ServerPID: *serverPID, Producers: *producers,
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+		cfg.Interactive = load.IsTerminal(stderr)
+	}
+	if !*quiet {
+		where := tgt.BaseURL
+		if *targetSpec == "" {
+			where += " (in-process reference server)"
+		}
+		fmt.Fprintf(stderr, "load: profile %s, %d users, %s planned, target %s\n", prof.Name, prof.Users, prof.Duration(), where)
+	}
+	s, err := load.Run(ctx, cfg)
+	if s != nil {
+		if werr := load.WriteText(stdout, s); werr != nil && err == nil {
+			err = werr
+		}
+		if *reportDir != "" {
+			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, load.ReportFile))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !s.Passed {
+		return exitError{exitThresholds}
+	}
+	return nil
+}
+
+// openLoadTarget starts or names the target and adapts it to load.Target. With no
+// spec it runs the reference server in this process with the server's default
+// session lifetime (not the conformance suite's short one: a loaded generator may
+// hold a session in its queue for a while).
+func openLoadTarget(ctx context.Context, spec string) (load.Target, func(), error) {
+	var prov target.Provider
+	if spec == "" {
+		prov = target.NewInProcess(target.InProcessOptions{SessionTTL: refserver.DefaultSessionTTL})
+	} else {
+		p, err := target.Open(spec, "")
+		if err != nil {
+			return load.Target{}, nil, err
+		}
+		prov = p
+	}
+	t, err := prov.Start(ctx)
+	if err != nil {
+		_ = prov.Stop(context.Background())
+		return load.Target{}, nil, err
+	}
+	stop := func() { _ = prov.Stop(context.Background()) }
+	if !t.Has(target.Admin) {
+		stop()
+		return load.Target{}, nil, fmt.Errorf("load creates its users through the admin API, and target %s does not declare the %q capability", t.Label(), target.Admin)
+	}
+	return load.Target{
+		BaseURL:    t.BaseURL,
+		Prefix:     t.Prefix,
+		Tenant:     t.Tenant,
+		Store:      t.Store,
+		HostForm:   t.PathForm == target.PathFormHost,
+		HostSuffix: t.HostSuffix,
+		SRPProfile: srp.Profile(t.SRP.Profile),
+		Tokens:     fullRole{target.NewTokenSource(t, nil)},
+	}, stop, nil
+}
+
+// fullRole gives every load role the target's full-permission token: creating
+// users needs the admin permission, renewing the passcode ones.
+type fullRole struct{ ts *target.TokenSource }
+
+func (f fullRole) Token(ctx context.Context, _ load.Role) (string, error) {
+	return f.ts.Token(ctx, target.RoleFull)
+}
+
+// runLoadMerge is `renewkit load merge`.
+func runLoadMerge(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("load merge", "load merge [flags] INPUT...\n\nINPUT is a shard's report directory, a results file or a summary.json.", stderr)
+	reportDir := fs.String("report-dir", filepath.Join("reports", "load-merged"), "where the merged results, summary.json and report.html go (\"\" for none)")
+	var thresholds stringList
+	fs.Var(&thresholds, "threshold", "pass/fail condition, repeatable (default: the shards' thresholds)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2}
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "renewkit load merge: name at least one shard's report directory or results file")
+		return exitError{2}
+	}
+	var ths []load.Threshold
+	if len(thresholds) > 0 {
+		var err error
+		if ths, err = load.ParseThresholds(thresholds); err != nil {
+			fmt.Fprintf(stderr, "renewkit load merge: %v\n", err)
+			return exitError{2}
+		}
+	}
+	s, err := load.Merge(fs.Args(), load.MergeOptions{Thresholds: ths, ReportDir: *reportDir})
+	if err != nil {
+		return err
+	}
+	if err := load.WriteText(stdout, s); err != nil {
+		return err
+	}
+	if *reportDir != "" {
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, load.ReportFile))
+	}
+	if !s.Passed {
+		return exitError{exitThresholds}
+	}
+	return nil
+}
+
+// runLoadProfiles is `renewkit load profiles [NAME]`.
+func runLoadProfiles(args []string, stdout, stderr io.Writer) error {
+	switch len(args) {
+	case 0:
+		for _, n := range load.ProfileNames() {
+			p, err := load.BuiltinProfile(n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%-7s %s\n", n, p.Description)
+		}
+		return nil
+	case 1:
+		src, err := load.BuiltinProfileYAML(args[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "renewkit load profiles: %v\n", err)
+			return exitError{2}
+		}
+		_, err = stdout.Write(src)
+		return err
+	}
+	fmt.Fprintln(stderr, "usage: renewkit load profiles [NAME]")
+	return exitError{2}
+}
