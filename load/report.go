@@ -176,7 +176,7 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 </style></head><body>
 <h1>renewkit load: profile {{.S.Profile}}{{if .S.Shard}} (shard {{.S.Shard}}){{end}}</h1>
 <p>Started {{.S.Started.Format "2006-01-02 15:04:05 MST"}}{{if .S.Target}}, target <code>{{.S.Target}}</code>{{end}}{{if .S.RunID}}, run {{.S.RunID}}{{end}}.
-Verdict: {{if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}.</p>
+Verdict: {{if not .S.Thresholds}}no thresholds{{else if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}.</p>
 {{if .S.Sources}}<p>Merged from: {{range .S.Sources}}<code>{{.}}</code> {{end}}</p>{{end}}
 <h2>Completion latency over time</h2>
 <p>Completions: latency from the pacer's intended send time (corrected for coordinated omission), per window of {{.S.WindowSeconds}}s. Start requests: service time.</p>
@@ -184,7 +184,7 @@ Verdict: {{if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail
 <h2>Rate over time</h2>
 {{.Rate}}
 <h2>Latency distribution</h2>
-<p>Percentile spectrum from the HDR histograms. The gap between the corrected and uncorrected completion curves is the time completions waited to be sent.</p>
+<p>Percentile spectrum from the HDR histograms. "complete" is corrected for coordinated omission; "uncorrected" is the completions' service time. The gap between them is the time completions waited to be sent.</p>
 {{.Dist}}
 <h2>Summary</h2>
 <pre>{{.Text}}</pre>
@@ -410,7 +410,7 @@ func distributionChart(s *Summary) string {
 	c.xTicks = ninesTicks[:n+1]
 	c.lines = []chartLine{
 		{name: "complete", color: colorP99, pts: spectrum(s.Complete.hist)},
-		{name: "complete, uncorrected", color: colorService, dashed: true, pts: spectrum(s.Complete.service)},
+		{name: "uncorrected", color: colorService, dashed: true, pts: spectrum(s.Complete.service)},
 		{name: "start", color: colorStart, pts: spectrum(s.Start.hist)},
 	}
 	return c.svg()
