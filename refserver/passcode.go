@@ -52,8 +52,9 @@ func (s *Server) start(c *gin.Context, flow api.Flow, byExternalID bool) (*api.S
 // startSession begins a session: it finds the store, policy and user, checks the
 // user's status and registration state, and for authentication and renewal computes
 // the server's ephemeral B outside any transaction, then stores the session. It
-// returns the start response and the user. The process engine's start activities
-// call it too, so they behave exactly like the endpoints.
+// returns the start response and the user. It takes no gin.Context, so that callers
+// other than the handlers (such as a process engine's start activity) behave exactly
+// like the endpoints.
 func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeName string, ref api.UserRef, policyName string) (*api.StartResponse, store.User, error) {
 	if !flow.Valid() {
 		return nil, store.User{}, fmt.Errorf("refserver: start: invalid flow %q", flow)
@@ -212,13 +213,16 @@ type completion struct {
 // store's Update runs alone), so throughput would be one modexp pair at a time. Split:
 //
 //  1. consume: one Update takes the session (exactly one of any number of concurrent
-//     completions gets it, SPEC section 7) and reads the user, policy and credential;
+//     completions gets it, SPEC section 7) and reads the user, the credential and, for
+//     renewal, the policy. Consuming before verifying is what limits a session to one
+//     guess: completions racing on one session never verify more than one proof;
 //  2. decode, range-check, check staleness against the credential read in step 1, and
 //     verify M1, all without holding the store;
-//  3. commit: a second Update re-reads the credential and writes only if its identity
-//     and version are still those the session started on (renewal writes through
-//     UpdateCredential's compare-and-set as well), so a renewal that committed between
-//     steps 1 and 3 makes this one STALE_SESSION and no acknowledged renewal is lost.
+//  3. commit: a second Update writes only if the credential's identity and version are
+//     still those the session started on (renewal through UpdateCredential's
+//     compare-and-set, authentication by re-reading), so a renewal that committed
+//     between steps 1 and 3 makes this one STALE_SESSION and no acknowledged renewal
+//     is lost.
 //
 // Failures that must move something (a wrong proof counts toward lockout) use their
 // own small Update; every other failure writes nothing after step 1.
@@ -233,8 +237,9 @@ func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse,
 		c.GetHeader("Content-Type"), body)
 }
 
-// completeSession is complete after the body has been read: the process engine's
-// completion activities call it too, so they behave exactly like the endpoints.
+// completeSession is complete after the body has been read, for callers that are not
+// a Gin handler (such as a process engine's completion activity), so that they behave
+// exactly like the endpoint.
 func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, storeName, sessionID, contentType string, body []byte) (*api.CompleteResponse, error) {
 	if !flow.Valid() {
 		return nil, fmt.Errorf("refserver: complete: invalid flow")
