@@ -1,0 +1,56 @@
+Feature: Not found
+  SPEC.md section 4: a tenant, store, policy, user or session that does not exist
+  is 404 with its *_NOT_FOUND code, whatever the flow and however the user is named.
+
+  @NF-001 @must
+  Scenario Outline: the <flow> start by <form> naming an unknown <what> is 404
+    Given a user ready for the <flow>
+    When the client starts the <flow> naming an unknown <what> by <form>
+    Then the answer is 404 <code>
+
+    Examples:
+      | flow           | form        | what   | code               |
+      | registration   | user id     | store  | STORE_NOT_FOUND    |
+      | registration   | user id     | policy | POLICY_NOT_FOUND   |
+      | registration   | user id     | user   | USER_NOT_FOUND     |
+      | registration   | external id | store  | STORE_NOT_FOUND    |
+      | registration   | external id | policy | POLICY_NOT_FOUND   |
+      | registration   | external id | user   | USER_NOT_FOUND     |
+      | authentication | user id     | store  | STORE_NOT_FOUND    |
+      | authentication | user id     | policy | POLICY_NOT_FOUND   |
+      | authentication | user id     | user   | USER_NOT_FOUND     |
+      | authentication | external id | store  | STORE_NOT_FOUND    |
+      | authentication | external id | policy | POLICY_NOT_FOUND   |
+      | authentication | external id | user   | USER_NOT_FOUND     |
+      | renewal        | user id     | store  | STORE_NOT_FOUND    |
+      | renewal        | user id     | policy | POLICY_NOT_FOUND   |
+      | renewal        | user id     | user   | USER_NOT_FOUND     |
+      | renewal        | external id | store  | STORE_NOT_FOUND    |
+      | renewal        | external id | policy | POLICY_NOT_FOUND   |
+      | renewal        | external id | user   | USER_NOT_FOUND     |
+
+  @NF-002 @must @unknown-tenant
+  Scenario Outline: the <flow> start by <form> naming an unknown tenant is 404
+    Given a user ready for the <flow>
+    When the client starts the <flow> naming an unknown tenant by <form>
+    Then the answer is 404 TENANT_NOT_FOUND
+
+    Examples:
+      | flow           | form        |
+      | registration   | user id     |
+      | registration   | external id |
+      | authentication | user id     |
+      | authentication | external id |
+      | renewal        | user id     |
+      | renewal        | external id |
+
+  @NF-003 @must
+  Scenario Outline: the <flow> completion naming an unknown session is 404
+    When the client completes the <flow> of a session that does not exist
+    Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples:
+      | flow           |
+      | registration   |
+      | authentication |
+      | renewal        |

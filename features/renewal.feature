@@ -1,0 +1,69 @@
+Feature: Renewal by user id
+  SPEC.md sections 1, 2, 4 and 6, and the TrustX guide's "Passcode Renewal". A user
+  with a registered passcode starts a renewal, receives the requirements and the
+  SRP parameters, proves the old passcode, sends the verifier of the new one, gets
+  200 and an m2 that the client verifies; afterwards the new passcode
+  authenticates and the old one does not.
+
+  @RNW-001 @must
+  Scenario: a user renews a registered passcode as the guide documents
+    Given a user with a registered passcode
+    When the client starts a renewal for the user by user id
+    Then the answer is 200
+    When the client proves the old passcode and sends the verifier of a new passcode
+    Then the answer is 200
+    And the answer's m2 verifies
+    And the answer names the user
+    And the new passcode authenticates
+    And the old passcode no longer authenticates
+
+  @RNW-002 @must
+  Scenario: the renewal start answer has the guide's shape
+    Given a user with a registered passcode
+    When the client starts a renewal for the user by user id
+    Then the answer is 200
+    And the start answer has the renewal shape
+    And the requirements have every member of the guide's example with its JSON type
+    And the answer's requirements are those of the "standard" policy
+
+  @RNW-003 @must
+  Scenario: a renewal keeps the identity and the salt of the credential
+    Given a user with a registered passcode
+    When the client starts a renewal for the user by user id
+    And the client proves the old passcode and sends the verifier of a new passcode
+    Then the answer is 200
+    When the client starts an authentication for the user by user id
+    Then the answer is 200
+    And the identity i and the salt are those of the user's credential
+
+  @RNW-004 @must
+  Scenario: a renewal with a wrong old passcode is refused and changes nothing
+    Given a user with a registered passcode
+    When the client starts a renewal for the user by user id
+    And the client proves a wrong passcode and sends the verifier of a new passcode
+    Then the answer is 400 INVALID_PROOF
+    And the answer holds no m2
+    And the passcode still authenticates
+    And the refused new passcode does not authenticate
+
+  @RNW-005 @must
+  Scenario: a renewal start for a user without a passcode is refused
+    Given a user without a passcode
+    When the client starts a renewal for the user by user id
+    Then the answer is 400 PASSCODE_NOT_REGISTERED
+
+  @RNW-006 @must
+  Scenario: a wrong proof is reported before a history violation
+    Given a user with a registered passcode
+    When the client starts a renewal for the user by user id
+    And the client proves a wrong passcode and sends the verifier of the current passcode
+    Then the answer is 400 INVALID_PROOF
+    And the passcode still authenticates
+
+  @RNW-007 @must
+  Scenario: 200 renewals in a row all verify, values with leading zero bytes included
+    Given a user with a registered passcode under the "nohistory" policy
+    When the client renews the passcode 200 times in a row, steering values with leading zero bytes
+    Then every renewal answered 200 with an m2 that verifies
+    And values with leading zero bytes occurred in A, the verifier, M1 and M2
+    And the passcode still authenticates
