@@ -68,6 +68,9 @@ const (
 	OAuth Capability = "oauth"
 	// Ops is the operational endpoints of SPEC.md section 11.
 	Ops Capability = "ops"
+	// Process is renewkit's process endpoints for the guide's "Renewing via Process
+	// Definition" (package process), with the fixture flow "passcodeRenewal".
+	Process Capability = "process"
 )
 
 // Derived capabilities: they follow from other fields of the target and cannot be
@@ -92,12 +95,12 @@ const (
 
 // DeclarableCapabilities returns the capabilities a target file may list.
 func DeclarableCapabilities() []Capability {
-	return []Capability{Admin, Lockout, HostPaths, OAuth, Ops}
+	return []Capability{Admin, Lockout, HostPaths, OAuth, Ops, Process}
 }
 
 // AllCapabilities returns every capability, declared and derived, in a fixed order.
 func AllCapabilities() []Capability {
-	return []Capability{Admin, Lockout, HostPaths, RFC2945, OAuth, Ops,
+	return []Capability{Admin, Lockout, HostPaths, RFC2945, OAuth, Ops, Process,
 		RenewalToken, NoPermissionToken, OtherTenant, ExpiredToken, UnknownTenant,
 		SecondStore, SessionExpiry}
 }
