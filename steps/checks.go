@@ -1,0 +1,188 @@
+package steps
+
+import "slices"
+
+// Level is how much a check weighs (SPEC.md keywords): a failed MUST fails the run,
+// a failed SHOULD is a warning, and a MAY runs only when the target declares the
+// capability, and is then held to the MUST bar.
+type Level string
+
+// The levels, as the features tag them.
+const (
+	Must   Level = "must"
+	Should Level = "should"
+	May    Level = "may"
+)
+
+// Gates reports whether a failure at this level fails the run.
+func (l Level) Gates() bool { return l == Must || l == May }
+
+// CodeSuffix is appended to a check id for its error-code sub-check: SPEC.md
+// section 10 makes status codes MUST checks and error codes SHOULD checks, so every
+// scenario that expects an error reports the status under its id and the code (with
+// the body shape it is read from) under id + CodeSuffix at the SHOULD level.
+const CodeSuffix = ".code"
+
+// Check is one entry of the catalogue: a stable id, its level, the SPEC.md section
+// it checks, a title, and what the spec wants, quoted or closely paraphrased.
+type Check struct {
+	ID      string `json:"id"`
+	Level   Level  `json:"level"`
+	Section string `json:"section"`
+	Title   string `json:"title"`
+	Spec    string `json:"spec"`
+}
+
+// Catalogue returns every check of the suite in id order within each prefix. Ids
+// are never renumbered: a retired check keeps its number, unused.
+func Catalogue() []Check {
+	return []Check{
+		{"REG-001", Must, "§4", "registration by user id", `start {passcodeRequirements, algorithmInfo{type "SRP", parameters{i, n, g, hashAlgorithm, salt}}, sessionId}; complete {srpRegistrationData{verifier}} -> 200 {user}`},
+		{"REG-002", Must, "§4", "registration by external id", `{P}/users/{extUserId}/passcodes/registrations/{policyName}/ext starts the same registration`},
+		{"REG-003", Must, "§9", "registration refused for a user with a passcode", `"Registration of a user who has a credential: 400 PASSCODE_ALREADY_REGISTERED, at start"`},
+		{"REG-004", Must, "§9", "second of two concurrent registrations refused", `"... and at completion when another registration of the same user completed first"`},
+		{"REG-005", Should, "§1", "ids are 26-character IDs", `"id is a 26-character ID": RFC 4648 base32, upper case, no padding, of 16 random bytes`},
+
+		{"AUTH-001", Must, "§4, §6", "authentication by user id with a verified m2", `complete {srpVerificationData{a, m1}} -> 200 {algorithmInfo{type "SRP", parameters{hashAlgorithm, m2}}, user}; the client checks M2`},
+		{"AUTH-002", Must, "§4", "authentication by external id", `{P}/users/{extUserId}/passcodes/authentications/{policyName}/ext starts the same authentication`},
+		{"AUTH-003", Must, "§2, §6", "a wrong passcode is refused and changes nothing", `"MUST NOT return M2 ... unless M1 is correct: 400 INVALID_PROOF"; "A request that fails changes nothing"`},
+		{"AUTH-004", Must, "§9", "authentication of a user without a passcode", `"Authentication or renewal of a user with none: 400 PASSCODE_NOT_REGISTERED"`},
+		{"AUTH-005", Must, "§1", "authentication uses the credential's i and salt", `"i and the salt are fixed for the life of the credential"`},
+
+		{"RNW-001", Must, "§4, guide", "the guide's renewal flow", `start -> 200 with requirements and SRP parameters; prove the old passcode, send the new verifier -> 200 and an m2 the client verifies; the new passcode authenticates, the old one does not`},
+		{"RNW-002", Must, "§4", "the renewal start answer's shape", `"{passcodeRequirements, algorithmInfo: {type: "SRP", parameters: {i, n, g, hashAlgorithm, salt, serverPublicKey}}, sessionId} (exactly the guide's example)"`},
+		{"RNW-003", Must, "§1", "a renewal keeps i and the salt", `"every renewal keeps them (this is what makes history checks possible)"`},
+		{"RNW-004", Must, "§2, §6", "a renewal with a wrong old passcode changes nothing", `"MUST NOT return M2 (or anything derived from S) unless M1 is correct: 400 INVALID_PROOF"; "A request that fails changes nothing: no verifier ... moves"`},
+		{"RNW-005", Must, "§9", "renewal of a user without a passcode", `"Authentication or renewal of a user with none: 400 PASSCODE_NOT_REGISTERED"`},
+		{"RNW-006", Must, "§2", "a wrong proof is reported before history", `"a wrong proof is reported as INVALID_PROOF even when the new passcode would also break history"`},
+		{"RNW-007", Must, "§6", "200 renewals in a row, leading zero bytes included", `every renewal verifies, whatever leading zero bytes A, v, M1, M2 (and B, S) have: PAD and the lenient decodings of §6`},
+
+		{"EXT-001", Must, "§4", "renewal by external id", `"{P}/users/{extUserId}/passcodes/renewals/{policyName}/ext" with permission createUserPasscodeRenewalForUserByExtUserId`},
+		{"EXT-002", Must, "§1, §4", "both start forms name one credential", `a user named by id or by externalId has one credential: same i and salt`},
+		{"EXT-003", Should, "§1, §4", "external ids that need escaping", `"externalId is the caller's own key": any string, carried as one escaped path segment`},
+
+		{"NF-001", Must, "§4", "unknown store, policy or user is 404", `"404: tenant, store, policy, user or session not found (STORE_NOT_FOUND, POLICY_NOT_FOUND, USER_NOT_FOUND)"`},
+		{"NF-002", Must, "§4", "unknown tenant is 404", `"404: tenant ... not found (TENANT_NOT_FOUND)"`},
+		{"NF-003", Must, "§4, §7", "unknown session is 404", `"unknown or expired IDs, get 404 SESSION_NOT_FOUND"`},
+
+		{"BAD-001", Must, "§2", "malformed renewal completions", `"Malformed JSON, wrong types, unknown enum values, missing required fields: 400 INVALID_REQUEST"; "A request that fails changes nothing"`},
+		{"BAD-002", Must, "§2", "malformed authentication completions", `"Malformed JSON, wrong types ... missing required fields: 400 INVALID_REQUEST"`},
+		{"BAD-003", Must, "§2", "malformed registration completions", `"Malformed JSON, wrong types ... missing required fields: 400 INVALID_REQUEST"; nothing is registered`},
+		{"BAD-004", Must, "§4", "start bodies {} and absent", `"Bodies of the start calls are {} (an empty object; an absent body is accepted too)"`},
+		{"BAD-005", Must, "§2", "malformed start bodies", `"Malformed JSON ...: 400 INVALID_REQUEST"`},
+		{"BAD-006", Must, "§2", "bodies over 64 KiB", `"Request bodies over 64 KiB: 413" (PAYLOAD_TOO_LARGE)`},
+		{"BAD-007", Must, "§2", "odd path values", `"No input from a client may produce a 5xx"`},
+
+		{"PUB-001", Must, "§6", "A mod N = 0, A >= N, A = 1, A = N-1 refused", `"The server MUST reject a with A mod N = 0, A >= N, A = 1 or A = N - 1: 400 INVALID_PUBLIC_VALUE. It MUST also reject a proof forged for S = 0."`},
+		{"PUB-002", Must, "§6", "verifiers outside 1 < v < N-1 refused", `"The server MUST reject a verifier outside 1 < v < N - 1: 400 INVALID_VERIFIER"`},
+		{"PUB-003", Must, "§6", "B in range and fresh per session", `B = (k*v + g^b) mod N with 0 < B < N; "Secret exponents are fresh per session and never reused"`},
+
+		{"PRF-001", Must, "§6", "group, generator and hash", `"n ... base64 of the unsigned big-endian integer"; the RFC 5054 group of the profile, "g: a JSON number", "hashAlgorithm: "SHA-256""`},
+		{"PRF-002", Must, "§6", "salt encoding and length", `"salt: base64url without padding (RFC 4648 section 5); at least 16 bytes"`},
+		{"PRF-003", Should, "§6", "senders pad n and serverPublicKey", `"Senders SHOULD pad to len(N)"`},
+		{"PRF-004", Must, "§6", "no M2 for a wrong M1", `"MUST NOT return M2 (or anything derived from S) unless M1 is correct: 400 INVALID_PROOF"`},
+		{"PRF-005", Must, "§6", "m1 with leading zeros stripped accepted", `"Receivers MUST also accept them as integer encodings: leading zero bytes stripped"`},
+		{"PRF-006", Must, "§6", "m1 with Java's extra 0x00 accepted", `"or one extra leading 0x00 (as Java's BigInteger.toByteArray writes)"`},
+		{"PRF-007", Must, "§6", "unpadded a accepted", `"receivers MUST accept leading zeros" (and their absence: PAD is a SHOULD for senders)`},
+		{"PRF-008", Must, "§6", "both base64 alphabets, missing padding, extra zeros", `"receivers MUST accept leading zeros, both base64 alphabets, and missing = padding"`},
+		{"PRF-009", Should, "§6", "m2 is standard base64 of the hash output", `"m1, m2: base64 of the H output (32 bytes for SHA-256)"`},
+		{"PRF-010", May, "§6", "the rfc2945 profile", `"Profile rfc2945 (a server MAY offer it; the harness MUST be able to check it)": M1 = H(H(N) xor H(g) | H(I) | s | A | B | K), M2 = H(A | M1 | K)`},
+
+		{"SES-001", Must, "§7", "single use after success", `"Single use: the first completion attempt consumes the session ...; later attempts ... get 404 SESSION_NOT_FOUND"`},
+		{"SES-002", Must, "§7", "single use after a wrong proof", `"the first completion attempt consumes the session, whatever its outcome"`},
+		{"SES-003", Must, "§2, §7", "single use after a malformed completion", `"a completion request for a known session consumes that session whatever its outcome"`},
+		{"SES-004", Must, "§7", "expired sessions", `"TTL 300 s by default (configurable) ... unknown or expired IDs, get 404 SESSION_NOT_FOUND"`},
+		{"SES-005", Must, "§7", "a session is bound to its flow", `"completing it through another flow's ... path is 404"`},
+		{"SES-006", Must, "§7", "a session is bound to its store", `"A session is bound to its flow, tenant and store: completing it through another ... store's path is 404"`},
+		{"SES-007", Must, "§2, §7", "stale authentication session", `"If the credential changed before completion: 400 STALE_SESSION"; "a stale session is never verified against an old verifier"`},
+		{"SES-008", Must, "§7", "stale renewal session", `"Of N renewal sessions of one user started before any completes, at most one succeeds; the others get STALE_SESSION"`},
+		{"SES-009", Must, "§5, §7", "stale after re-registration", `a deleted and re-registered credential is a changed credential: 400 STALE_SESSION`},
+		{"SES-010", Must, "§7", "concurrent completions of one session", `"of N concurrent completions of one session, at most one succeeds"`},
+		{"SES-011", Must, "§7", "concurrent renewals of one user", `"at most one succeeds; the others get STALE_SESSION. No acknowledged renewal is ever lost."`},
+
+		{"HIS-001", Must, "§8, §2", "history violations", `"passcodeHistory: the number of most recent passcodes, the current one included, that a renewal may not reuse ... 400 PASSCODE_HISTORY_VIOLATION"`},
+		{"HIS-002", Must, "§8", "reuse beyond the history and with history 0", `passcodes older than passcodeHistory may be reused; "0 turns the check off"`},
+
+		{"REQ-001", Must, "§8", "fixture policies returned verbatim", `"The server returns the policy's requirements verbatim"`},
+		{"REQ-002", Must, "§8", "every rule returned verbatim and usable", `each rule of §8 comes back verbatim, and a passcode that meets it registers`},
+		{"REQ-003", Must, "§8, guide", "the guide's example policy", `the guide's example requirements, empty patterns included, come back verbatim`},
+
+		{"TOK-001", Must, "§3", "bad credentials are 401", `"No token, a malformed, expired or badly signed token, or alg: none: 401 UNAUTHORIZED"`},
+		{"TOK-002", Must, "§3", "every endpoint needs a token", `"Every passcode and admin endpoint needs Authorization: Bearer <token>"`},
+		{"TOK-003", Must, "§3", "expired tokens are 401", `"... expired ... token ...: 401 UNAUTHORIZED"`},
+		{"TOK-004", Must, "§3", "the renewal permissions renew", `createPasscodeRenewalForUser, createUserPasscodeRenewalForUserByExtUserId, completePasscodeRenewal grant the renewal flow`},
+		{"TOK-005", Must, "§3", "the renewal permissions grant nothing else", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
+		{"TOK-006", Must, "§3", "no permission, no access", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
+		{"TOK-007", May, "§3", "the token endpoint", `"POST /oauth/token, OAuth 2.0 client credentials ... {access_token, token_type: Bearer, expires_in}. Tokens are JWTs signed with ES256; the public key is at GET /.well-known/jwks.json. Claims: iss, sub, iat, exp, permissions"`},
+		{"TOK-008", May, "§3", "the token endpoint refuses a wrong secret", `client credentials (RFC 6749 section 4.4) with a wrong secret get no token: 401`},
+
+		{"LCK-001", Must, "§9", "locked after maxFailedAttempts", `"at the maximum the user becomes TEMP_LOCKED ... Any start ... for a TEMP_LOCKED ... user: 400 USER_LOCKED"`},
+		{"LCK-002", Must, "§9", "a success resets the count", `"a successful one resets the count"`},
+		{"LCK-003", Must, "§9", "refused public values count", `"each completion ... that fails with INVALID_PROOF or INVALID_PUBLIC_VALUE counts"`},
+		{"LCK-004", Must, "§9", "completion after the lock", `"Any start or completion for a TEMP_LOCKED or LOCKED user: 400 USER_LOCKED"`},
+		{"LCK-005", Must, "§9", "the locked status", `"at the maximum the user becomes TEMP_LOCKED until the duration ends"`},
+		{"LCK-006", Must, "§9", "statuses refuse starts", `"TEMP_LOCKED or LOCKED user: 400 USER_LOCKED; for a DISABLED user: 400 USER_DISABLED"`},
+		{"LCK-007", Must, "§9", "locked and disabled users with a passcode", `"Any start ... for a TEMP_LOCKED or LOCKED user: 400 USER_LOCKED; for a DISABLED user: 400 USER_DISABLED"`},
+
+		{"TEN-001", Must, "§3", "another tenant's token is 403", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
+		{"TEN-002", Must, "§1, §4", "users are per tenant", `"Tenant: an isolated customer"; a user of one tenant is USER_NOT_FOUND in another`},
+		{"TEN-003", Must, "§7", "sessions are bound to their tenant", `"A session is bound to its flow, tenant and store"`},
+		{"TEN-004", Must, "§1", "external ids are per tenant", `"externalId is the caller's own key, unique per store"; tenants are isolated`},
+
+		{"HOST-001", Should, "§2", "renewal in the host form", `"A server SHOULD also accept the host form of the guide's example URL, /stores/... with the tenant taken from the first DNS label of the Host header"`},
+		{"HOST-002", Should, "§2", "registration and authentication in the host form", `the host form is accepted for every passcode endpoint`},
+		{"HOST-003", Should, "§2, §3", "the Host header's tenant is checked", `the tenant comes from the Host header, and permissions name the tenant`},
+		{"HOST-004", Should, "§2", "a session crosses path forms", `both forms name the same tenant and store, so one session completes in either`},
+
+		{"ERR-001", Must, "§10", "the error body", `"Every non-2xx response has the body {"code": "...", "message": "...", "processingDetails": [{"code": "...", "message": "..."}]}"`},
+		{"ERR-002", Should, "§10", "no internal detail in messages", `"message is for people and never holds internal detail (no stack, SQL or Go error text)"`},
+		{"ERR-003", Must, "§2", "JSON content type", `"JSON in UTF-8 both ways; responses carry Content-Type: application/json"`},
+
+		{"ADM-001", May, "§5", "create a user", `"POST {P}/users {externalId, status?} -> 201 with the user object"`},
+		{"ADM-002", May, "§5", "a taken external id", `"a taken externalId: 409 EXTERNAL_ID_NOT_UNIQUE"`},
+		{"ADM-003", May, "§5", "read a user", `"GET {P}/users/{userId}, GET {P}/users/{extUserId}/ext -> 200 with the user object"`},
+		{"ADM-004", May, "§5, §8", "policy lifecycle", `"POST {P}/passcodePolicy {name, ...requirements} -> 201; GET, POST (update), DELETE {P}/passcodePolicy/{policyName}"`},
+		{"ADM-005", May, "§5", "delete a credential", `"DELETE {P}/users/{userId}/passcodes removes the user's credential (a later registration makes a new one, with a new i and salt)"`},
+		{"ADM-006", May, "§5", "admin needs IdentityStore:admin", `"Permission IdentityStore:admin"`},
+
+		{"OPS-001", May, "§11", "health and readiness", `"GET /healthz (alive), GET /readyz (store reachable)"`},
+		{"OPS-002", May, "§11", "metrics", `"GET /metrics (Prometheus text format: requests by route and status, latency histograms, sessions open, SRP operations)"`},
+		{"OPS-003", May, "§11", "OpenAPI description", `"GET /openapi.yaml (an OpenAPI 3.1 description of every endpoint above)"`},
+		// The guide's "Renewing via Process Definition" (features/process.feature,
+		// package process): renewkit's own endpoints, capability process.
+		{"PRC-001", Must, "guide", "a process instance runs the guide's activities in order", `Start -> Start Passcode Renewal -> Passcode Renewal Form -> Complete Passcode Renewal -> Simple Decider -> End, with an m2 the browser verifies`},
+		{"PRC-002", Must, "guide", "the decider fails a wrong existing passcode", `the Simple Decider reaches FAIL after INVALID_PROOF, and nothing changes`},
+		{"PRC-003", Must, "guide", "count-limited process tokens", `a MULTI_USE_COUNT_LIMITED token starts at most its maximum of instances`},
+		{"PRC-004", Must, "guide", "time-limited process tokens", `a MULTI_USE_TIME_LIMITED token starts instances until it expires`},
+		{"PRC-005", Must, "guide", "unlimited process tokens", `an UNLIMITED token starts any number of instances`},
+		{"PRC-006", Must, "guide", "inactive process tokens", `an INACTIVE token starts nothing`},
+		{"PRC-007", Must, "guide", "broken definitions are refused", `a definition missing a required parameter is refused, naming the node and the parameter`},
+		{"PRC-008", Must, "guide", "definitions are versioned with the guide's defaults", `the guide's default parameter values (passcodeRenewal1, passcode-verify, renewal, passcodeRenewalForm1, ...) are filled in`},
+	}
+}
+
+// lookupCheck returns the catalogue entry of id (a ".code" sub-check maps to its
+// parent's entry at the SHOULD level).
+func lookupCheck(id string) (Check, bool) {
+	base, isCode := cutCode(id)
+	i := slices.IndexFunc(Catalogue(), func(c Check) bool { return c.ID == base })
+	if i < 0 {
+		return Check{}, false
+	}
+	c := Catalogue()[i]
+	if isCode {
+		c.ID = id
+		c.Level = Should
+		c.Title += " (error code)"
+		c.Spec = `§10: "Status codes are MUST checks; error codes are SHOULD checks." ` + c.Spec
+	}
+	return c, true
+}
+
+// cutCode splits "RNW-004.code" into "RNW-004", true.
+func cutCode(id string) (string, bool) {
+	if len(id) > len(CodeSuffix) && id[len(id)-len(CodeSuffix):] == CodeSuffix {
+		return id[:len(id)-len(CodeSuffix)], true
+	}
+	return id, false
+}

@@ -1,0 +1,320 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/cucumber/godog"
+
+	"github.com/seedb14f67b8/renewkit/features"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// DefaultConcurrency is how many scenarios run at once when Options.Concurrency is
+// zero. Scenarios spend much of their time waiting on the server, so more than the
+// core count helps; the slowest ones (session expiry, 200 renewals) start first.
+const DefaultConcurrency = 8
+
+// ErrOptions is returned by Run for options it cannot use.
+var ErrOptions = errors.New("steps: invalid options")
+
+// Options configure Run. Only Target is required.
+type Options struct {
+	// Target is the server under test, already started (see target.Provider).
+	Target *target.Target
+	// Tags is a godog tag expression selecting scenarios: "@RNW-001,@RNW-002"
+	// (or), "@must && ~@slow" (and, not). Empty runs everything.
+	Tags string
+	// Name is a regular expression a scenario's name must match to run.
+	Name string
+	// ReportDir receives junit.xml, cucumber.json, report.json and report.html;
+	// no files are written when empty.
+	ReportDir string
+	// Expect is a file of known failures, one check id per line (see
+	// ReadExpectations); they do not fail the run.
+	Expect string
+	// Concurrency is the number of scenarios run at once; DefaultConcurrency when 0.
+	Concurrency int
+	// Stdout receives the summary; nothing is printed when nil.
+	Stdout io.Writer
+	// TestingT runs every scenario as a subtest of it (go test ./steps).
+	TestingT *testing.T
+	// StrictShould fails a scenario whose error code (a SHOULD) is wrong in godog
+	// and go test too; the report always counts it as a SHOULD warning only.
+	StrictShould bool
+	// Features holds the .feature files; the embedded features.FS when nil.
+	Features fs.FS
+	// Rerun is how reports name the target in rerun commands: the -target value
+	// (a URL or a file), empty for the default in-process server.
+	Rerun string
+}
+
+// firstFeatures run before the others so that their long scenarios (the session
+// lifetime wait, the 200 renewals) overlap with everything else.
+var firstFeatures = []string{"sessions.feature", "renewal.feature", "proofs.feature", "lockout.feature", "history.feature"}
+
+// Run runs the suite against o.Target and reports it. The error is only for a run
+// that could not happen (bad options, unreadable features, unwritable reports);
+// failed checks are in the Summary (Summary.ExitCode).
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	if o.Target == nil {
+		return nil, fmt.Errorf("%w: no target", ErrOptions)
+	}
+	if o.Features == nil {
+		o.Features = features.FS
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	var nameRe *regexp.Regexp
+	if o.Name != "" {
+		var err error
+		if nameRe, err = regexp.Compile(o.Name); err != nil {
+			return nil, fmt.Errorf("%w: name: %v", ErrOptions, err)
+		}
+	}
+	expect, err := ReadExpectations(o.Expect)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := featurePaths(o.Features)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := MakePlan(o.Features, paths, o.Tags, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	results := newCollector(nameRe)
+	w, err := newWorld(o.Target, results)
+	if err != nil {
+		return nil, err
+	}
+	w.strictShould = o.StrictShould
+	w.rerun = func(name, id string) string { return rerunCommands(o.Rerun, name, id) }
+
+	var cucumber io.Writer = io.Discard
+	if o.ReportDir != "" {
+		if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
+			return nil, fmt.Errorf("steps: report dir: %w", err)
+		}
+		f, err := os.Create(filepath.Join(o.ReportDir, "cucumber.json"))
+		if err != nil {
+			return nil, fmt.Errorf("steps: report: %w", err)
+		}
+		defer f.Close()
+		cucumber = f
+	}
+
+	started := time.Now()
+	suite := godog.TestSuite{
+		Name:                "renewkit-conformance",
+		ScenarioInitializer: w.initScenario,
+		Options: &godog.Options{
+			Format:         "cucumber",
+			Output:         cucumber,
+			NoColors:       true,
+			Strict:         true,
+			Concurrency:    o.Concurrency,
+			Paths:          paths,
+			FS:             o.Features,
+			Tags:           runTags(o.Tags, plan.missing()),
+			TestingT:       o.TestingT,
+			DefaultContext: ctx,
+		},
+	}
+	// The exit status is ignored: the records say what failed, and godog's status
+	// also counts the SHOULD failures that StrictShould surfaces.
+	_ = suite.Run()
+	elapsed := time.Since(started)
+
+	if o.TestingT != nil {
+		// Not applicable scenarios show as skipped subtests, never as passed.
+		for _, p := range plan.Scenarios {
+			if len(p.Missing) > 0 && (nameRe == nil || nameRe.MatchString(p.Name)) {
+				o.TestingT.Run(p.Name, func(t *testing.T) { t.Skip(p.reason()) })
+			}
+		}
+	}
+
+	sum := summarize(o, plan, results, expect, started, elapsed)
+	if o.ReportDir != "" {
+		if err := sum.WriteReports(o.ReportDir); err != nil {
+			return sum, err
+		}
+	}
+	if o.Stdout != nil {
+		sum.Print(o.Stdout)
+	}
+	return sum, nil
+}
+
+// featurePaths lists the feature files of fsys, the long-running ones first.
+func featurePaths(fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "*.feature")
+	if err != nil {
+		return nil, fmt.Errorf("steps: features: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("steps: no .feature files")
+	}
+	rank := func(n string) int {
+		if i := slices.Index(firstFeatures, n); i >= 0 {
+			return i
+		}
+		return len(firstFeatures)
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+	return names, nil
+}
+
+// PlannedScenario is one scenario the tag filter selected, with what it needs.
+type PlannedScenario struct {
+	ID      string
+	Level   Level
+	Name    string
+	Feature string
+	Tags    []string
+	// Needs are the capabilities its tags name; Missing those the target lacks.
+	Needs   []target.Capability
+	Missing []target.Capability
+
+	pickleID string
+}
+
+func (p PlannedScenario) reason() string {
+	names := make([]string, len(p.Missing))
+	for i, c := range p.Missing {
+		names[i] = "@" + string(c)
+	}
+	return "not applicable: the target does not offer " + strings.Join(names, ", ")
+}
+
+// Plan is the scenarios of a run in order.
+type Plan struct {
+	Scenarios []PlannedScenario
+}
+
+// missing returns every capability some selected scenario needs and the target
+// lacks.
+func (p *Plan) missing() []target.Capability {
+	var out []target.Capability
+	for _, s := range p.Scenarios {
+		for _, c := range s.Missing {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// MakePlan parses the features at paths of fsys, selects the scenarios tags selects,
+// and works out which of them t can run. Every scenario must carry one check id tag
+// and one level tag.
+func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan, error) {
+	feats, err := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: paths, Tags: tags}}.RetrieveFeatures()
+	if err != nil {
+		return nil, fmt.Errorf("steps: features: %w", err)
+	}
+	plan := &Plan{}
+	for _, f := range feats {
+		for _, p := range f.Pickles {
+			tagNames := make([]string, len(p.Tags))
+			for i, tg := range p.Tags {
+				tagNames[i] = tg.Name
+			}
+			id, level := checkTags(tagNames)
+			if id == "" || level == "" {
+				return nil, fmt.Errorf("steps: %s: scenario %q lacks a check id or a level tag", p.Uri, p.Name)
+			}
+			ps := PlannedScenario{ID: id, Level: level, Name: p.Name, Feature: p.Uri, Tags: tagNames, pickleID: p.Id}
+			for _, tg := range tagNames {
+				c := target.Capability(strings.TrimPrefix(tg, "@"))
+				if slices.Contains(target.AllCapabilities(), c) {
+					ps.Needs = append(ps.Needs, c)
+					if t != nil && !t.Has(c) {
+						ps.Missing = append(ps.Missing, c)
+					}
+				}
+			}
+			plan.Scenarios = append(plan.Scenarios, ps)
+		}
+	}
+	return plan, nil
+}
+
+// runTags combines the user's tag expression with the exclusion of scenarios that
+// need a missing capability. godog's expressions have no parentheses: "," is or and
+// binds loosest, so the exclusions are added to every alternative.
+func runTags(user string, missing []target.Capability) string {
+	var excl []string
+	for _, c := range missing {
+		excl = append(excl, "~@"+string(c))
+	}
+	if len(excl) == 0 {
+		return user
+	}
+	ex := strings.Join(excl, " && ")
+	if strings.TrimSpace(user) == "" {
+		return ex
+	}
+	alts := strings.Split(user, ",")
+	for i, a := range alts {
+		alts[i] = strings.TrimSpace(a) + " && " + ex
+	}
+	return strings.Join(alts, ",")
+}
+
+// rerunCommands returns the commands that run exactly one scenario again: as a go
+// test subtest and with the renewkit binary.
+func rerunCommands(targetArg, name, id string) string {
+	goTest := "go test ./steps -run " + shellQuote("TestConformance/^"+regexp.QuoteMeta(subtestName(name))+"$")
+	conform := "renewkit conform --tags @" + id + " --name " + shellQuote("^"+regexp.QuoteMeta(name)+"$")
+	if targetArg != "" {
+		goTest += " -target " + shellQuote(targetArg)
+		conform += " --target " + shellQuote(targetArg)
+	}
+	return goTest + "\n" + conform
+}
+
+// subtestName is the name go test gives a subtest: spaces become underscores and
+// unprintable runes are escaped (testing's rewrite).
+func subtestName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			b.WriteByte('_')
+		case !strconv.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

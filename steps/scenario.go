@@ -1,0 +1,350 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// scenario is the state of one running scenario. It lives in the scenario's
+// context (scenarioKey) and is only touched by that scenario's steps, one at a time;
+// the few steps that fan out requests collect their answers before returning.
+type scenario struct {
+	w   *world
+	rec *record
+	// step is the text of the step running now, for failure messages.
+	step string
+
+	// Who and how requests are sent.
+	role   target.Role
+	auth   *string // an exact Authorization header instead of role's token ("" sends none)
+	tenant string
+	store  string
+	host   bool
+	// hostTenant is the tenant the Host header names in the host form, when it is
+	// not tenant.
+	hostTenant string
+
+	user  *user
+	other *user // the other tenant's user (TEN-004)
+
+	// policy is "that policy" of the admin steps: its name and requirements.
+	policy     string
+	policyReqs *passcode.Requirements
+
+	cur   *session // the last session started
+	named map[string]*session
+	batch []*session
+
+	last    *api.Exchange   // the answer the "Then the answer ..." steps look at
+	answers []*api.Exchange // answers of a concurrent batch
+	winner  *session        // the session whose completion won a batch, if any
+
+	deleted *credentialRef // the credential before an admin deletion (ADM-005)
+	starts  []*session     // many starts of one user (PUB-003, PRF-003)
+	prop    *propertyStats // RNW-007
+	token   string         // a token the OAuth steps obtained
+	tokenCl string         // the client id it was issued to
+
+	cleanups []func(context.Context)
+}
+
+// credentialRef is what identifies a credential on the wire: i and the salt.
+type credentialRef struct {
+	identity string
+	salt     []byte
+}
+
+type scenarioKey struct{}
+
+// sc returns the scenario of ctx. Every step runs after the Before hook that puts
+// it there, so it is never nil in a step.
+func sc(ctx context.Context) *scenario {
+	s, _ := ctx.Value(scenarioKey{}).(*scenario)
+	return s
+}
+
+// user is a user a scenario made (or took from the target's pre-provisioned ones),
+// with what the harness knows about its passcode.
+type user struct {
+	id, ext       string
+	tenant, store string
+	// pass is the current passcode, "" when the user has none; old holds the
+	// previous ones, oldest first.
+	pass string
+	old  []string
+	// policyRole is the policy role the passcode was registered under.
+	policyRole string
+	// cred is the credential's i and salt, once a start showed them.
+	cred *credentialRef
+	// pooled users belong to the target; original is the passcode to restore.
+	pooled   bool
+	original string
+}
+
+// ref names the user by form: "user id" or "external id".
+func (u *user) ref(form string) api.UserRef {
+	if form == formExternal {
+		return api.ByExternalID(u.ext)
+	}
+	return api.ByID(u.id)
+}
+
+// setPass records a new current passcode.
+func (u *user) setPass(p string) {
+	if u.pass != "" {
+		u.old = append(u.old, u.pass)
+	}
+	u.pass = p
+}
+
+// The ways a step names a user.
+const (
+	formID       = "user id"
+	formExternal = "external id"
+)
+
+// session is one started session and what the scenario did with it.
+type session struct {
+	flow api.Flow
+	user *user
+	// form and policy it was started with.
+	form   string
+	policy string
+	id     string
+	// start and startEx are the start answer; sp its decoded parameters (nil when
+	// the answer was not a usable 200, with parseErr saying why).
+	start    *api.StartResponse
+	startEx  *api.Exchange
+	sp       *api.StartParams
+	parseErr error
+	// pass is the passcode the session proves: the user's when it started.
+	pass string
+	// newPass is the new passcode a completion sent, proof its SRP values.
+	newPass    string
+	proof      *proof
+	completeEx *api.Exchange
+}
+
+// failure is a step failure: what went wrong and the exchange that shows it.
+type failure struct {
+	msg string
+	ex  *api.Exchange
+	// diag is the interop diagnosis, when proofs were involved.
+	diag string
+}
+
+// fail returns the error of a failed hard (MUST-level for the scenario) assertion,
+// with the evidence the report and go test print. ex may be nil.
+func (s *scenario) fail(ex *api.Exchange, format string, args ...any) error {
+	return s.failDiag(ex, "", format, args...)
+}
+
+// failDiag is fail with an interop diagnosis.
+func (s *scenario) failDiag(ex *api.Exchange, diag, format string, args ...any) error {
+	f := failure{msg: fmt.Sprintf(format, args...), ex: ex, diag: diag}
+	s.rec.setFailure(s.step, f)
+	return errors.New(s.render(s.rec.ID, f))
+}
+
+// soft records a failed sub-check (an error code) without failing the step.
+func (s *scenario) soft(ex *api.Exchange, format string, args ...any) {
+	f := failure{msg: fmt.Sprintf(format, args...), ex: ex}
+	s.rec.setCode(false, s.step, f, s.render(s.rec.ID+CodeSuffix, f))
+}
+
+// render formats a failure with the check, the spec, the exchange and the rerun
+// commands.
+func (s *scenario) render(id string, f failure) string {
+	var b strings.Builder
+	c, _ := lookupCheck(id)
+	fmt.Fprintf(&b, "%s (%s, SPEC %s: %s)\n", id, strings.ToUpper(string(c.Level)), c.Section, c.Title)
+	fmt.Fprintf(&b, "  step:      %s\n", s.step)
+	fmt.Fprintf(&b, "  problem:   %s\n", indent(f.msg, "             "))
+	fmt.Fprintf(&b, "  spec:      %s\n", c.Spec)
+	if f.ex != nil {
+		fmt.Fprintf(&b, "  exchange:  %s\n", indent(f.ex.String(), "             "))
+	}
+	if f.diag != "" {
+		fmt.Fprintf(&b, "  diagnosis: %s\n", indent(f.diag, "             "))
+	}
+	if r := s.w.rerun(s.rec.Name, s.rec.ID); r != "" {
+		fmt.Fprintf(&b, "  rerun:     %s\n", indent(r, "             "))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// indent prefixes every line but the first.
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// notApplicable ends a scenario that cannot run on this target (it has no users of
+// the kind the scenario needs, say): reported as not applicable, never as passed.
+type notApplicable struct{ reason string }
+
+func (n notApplicable) Error() string { return "not applicable: " + n.reason }
+
+// client returns the api client of the scenario's current identity, path form and
+// tenant.
+func (s *scenario) client(ctx context.Context) (*api.Client, error) {
+	role := s.role
+	if s.auth != nil {
+		role = ""
+	}
+	tenant := s.tenant
+	if s.host && s.hostTenant != "" {
+		tenant = s.hostTenant
+	}
+	c, err := s.w.client(ctx, tenant, role, s.host)
+	if err != nil {
+		return nil, s.fail(nil, "cannot prepare the request: %v", err)
+	}
+	if s.host && s.hostTenant != "" {
+		// The path is the host form's (no tenant in it); the Host header names
+		// hostTenant while the token stays the scenario's.
+		c.Tenant = s.hostTenant
+	}
+	return c, nil
+}
+
+// send sends one request as the scenario's identity and records it as the answer.
+func (s *scenario) send(ctx context.Context, method, path string, body []byte) (*api.Exchange, error) {
+	ex, err := s.sendQuiet(ctx, method, path, body, nil)
+	if ex != nil {
+		s.last = ex
+	}
+	return ex, err
+}
+
+// sendQuiet sends one request without recording it as the answer. extra headers
+// are added.
+func (s *scenario) sendQuiet(ctx context.Context, method, path string, body []byte, extra http.Header) (*api.Exchange, error) {
+	c, err := s.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	for k, v := range extra {
+		h[k] = v
+	}
+	if s.auth != nil && *s.auth != "" {
+		h.Set("Authorization", *s.auth)
+	}
+	ex, err := c.Do(ctx, method, path, body, h)
+	if err != nil {
+		return ex, s.fail(ex, "no answer from the server: %v", err)
+	}
+	return ex, nil
+}
+
+// paths returns the path builder of the scenario's tenant and form.
+func (s *scenario) paths() api.Paths {
+	return api.Paths{Prefix: s.w.tgt.Prefix, Tenant: s.tenant, HostForm: s.host || s.w.tgt.PathForm == target.PathFormHost}
+}
+
+// admin returns a client of the full role for the target's tenant (or the other
+// tenant), for the setup steps that use the admin API.
+func (s *scenario) adminClient(ctx context.Context, tenant string) (*api.Client, error) {
+	role := target.RoleFull
+	if tenant == s.w.tgt.OtherTenantID && tenant != s.w.tgt.Tenant {
+		role = target.RoleOtherTenant
+	}
+	c, err := s.w.client(ctx, tenant, role, false)
+	if err != nil {
+		return nil, s.fail(nil, "cannot prepare the admin client: %v", err)
+	}
+	return c, nil
+}
+
+// needAnswer returns the last answer or fails the step.
+func (s *scenario) needAnswer() (*api.Exchange, error) {
+	if s.last == nil {
+		return nil, s.fail(nil, "no request has been sent yet")
+	}
+	return s.last, nil
+}
+
+// needSession returns the current session or fails.
+func (s *scenario) needSession() (*session, error) {
+	if s.cur == nil {
+		return nil, s.fail(nil, "no session has been started")
+	}
+	return s.cur, nil
+}
+
+// needUser returns the scenario's user or fails.
+func (s *scenario) needUser() (*user, error) {
+	if s.user == nil {
+		return nil, s.fail(nil, "the scenario has no user")
+	}
+	return s.user, nil
+}
+
+// record is the outcome of one scenario, filled by the hooks and the steps and read
+// by the runner once the scenario is over.
+type record struct {
+	mu sync.Mutex
+	// Identity of the scenario.
+	ID      string
+	Level   Level
+	Name    string
+	Feature string
+	Tags    []string
+	// Outcome.
+	Status  string // one of the status constants
+	Reason  string // why it is not applicable
+	Step    string // the step that failed
+	Problem string
+	Message string // the full failure text
+	Diag    string
+	// Code is the error-code sub-check: nil when the scenario checked no code.
+	Code     *subRecord
+	Duration time.Duration
+	started  time.Time
+}
+
+// subRecord is the outcome of a scenario's error-code sub-check.
+type subRecord struct {
+	Passed  bool
+	Step    string
+	Problem string
+	Message string
+}
+
+func (r *record) setFailure(step string, f failure) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Step != "" {
+		return // the first failure is the one that counts
+	}
+	r.Step, r.Problem, r.Diag = step, f.msg, f.diag
+}
+
+func (r *record) setCode(ok bool, step string, f failure, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Code == nil {
+		r.Code = &subRecord{Passed: true}
+	}
+	if !ok && r.Code.Passed {
+		r.Code = &subRecord{Passed: false, Step: step, Problem: f.msg, Message: msg}
+	}
+}
+
+// codeChecked notes that an error code was checked and matched.
+func (r *record) codeChecked() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Code == nil {
+		r.Code = &subRecord{Passed: true}
+	}
+}

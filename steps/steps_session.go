@@ -1,0 +1,323 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/cucumber/godog"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/passcode"
+)
+
+// sessionSteps are the steps of concurrency, history, lockout and the property
+// scenario: those that send many requests.
+func sessionSteps(c *godog.ScenarioContext) {
+	c.Step(`^the client sends (\d+) correct completions of the session at once$`, func(ctx context.Context, n int) error {
+		s := sc(ctx)
+		sess, err := s.needSession()
+		if err != nil {
+			return err
+		}
+		if sess.id == "" {
+			return s.fail(sess.startEx, "the session cannot be completed: %v", sess.parseErr)
+		}
+		body, err := s.body(sess, completion{})
+		if err != nil {
+			return err
+		}
+		sessions, bodies := make([]*session, n), make([][]byte, n)
+		for i := range sessions {
+			sessions[i], bodies[i] = sess, body
+		}
+		answers, err := s.completeBatch(ctx, sessions, bodies)
+		if err != nil {
+			return err
+		}
+		for _, ex := range answers {
+			if ex.Status == http.StatusOK {
+				sess.completeEx = ex
+				s.accepted(sess)
+				s.winner = sess
+				break
+			}
+		}
+		return nil
+	})
+	c.Step(`^the client completes all of them at once, each with its own new passcode$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		if len(s.batch) == 0 {
+			return s.fail(nil, "no sessions were started")
+		}
+		bodies := make([][]byte, len(s.batch))
+		for i, sess := range s.batch {
+			b, err := s.body(sess, completion{})
+			if err != nil {
+				return err
+			}
+			bodies[i] = b
+		}
+		answers, err := s.completeBatch(ctx, s.batch, bodies)
+		if err != nil {
+			return err
+		}
+		for i, ex := range answers {
+			s.batch[i].completeEx = ex
+			if ex.Status == http.StatusOK && s.winner == nil {
+				s.accepted(s.batch[i])
+				s.winner = s.batch[i]
+			}
+		}
+		return nil
+	})
+	c.Step(`^at most one answer is 200 and the others are (\d{3}) ([A-Z_]+)$`, func(ctx context.Context, status int, code string) error {
+		s := sc(ctx)
+		if len(s.answers) == 0 {
+			return s.fail(nil, "no batch of completions was sent")
+		}
+		ok := 0
+		for _, ex := range s.answers {
+			if ex.Status == http.StatusOK {
+				ok++
+			}
+		}
+		if ok > 1 {
+			return s.fail(s.answers[0], "%d of %d concurrent completions answered 200; at most one may", ok, len(s.answers))
+		}
+		for _, ex := range s.answers {
+			if ex.Status == http.StatusOK {
+				continue
+			}
+			if ex.Status != status {
+				return s.fail(ex, "a losing completion answered %d, want %d %s", ex.Status, status, code)
+			}
+			if got := errorCode(ex); got != api.Code(code) {
+				s.soft(ex, "a losing completion answered code %q, want %q", got, code)
+			} else {
+				s.rec.codeChecked()
+			}
+		}
+		return nil
+	})
+	c.Step(`^the passcode of the winning completion authenticates$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		if u.pass == "" {
+			// Nobody won a registration: the user must still have no passcode.
+			return s.expectNoPasscode(ctx, u)
+		}
+		// u.pass is the winner's passcode, or the passcode from before when nobody
+		// won: either way it is the one that must work now.
+		return s.expectAuth(ctx, u, u.pass, "the passcode of the acknowledged completion (or, with no winner, the previous one)")
+	})
+
+	c.Step(`^the client renews the passcode back to (the current passcode|the passcode from (\d+) renewals? before)$`, func(ctx context.Context, which, back string) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		target := u.pass
+		if back != "" {
+			k := atoi(back)
+			if k < 1 || k > len(u.old) {
+				return s.fail(nil, "the user has %d previous passcodes, not %d", len(u.old), k)
+			}
+			target = u.old[len(u.old)-k]
+		}
+		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "the renewal start answered %d, want 200", sess.startEx.Status)
+		}
+		_, err = s.complete(ctx, sess, completion{newPass: target})
+		return err
+	})
+
+	c.Step(`^the client renews the passcode (\d+) times in a row, steering values with leading zero bytes$`, func(ctx context.Context, n int) error {
+		return sc(ctx).property(ctx, n)
+	})
+	c.Step(`^every renewal answered 200 with an m2 that verifies$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		p := s.prop
+		if p == nil {
+			return s.fail(nil, "no renewals were run")
+		}
+		if p.failure != nil {
+			return s.failDiag(p.failure.ex, p.failure.diag, "renewal %d of %d: %s", p.done+1, p.want, p.failure.msg)
+		}
+		if p.done != p.want {
+			return s.fail(nil, "%d of %d renewals ran", p.done, p.want)
+		}
+		return nil
+	})
+	c.Step(`^values with leading zero bytes occurred in A, the verifier, M1 and M2$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		p := s.prop
+		if p == nil {
+			return s.fail(nil, "no renewals were run")
+		}
+		if p.zeroA == 0 || p.zeroV == 0 || p.zeroM1 == 0 || p.zeroM2 == 0 {
+			return s.fail(nil, "leading zero bytes: %s; every one of A, the verifier, M1 and M2 must have occurred", p)
+		}
+		return nil
+	})
+
+	c.Step(`^the client fails the authentication as often as the store allows$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts)
+	})
+	c.Step(`^the client fails the authentication one time less than the store allows$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts-1)
+	})
+	c.Step(`^the client authenticates the user with the passcode$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		return s.expectAuth(ctx, u, u.pass, "the registered passcode")
+	})
+	c.Step(`^the client sends A = 0 in as many renewals as the store allows$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		for i := range s.w.tgt.Lock.MaxFailedAttempts {
+			sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+			if err != nil {
+				return err
+			}
+			sp, err := s.usable(sess)
+			if err != nil {
+				return err
+			}
+			vd, err := forged(sp.Params, sp, sess.pass, "0")
+			if err != nil {
+				return s.fail(sess.startEx, "cannot forge the proof: %v", err)
+			}
+			ex, err := s.complete(ctx, sess, completion{vd: vd})
+			if err != nil {
+				return err
+			}
+			if ex.Status != http.StatusBadRequest {
+				return s.fail(ex, "completion %d with A = 0 answered %d, want 400 INVALID_PUBLIC_VALUE", i+1, ex.Status)
+			}
+		}
+		return nil
+	})
+}
+
+// failAuth sends n authentications with a wrong passcode; each must be refused
+// with 400 INVALID_PROOF (a lock reached early shows as USER_LOCKED and fails).
+func (s *scenario) failAuth(ctx context.Context, n int) error {
+	for i := range n {
+		sess, err := s.startSession(ctx, api.FlowAuthentication, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "authentication start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
+		}
+		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode()})
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusBadRequest || errorCode(ex) == api.CodeUserLocked {
+			return s.fail(ex, "wrong proof %d of %d answered %d %s, want 400 INVALID_PROOF", i+1, n, ex.Status, errorCode(ex))
+		}
+	}
+	return nil
+}
+
+// propertyStats counts what RNW-007 saw.
+type propertyStats struct {
+	want, done                                 int
+	zeroA, zeroV, zeroM1, zeroM2, zeroB, zeroS int
+	failure                                    *failure
+}
+
+func (p *propertyStats) String() string {
+	return fmt.Sprintf("A %d, verifier %d, M1 %d, M2 %d (and, unsteered, B %d, S %d) of %d renewals",
+		p.zeroA, p.zeroV, p.zeroM1, p.zeroM2, p.zeroB, p.zeroS, p.done)
+}
+
+// property runs n renewals of the scenario's user in a row. Every fiftieth renewal
+// steers one value to a leading zero byte, in turn A (a few hundred cheap
+// exponentiations of g), the verifier (by drawing passcodes), M1 and M2 (by drawing
+// a, a full exponentiation each, so these are steered twice and once per run
+// respectively); B and S fall where they fall. Every m2 must verify.
+func (s *scenario) property(ctx context.Context, n int) error {
+	u, err := s.needUser()
+	if err != nil {
+		return err
+	}
+	p := &propertyStats{want: n}
+	s.prop = p
+	steered := map[int]string{1: "A", 2: "verifier", 3: "M1", 4: "M2", 51: "A", 52: "verifier", 53: "M1"}
+	for i := range n {
+		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.sp == nil {
+			p.failure = &failure{msg: fmt.Sprintf("the start answered %d: %v", sess.startEx.Status, sess.parseErr), ex: sess.startEx}
+			return nil
+		}
+		o := completion{}
+		switch steered[i] {
+		case "A":
+			o.keep, o.tries = func(pr *proof) bool { return pr.A[0] == 0 }, 4096
+		case "M1":
+			o.keep, o.tries = func(pr *proof) bool { return pr.M1[0] == 0 }, 4096
+		case "M2":
+			o.keep, o.tries = func(pr *proof) bool { return pr.M2[0] == 0 }, 4096
+		case "verifier":
+			reqs := sess.start.PasscodeRequirements
+			if reqs == nil {
+				reqs = &passcode.Requirements{}
+			}
+			np, _, err := steerVerifier(s.w, sess.sp, reqs, func(v []byte) bool { return v[0] == 0 }, 4096)
+			if err != nil {
+				return s.fail(sess.startEx, "%v", err)
+			}
+			o.newPass = np
+		}
+		ex, err := s.complete(ctx, sess, o)
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK {
+			p.failure = &failure{msg: fmt.Sprintf("the completion answered %d %s, want 200", ex.Status, errorCode(ex)), ex: ex}
+			if errorCode(ex) == api.CodeInvalidProof {
+				p.failure.diag = s.diagnoseRejected(ctx, u)
+			}
+			return nil
+		}
+		cr, err := completeResponse(ex)
+		if err != nil || cr.AlgorithmInfo == nil {
+			p.failure = &failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: ex}
+			return nil
+		}
+		if err := sess.proof.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+			p.failure = &failure{msg: err.Error(), ex: ex, diag: diagnoseM2(knowledgeOf(sess.proof), cr.AlgorithmInfo.Parameters.M2)}
+			return nil
+		}
+		pr := sess.proof
+		v := sess.sp.Params.Verifier(sess.sp.Identity, []byte(passcode.Normalize(sess.newPass)), sess.sp.Salt)
+		for _, z := range []struct {
+			b []byte
+			n *int
+		}{{pr.A, &p.zeroA}, {v, &p.zeroV}, {pr.M1, &p.zeroM1}, {pr.M2, &p.zeroM2}, {s.w.params.Pad(pr.B), &p.zeroB}, {pr.S, &p.zeroS}} {
+			if z.b[0] == 0 {
+				*z.n++
+			}
+		}
+		p.done++
+	}
+	return nil
+}

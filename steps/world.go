@@ -1,0 +1,168 @@
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// world is what all scenarios of one run share: the target, its SRP parameters,
+// tokens, the pre-provisioned users and the results. Everything in it is either
+// immutable or guarded; scenarios keep their own state in their context.
+type world struct {
+	tgt    *target.Target
+	params *srp.Params
+	hc     *http.Client
+	tokens *target.TokenSource
+	pool   *userPool
+	checks map[string]Check
+	// rerun formats the commands that rerun one scenario.
+	rerun func(name, id string) string
+	// strictShould makes a scenario with a failed SHOULD sub-check fail in godog
+	// too (go test), not only in the report.
+	strictShould bool
+	results      *collector
+
+	genMu sync.Mutex
+	gens  map[string]*passcode.Generator
+
+	procOnce sync.Once
+	proc     ProcessTarget
+	procErr  error
+}
+
+// newWorld prepares a run against t.
+func newWorld(t *target.Target, results *collector) (*world, error) {
+	p, err := t.Params()
+	if err != nil {
+		return nil, fmt.Errorf("steps: target srp parameters: %w", err)
+	}
+	hc := target.NewHTTPClient(0)
+	checks := map[string]Check{}
+	for _, c := range Catalogue() {
+		checks[c.ID] = c
+	}
+	return &world{
+		tgt:     t,
+		params:  p,
+		hc:      hc,
+		tokens:  target.NewTokenSource(t, hc),
+		pool:    newUserPool(t.Users),
+		checks:  checks,
+		results: results,
+		gens:    map[string]*passcode.Generator{},
+		rerun:   func(string, string) string { return "" },
+	}, nil
+}
+
+// client returns an api.Client for tenant at the target with the token of role
+// (none for the empty role).
+func (w *world) client(ctx context.Context, tenant string, role target.Role, hostForm bool) (*api.Client, error) {
+	c, err := w.tgt.NewClient(tenant, w.hc)
+	if err != nil {
+		return nil, err
+	}
+	if hostForm {
+		c.HostForm = true
+	}
+	if role != "" {
+		tok, err := w.tokens.Token(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		c.AccessToken = tok
+	}
+	return c, nil
+}
+
+// generate returns a random passcode that r accepts. Generators are cached per
+// policy, since building one for a policy with allowedRegExes costs milliseconds.
+func (w *world) generate(r passcode.Requirements) (string, error) {
+	key, err := json.Marshal(r)
+	if err != nil {
+		return "", err
+	}
+	w.genMu.Lock()
+	g, ok := w.gens[string(key)]
+	w.genMu.Unlock()
+	if !ok {
+		g, err = passcode.NewGenerator(r, passcode.GenerateOptions{})
+		if err != nil {
+			return "", fmt.Errorf("steps: cannot make passcodes for the policy: %w", err)
+		}
+		w.genMu.Lock()
+		w.gens[string(key)] = g
+		w.genMu.Unlock()
+	}
+	return g.Generate(nil)
+}
+
+// policy returns the target's policy of a role (standard, pin6, nohistory).
+func (w *world) policy(role string) (target.Policy, error) {
+	p, ok := w.tgt.Policies[role]
+	if !ok || p.Requirements == nil {
+		return target.Policy{}, fmt.Errorf("steps: the target names no %q policy", role)
+	}
+	return p, nil
+}
+
+// freshExternalID returns an external id no other scenario uses.
+func freshExternalID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "rk-" + hex.EncodeToString(b[:])
+}
+
+// userPool hands out the target's pre-provisioned users, each at most once per
+// run, for targets without the admin API.
+type userPool struct {
+	mu    sync.Mutex
+	avail map[string][]target.User
+	// shared lists are read-only uses (locked, disabled): handed out repeatedly.
+	shared map[string][]target.User
+}
+
+// The kinds of pre-provisioned users.
+const (
+	poolRegistered   = "registered"
+	poolUnregistered = "unregistered"
+	poolLocked       = "locked"
+	poolDisabled     = "disabled"
+)
+
+func newUserPool(u target.Users) *userPool {
+	return &userPool{
+		avail: map[string][]target.User{
+			poolRegistered:   append([]target.User(nil), u.Registered...),
+			poolUnregistered: append([]target.User(nil), u.Unregistered...),
+		},
+		shared: map[string][]target.User{
+			poolLocked:   u.Locked,
+			poolDisabled: u.Disabled,
+		},
+	}
+}
+
+// take returns an unused user of a kind, or false when none is left.
+func (p *userPool) take(kind string) (target.User, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s := p.shared[kind]; len(s) > 0 {
+		return s[0], true
+	}
+	s := p.avail[kind]
+	if len(s) == 0 {
+		return target.User{}, false
+	}
+	p.avail[kind] = s[1:]
+	return s[0], true
+}
