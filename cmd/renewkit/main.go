@@ -23,9 +23,10 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"load":  {"load profiles: renewals per second, latency and thresholds", runLoad},
-		"serve": {"run the reference server of SPEC.md", runServe},
-		"srp":   {"offline SRP tools: check vector files, write new ones", runSRP},
+		"conform": {"run the conformance suite against a server (default: the in-process reference server)", runConform},
+		"load":    {"load profiles: renewals per second, latency and thresholds", runLoad},
+		"serve":   {"run the reference server of SPEC.md", runServe},
+		"srp":     {"offline SRP tools: check vector files, write new ones", runSRP},
 	}
 }
 
