@@ -35,7 +35,9 @@ func (r *runner) liveProgress(origin time.Time, done <-chan struct{}) {
 		select {
 		case <-done:
 			if r.cfg.Interactive {
+				r.outMu.Lock()
 				fmt.Fprintln(w)
+				r.outMu.Unlock()
 			}
 			return
 		case now := <-tick.C:
@@ -52,11 +54,13 @@ func (r *runner) liveProgress(origin time.Time, done <-chan struct{}) {
 				now.Sub(origin).Truncate(time.Second), rate, want,
 				fmtDuration(pr.p50), fmtDuration(pr.p99), fmtDuration(pr.startP99),
 				pr.completeErrors+pr.startErrors, r.p.starved.Load())
+			r.outMu.Lock()
 			if r.cfg.Interactive {
 				fmt.Fprint(w, "\r\x1b[2K"+line)
 			} else {
 				fmt.Fprintln(w, line)
 			}
+			r.outMu.Unlock()
 		}
 	}
 }

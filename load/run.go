@@ -177,12 +177,21 @@ type runner struct {
 
 	p       *pipeline
 	current atomic.Pointer[Pacer]
+	outMu   sync.Mutex // one progress write at a time
 }
 
+// progressf writes a progress note. On a terminal it first clears the live line,
+// which the next tick redraws.
 func (r *runner) progressf(format string, args ...any) {
-	if r.cfg.Progress != nil {
-		fmt.Fprintf(r.cfg.Progress, format, args...)
+	if r.cfg.Progress == nil {
+		return
 	}
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	if r.cfg.Interactive {
+		fmt.Fprint(r.cfg.Progress, "\r\x1b[2K")
+	}
+	fmt.Fprintf(r.cfg.Progress, format, args...)
 }
 
 func newTransport(conns int) *http.Transport {
@@ -203,7 +212,9 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	cfg := r.cfg
 	producers := cfg.Producers
 	if producers <= 0 {
-		producers = int(min(max(math.Ceil(r.peak*0.05), 4), 256))
+		// Enough that starts taking a quarter second each still keep up with the
+		// peak rate; more than one per user is useless.
+		producers = int(min(max(math.Ceil(r.peak*0.25), 8), 1024, float64(len(indexes))))
 	}
 	maxWorkers := uint64(len(indexes) + 16)
 	p := &pipeline{
@@ -301,12 +312,16 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		s.Shard = cfg.Shard.String()
 	}
 	var phases []phase
+	var runErr error
 	cpuTotal := &cpuMeter{pid: cfg.ServerPID}
 	for i, sched := range r.plan {
 		if ctx.Err() != nil {
 			break
 		}
 		if err := r.prepare(ctx, sched); err != nil {
+			if ctx.Err() == nil {
+				runErr = err
+			}
 			break
 		}
 		if r.holds != nil {
@@ -375,6 +390,9 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	if werr != nil {
 		return s, werr
 	}
+	if runErr != nil {
+		return s, runErr
+	}
 	if ctx.Err() != nil {
 		return s, ErrInterrupted
 	}
@@ -437,6 +455,13 @@ func (r *runner) precompute(ctx context.Context, need uint64) error {
 	// Users do not renew in perfect turns: allow half again the average.
 	perUser := int(min(need*3/2/uint64(len(p.users))+2, maxChain))
 	perUser = min(perUser, max(1, maxPrecomputed/len(p.users)))
+	began := time.Now()
+	var made atomic.Int64
+	defer func() {
+		if n := made.Load(); n > 0 {
+			r.progressf("precompute: %d ephemerals and next-passcode secrets made ahead in %s\n", n, time.Since(began).Round(time.Millisecond))
+		}
+	}()
 	jobs := make(chan func() error, 1024)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -459,6 +484,7 @@ func (r *runner) precompute(ctx context.Context, need uint64) error {
 				return err
 			}
 			p.eph.put(e)
+			made.Add(1)
 			return nil
 		}
 	}
@@ -469,8 +495,12 @@ func (r *runner) precompute(ctx context.Context, need uint64) error {
 		if missing := perUser - u.chainLen(); missing > 0 {
 			jobs <- func() error {
 				for range missing {
-					if _, err := p.chains.push(u); err != nil {
+					ok, err := p.chains.push(u)
+					if err != nil {
 						return err
+					}
+					if ok {
+						made.Add(1)
 					}
 				}
 				return nil

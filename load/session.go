@@ -510,7 +510,6 @@ type phase struct {
 	began                   time.Time
 	duration                time.Duration
 	planned, ticks, starved uint64
-	unknown                 uint64 // results for URLs the pipeline did not send
 }
 
 // attack fires the ready completions along sched and collects every answer. It
@@ -542,9 +541,7 @@ func (p *pipeline) attack(ctx context.Context, sched *Schedule, attackClient *ht
 			p.starved.Add(1)
 			continue
 		}
-		if !p.collect(ctx, r, pacer) {
-			ph.unknown++
-		}
+		p.collect(ctx, r, pacer)
 	}
 	ph.began = pacer.Began()
 	if ctx.Err() != nil {
@@ -557,11 +554,12 @@ func (p *pipeline) attack(ctx context.Context, sched *Schedule, attackClient *ht
 	return ph
 }
 
-// collect checks one completion's answer, records it and hands the user on.
-func (p *pipeline) collect(ctx context.Context, r *vegeta.Result, pacer *Pacer) bool {
+// collect checks one completion's answer, records it and hands the user on. Every
+// URL the targeter hands out was stored in inflight first, so the lookup finds it.
+func (p *pipeline) collect(ctx context.Context, r *vegeta.Result, pacer *Pacer) {
 	v, ok := p.inflight.LoadAndDelete(r.URL)
 	if !ok {
-		return false
+		return
 	}
 	pd := v.(*pending)
 	sent := r.Timestamp
@@ -598,7 +596,6 @@ func (p *pipeline) collect(ctx context.Context, r *vegeta.Result, pacer *Pacer) 
 		p.release(u, 0)
 	}
 	p.rec.add(out)
-	return true
 }
 
 // checkCompletion is the functional check of a 200 completion: its m2 must verify.
