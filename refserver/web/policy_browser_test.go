@@ -29,6 +29,7 @@ func policyCases() []struct {
 			"", "a", "Correct-Horse-9", "correct-horse-9", "CORRECT-HORSE", "Pass-Word-1", "My-PASSWORD-1",
 			"12345678", "!!!!!!!!", "Aa1!", "Ünïcødé-Paß-7", "Cafe\u0301-Latte-2", "ΣΊΣΥΦΟΣ-σοφία-3",
 			"Tab\tSpace 1a", "٣٤٥-Abc-def", "ǅungla-1!", "汉字汉字-Ab1", "😀😀😀😀-Ab1",
+			"No\u00a0Break\u2003Em-1", "a\u0308\u0301-Bc-123", "Ⅻ½-Roman-x", "ｆｕｌｌ-Ｗｉｄｔｈ-１",
 			string(make([]rune, 70)) + "Ab1!",
 		}},
 		{"pin6", passcode.Requirements{MinimumLength: 6, MaximumLength: 6, PasscodeHistory: 1,
@@ -46,6 +47,10 @@ func policyCases() []struct {
 			DisallowedRegExes: []passcode.Regex{{Pattern: `(?i)^admin`}, {Pattern: `a.b`}},
 			RequiredRegExes:   []passcode.Regex{{Pattern: `(?s)x.y`}},
 		}, []string{"ADMIN-x\ny", "Admin", "a\rb x\ny", "a\nb", "zzz"}},
+		{"escapes and classes", passcode.Requirements{
+			RequiredRegExes:   []passcode.Regex{{Pattern: `\w+@\w+`}, {Pattern: `[^a-z]`}},
+			DisallowedRegExes: []passcode.Regex{{Pattern: `\x{1F600}`}, {Pattern: `\.\-\@`}, {Pattern: `[\d\s]{3}`}, {Pattern: `a{2,}`}},
+		}, []string{"me@home", "me@home.-@", "a😀@b", "ME@HOME 12", "1 2@x", "aa@b", "x{2}@y"}},
 		{"variety only", passcode.Requirements{CharacterVariety: 4, MinimumLength: 1},
 			[]string{"aA1!", "aA1", "½Aa1", "aa11AA  "}},
 	}

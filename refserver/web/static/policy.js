@@ -72,14 +72,16 @@
   const CATEGORIES = new Set(['L', 'Lu', 'Ll', 'Lt', 'Lm', 'Lo', 'M', 'Mn', 'Mc', 'Me', 'N', 'Nd', 'Nl', 'No',
     'P', 'Pc', 'Pd', 'Ps', 'Pe', 'Pi', 'Pf', 'Po', 'S', 'Sm', 'Sc', 'Sk', 'So', 'Z', 'Zs', 'Zl', 'Zp',
     'C', 'Cc', 'Cf', 'Co', 'Cs', 'Any']);
-  const JS_SYNTAX = '^$\\.*+?()[]{}|/';
 
   function hex2(c) { return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'); }
 
+  // escapeLiteral writes s to match itself, inside or outside a class: letters,
+  // digits and non-ASCII as they are, every other ASCII character as \xHH (which
+  // the u flag accepts everywhere, unlike \- or \@).
   function escapeLiteral(s) {
     let out = '';
     for (const ch of s) {
-      out += /[A-Za-z0-9]/.test(ch) || ch.codePointAt(0) > 0x7f ? ch : (ch.codePointAt(0) < 0x20 || ch === ' ' || JS_SYNTAX.indexOf(ch) < 0 && ch !== '-' ? hex2(ch) : '\\' + ch);
+      out += /[A-Za-z0-9]/.test(ch) || ch.codePointAt(0) > 0x7f ? ch : hex2(ch);
     }
     return out;
   }
@@ -152,7 +154,7 @@
         if (n === 'a') { out += '\\x07'; i += 2; continue; }
         if ('dDwWbBfnrtv'.indexOf(n) >= 0) { out += '\\' + n; i += 2; continue; }
         if (/[0-9A-Za-z]/.test(n)) throw new Error('unsupported escape \\' + n);
-        out += JS_SYNTAX.indexOf(n) >= 0 || (inClass && n === '-') ? '\\' + n : escapeLiteral(n);
+        out += escapeLiteral(n);
         i += 2;
         continue;
       }
