@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/passcode"
@@ -56,6 +57,22 @@ func policyCases() []struct {
 	}
 }
 
+// randomPasscodes returns n strings drawn, with a fixed seed, from an alphabet of
+// ASCII and of letters, digits, marks, spaces and symbols from other scripts.
+func randomPasscodes(n int) []string {
+	alphabet := []rune("aZ9 -_!@#.\t\u00a0éÉß\u0301٣٤ΣσǅⅫ½汉😀ｆ１\u2003[]{}()*+?|^$")
+	r := rand.New(rand.NewPCG(7, 11))
+	out := make([]string, n)
+	for i := range out {
+		b := make([]rune, r.IntN(14))
+		for j := range b {
+			b[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		out[i] = string(b)
+	}
+	return out
+}
+
 type jsViolation struct {
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
@@ -67,6 +84,7 @@ type jsViolation struct {
 // compares every violation with passcode.Requirements.Validate.
 func checklistMatchesGoValidator(t *testing.T, ctx context.Context) {
 	for _, pc := range policyCases() {
+		pc.passcodes = append(pc.passcodes, randomPasscodes(150)...)
 		t.Run(pc.name, func(t *testing.T) {
 			got := call[[][]jsViolation](t, ctx, `async (req, list) => {
 				const p = RenewkitPolicy.compile(req);
