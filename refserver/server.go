@@ -42,6 +42,7 @@ type Server struct {
 	tokens    *tokenService
 	metrics   *metrics
 	engine    *gin.Engine
+	processes *processAPI
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -92,6 +93,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.metrics = newMetrics(s.openSessions)
+	// The process engine (process_routes.go) runs its passcode activities through
+	// startSession and completeSession, the endpoints' own code.
+	if s.processes, err = newProcessAPI(s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.engine = s.router()
 	return s, nil
 }
@@ -250,6 +257,8 @@ func (s *Server) router() *gin.Engine {
 	for _, g := range []*gin.RouterGroup{canonical, hosted} {
 		s.storeRoutes(g)
 	}
+	// Process definitions, forms, tokens, instances and the end-user page.
+	s.processes.routes(e, e.Group(prefix+"/tenants/:tenantId", tenantFromPath), e.Group(prefix, tenantFromHost))
 	return e
 }
 
