@@ -261,6 +261,15 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	p.q = newReadyQueue(len(p.users))
 	p.eph = newEphPool(p.params, int(min(planned+uint64(len(p.users)), maxPrecomputed)))
 
+	// The first phase's precomputation runs before the producers start, so that
+	// not even the first renewals compute a secret on demand.
+	if err := r.precompute(ctx, r.plan[0].Planned()); err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
+
 	var total time.Duration
 	for _, s := range r.plan {
 		total += s.Duration()
@@ -268,28 +277,9 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	origin := time.Now()
 	p.rec = newRecorder(origin, windowFor(total), cfg.LateAfter)
 	if cfg.ReportDir != "" {
-		if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
-			return nil, fmt.Errorf("load: report dir: %w", err)
+		if err := r.openResults(); err != nil {
+			return nil, err
 		}
-		for series, name := range map[Series]string{SeriesComplete: ResultsFile, SeriesStart: StartResultsFile} {
-			w, err := createResults(filepath.Join(cfg.ReportDir, name))
-			if err != nil {
-				return nil, err
-			}
-			p.rec.files[series] = w
-		}
-	}
-
-	// The first phase's precomputation runs before the producers start, so that
-	// not even the first renewals compute a secret on demand.
-	if err := r.precompute(ctx, r.plan[0].Planned()); err != nil {
-		for _, w := range p.rec.files {
-			_ = w.close()
-		}
-		if ctx.Err() != nil {
-			return nil, ErrInterrupted
-		}
-		return nil, err
 	}
 	prodCtx, stopProducers := context.WithCancel(ctx)
 	var prodWG sync.WaitGroup
@@ -397,6 +387,25 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		return s, ErrInterrupted
 	}
 	return s, nil
+}
+
+// openResults creates the results files in the report directory.
+func (r *runner) openResults() error {
+	rec := r.p.rec
+	if err := os.MkdirAll(r.cfg.ReportDir, 0o755); err != nil {
+		return fmt.Errorf("load: report dir: %w", err)
+	}
+	for series, name := range map[Series]string{SeriesComplete: ResultsFile, SeriesStart: StartResultsFile} {
+		w, err := createResults(filepath.Join(r.cfg.ReportDir, name))
+		if err != nil {
+			for _, o := range rec.files {
+				_ = o.close()
+			}
+			return err
+		}
+		rec.files[series] = w
+	}
+	return nil
 }
 
 // fill copies the recorder's series and the pipeline's counters into s.
