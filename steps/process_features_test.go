@@ -1,0 +1,40 @@
+package steps
+
+import (
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"github.com/seedb14f67b8/renewkit/features"
+	"github.com/seedb14f67b8/renewkit/refserver"
+	"github.com/seedb14f67b8/renewkit/refserver/refservertest"
+)
+
+// TestProcessFeatures runs features/process*.feature against the in-process
+// reference server, each scenario a subtest.
+func TestProcessFeatures(t *testing.T) {
+	srv := refservertest.Start(t, refserver.Config{})
+	target := ProcessTarget{
+		BaseURL: srv.URL(),
+		Tenant:  "acme",
+		Store:   "default",
+		Policy:  "standard",
+		Admin:   srv.ClientAs(t, "acme", "acme-full"),
+	}
+	suite := godog.TestSuite{
+		Name: "process",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			InitializeProcessScenario(sc, target)
+		},
+		Options: &godog.Options{
+			Format:   "progress",
+			FS:       features.FS,
+			Paths:    []string{"process.feature"},
+			Strict:   true,
+			TestingT: t,
+		},
+	}
+	if suite.Run() != 0 {
+		t.Fatal("process features failed")
+	}
+}
