@@ -22,8 +22,8 @@ const benchPass = "Bench-Pass-1"
 // srpRenewal does exactly the SRP work of one renewal over HTTP, client and server
 // side, in the order the HTTP path does it, with no HTTP, JSON or store: the server
 // draws b and B at start (NewServer), the client derives the new verifier and its
-// proof, the server rebuilds its session from b at completion (ResumeServer) and
-// verifies, the client checks M2.
+// proof, the server rebuilds its session from the stored b and B at completion
+// (ResumeServerWithB) and verifies, the client checks M2.
 func srpRenewal(tb testing.TB, p *srp.Params, identity, salt, verifier []byte) {
 	start, err := p.NewServer(identity, salt, verifier)
 	if err != nil {
@@ -45,7 +45,7 @@ func srpRenewal(tb testing.TB, p *srp.Params, identity, salt, verifier []byte) {
 	if err := p.CheckVerifier(newV); err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := p.ResumeServer(identity, salt, verifier, start.Secret())
+	srv, err := p.ResumeServerWithB(identity, salt, verifier, start.Secret(), start.B())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -379,7 +379,8 @@ func sameCredential(cred *store.Credential, sess store.Session) bool {
 // verifyProof checks the client's A and M1 against the session's secret b and the
 // credential's verifier, and returns M2.
 func (s *Server) verifyProof(found *completion, in *completionInput) ([]byte, error) {
-	srv, err := s.params.ResumeServer([]byte(found.sess.Identity), found.sess.Salt, found.cred.Verifier, found.sess.ServerSecret)
+	// B was stored with b at start: taking it as stored saves recomputing k*v + g^b.
+	srv, err := s.params.ResumeServerWithB([]byte(found.sess.Identity), found.sess.Salt, found.cred.Verifier, found.sess.ServerSecret, found.sess.ServerPublic)
 	if err != nil {
 		s.metrics.srp(srpKindVerify, srpOutcomeError)
 		// Stored data the server itself wrote: not the client's error (%v, not %w).

@@ -71,6 +71,27 @@ func (p *Params) ResumeServer(identity, salt, verifier, b []byte) (*Server, erro
 	}, nil
 }
 
+// ResumeServerWithB is ResumeServer for a server that persisted B beside b: it takes B
+// as stored instead of recomputing it, which saves a fixed-base exponentiation and a
+// multiplication per completion. B must be the value NewServer made for this b; a B
+// that does not match only makes every proof fail. It still checks the verifier and
+// that B is in range.
+func (p *Params) ResumeServerWithB(identity, salt, verifier, b, B []byte) (*Server, error) {
+	if err := p.CheckVerifier(verifier); err != nil {
+		return nil, err
+	}
+	if len(b) < EphemeralBytes {
+		return nil, fmt.Errorf("srp: secret b shorter than %d bytes", EphemeralBytes)
+	}
+	if err := p.CheckPublicB(B); err != nil {
+		return nil, err
+	}
+	return &Server{
+		params: p, identity: clone(identity), salt: clone(salt),
+		v: mustNat(p.group, verifier), b: clone(b), pub: p.group.pad(B),
+	}, nil
+}
+
 // B returns the server's public value, PAD'ed to len(N).
 func (s *Server) B() []byte { return clone(s.pub) }
 

@@ -531,6 +531,27 @@ func TestResumeServer(t *testing.T) {
 	if _, err := p.ResumeServer(identity, salt, v, []byte{1, 2, 3}); err == nil {
 		t.Fatal("short b accepted")
 	}
+	// With B as stored: same session, no recomputation; a B out of range is refused.
+	withB, err := p.ResumeServerWithB(identity, salt, v, srv.Secret(), srv.B())
+	if err != nil || !bytes.Equal(withB.B(), srv.B()) {
+		t.Fatalf("ResumeServerWithB: %v", err)
+	}
+	c2, err := NewClient(p, identity, pass, salt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, err = c2.Proof(withB.B())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := withB.Verify(c2.A(), m1); err != nil {
+		t.Fatalf("server resumed with stored B rejected a right proof: %v", err)
+	}
+	for _, bad := range [][]byte{{0}, p.Group().N().Bytes()} {
+		if _, err := p.ResumeServerWithB(identity, salt, v, srv.Secret(), bad); !errors.Is(err, ErrInvalidPublicValue) {
+			t.Fatalf("ResumeServerWithB(B=%x) = %v", bad, err)
+		}
+	}
 }
 
 func TestParseNames(t *testing.T) {
