@@ -133,3 +133,15 @@ Feature: Bad input
       | session id  | %00                        |
       | session id  | $LONG                      |
       | session id  | %FF                        |
+
+  @BAD-008 @must
+  Scenario: every request of the reference bad-input corpus gets the answer SPEC.md names
+    Given a user with a registered passcode
+    When the client sends each request of the bad-input corpus where SPEC.md decides the answer
+    Then each got its status, never a 5xx, and the victim's passcode still authenticated after it
+
+  @BAD-009 @should
+  Scenario: the requests of the bad-input corpus where SPEC.md is silent get the reference server's answer
+    Given a user with a registered passcode
+    When the client sends each request of the bad-input corpus where renewkit chose the answer
+    Then each got its status, never a 5xx, and the victim's passcode still authenticated after it

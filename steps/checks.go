@@ -72,6 +72,8 @@ func Catalogue() []Check {
 		{"BAD-005", Must, "§2", "malformed start bodies", `"Malformed JSON ...: 400 INVALID_REQUEST"`},
 		{"BAD-006", Must, "§2", "bodies over 64 KiB", `"Request bodies over 64 KiB: 413" (PAYLOAD_TOO_LARGE)`},
 		{"BAD-007", Must, "§2", "odd path values", `"No input from a client may produce a 5xx"`},
+		{"BAD-008", Must, "§2, §4-§10", "the reference bad-input corpus", `each malformed request of fixtures/badinput.yaml gets the status SPEC.md names; "No input from a client may produce a 5xx"; "A request that fails changes nothing"`},
+		{"BAD-009", Should, "§2", "the corpus where SPEC.md is silent", `requests whose answer SPEC.md leaves open (unknown or case-folded members, members of another flow, renames) get the reference server's answer`},
 
 		{"PUB-001", Must, "§6", "A mod N = 0, A >= N, A = 1, A = N-1 refused", `"The server MUST reject a with A mod N = 0, A >= N, A = 1 or A = N - 1: 400 INVALID_PUBLIC_VALUE. It MUST also reject a proof forged for S = 0."`},
 		{"PUB-002", Must, "§6", "verifiers outside 1 < v < N-1 refused", `"The server MUST reject a verifier outside 1 < v < N - 1: 400 INVALID_VERIFIER"`},

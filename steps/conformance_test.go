@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +15,7 @@ import (
 
 var (
 	targetFlag = flag.String("target", "", "server under test: a URL (reference fixtures) or a target file; the in-process reference server when empty (env RENEWKIT_TARGET)")
-	tagsFlag   = flag.String("tags", "", "godog tag expression selecting scenarios (env RENEWKIT_TAGS)")
+	tagsFlag   = flag.String("conform-tags", "", "godog tag expression selecting scenarios (env RENEWKIT_TAGS); not -tags, which go test takes for build tags")
 	reportFlag = flag.String("report-dir", "", "write the reports here")
 )
 
@@ -34,6 +36,13 @@ func TestConformance(t *testing.T) {
 		// check but the two slowest scenarios (200 renewals; 128 starts).
 		tags = "~@RNW-007 && ~@PRF-003"
 	}
+	rerun := spec
+	if spec != "" && !strings.HasPrefix(spec, "http://") && !strings.HasPrefix(spec, "https://") {
+		// go test runs in steps/: a relative file is relative to it.
+		if abs, err := filepath.Abs(spec); err == nil {
+			rerun = abs
+		}
+	}
 	tg := startTarget(t, spec)
 	start := time.Now()
 	sum, err := steps.Run(context.Background(), steps.Options{
@@ -42,7 +51,7 @@ func TestConformance(t *testing.T) {
 		ReportDir:    *reportFlag,
 		TestingT:     t,
 		StrictShould: true,
-		Rerun:        spec,
+		Rerun:        rerun,
 	})
 	if err != nil {
 		t.Fatal(err)

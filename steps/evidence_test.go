@@ -204,3 +204,43 @@ func TestNotApplicable(t *testing.T) {
 		t.Errorf("exit code %d, want 0", sum.ExitCode())
 	}
 }
+
+// TestPreProvisionedUsers runs checks against a target without the admin API: the
+// scenarios take the target's listed users, and the renewed ones get their listed
+// passcodes back at the end.
+func TestPreProvisionedUsers(t *testing.T) {
+	t.Parallel()
+	p := target.NewInProcess(target.InProcessOptions{})
+	tg, err := p.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	tg.Capabilities = slices.DeleteFunc(slices.Clone(tg.Capabilities), func(c target.Capability) bool { return c == target.Admin })
+	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@AUTH-001,@RNW-001,@AUTH-003,@LCK-007,@REQ-002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"AUTH-001", "RNW-001", "AUTH-003", "LCK-007"} {
+		if c, ok := sum.Check(id); !ok || c.Status != steps.StatusPassed {
+			t.Errorf("%s: %v, want passed: %+v", id, c.Status, c.Scenarios)
+		}
+	}
+	if c, _ := sum.Check("REQ-002"); c.Status != steps.StatusNotApplicable {
+		t.Errorf("REQ-002 needs @admin: %v, want not applicable", c.Status)
+	}
+	// Every registered user listed still has its listed passcode.
+	c, err := tg.NewClient(tg.Tenant, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := target.NewTokenSource(tg, nil).Token(context.Background(), target.RoleFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range tg.Users.Registered {
+		if _, err := api.Authenticate(context.Background(), c.WithToken(tok), tg.Store, api.ByID(u.ID), "standard", u.Passcode); err != nil {
+			t.Errorf("user %s no longer has its listed passcode: %v", u.ExternalID, err)
+		}
+	}
+}

@@ -89,6 +89,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	answerSteps(c)
 	tokenSteps(c)
 	adminSteps(c)
+	corpusSteps(c)
 }
 
 // collector gathers the records of a run's scenarios, keyed by pickle id: the plan

@@ -51,6 +51,7 @@ type scenario struct {
 	deleted *credentialRef // the credential before an admin deletion (ADM-005)
 	starts  []*session     // many starts of one user (PUB-003, PRF-003)
 	prop    *propertyStats // RNW-007
+	corpus  *corpusRun     // BAD-008, BAD-009
 	token   string         // a token the OAuth steps obtained
 	tokenCl string         // the client id it was issued to
 

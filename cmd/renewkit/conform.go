@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
@@ -59,7 +60,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Expect:      *expect,
 		Concurrency: *concurrency,
 		Stdout:      stdout,
-		Rerun:       *spec,
+		Rerun:       rerunTarget(*spec),
 	})
 	if err != nil {
 		if errors.Is(err, steps.ErrOptions) {
@@ -75,4 +76,16 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return exitError{code}
 	}
 	return nil
+}
+
+// rerunTarget is how a rerun command names the target: a file by its absolute path,
+// so that the command works from any directory.
+func rerunTarget(spec string) string {
+	if spec == "" || strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
+		return spec
+	}
+	if abs, err := filepath.Abs(spec); err == nil {
+		return abs
+	}
+	return spec
 }
