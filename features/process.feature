@@ -90,6 +90,7 @@ Feature: The guide's passcode renewal as a process definition
       | an unknown activity type on simpleDecider        | simpleDecider           | type           |
       | a dataFormVersion of 9 on passcodeRenewalForm    | passcodeRenewalForm     | dataFormName   |
       | an extra unconnected node lonely                 | lonely                  |                |
+      | a flow from simpleDecider back to the form       | passcodeRenewalForm     |                |
 
   @PRC-008 @must
   Scenario: a deployed definition is versioned and carries the guide's defaults

@@ -337,39 +337,46 @@ func checkGraph(d Definition, byID map[string]int, ps *problems) []string {
 		if n.Type == TypeStartEvent {
 			start = n.ID
 		}
-		if n.Type != TypeEndEvent {
-			switch {
-			case out[n.ID] == 0:
-				ps.add(n.ID, "", "node is not connected: no sequence flow leaves it")
-			case out[n.ID] > 1:
-				ps.add(n.ID, "", "node has %d outgoing sequence flows; only one is allowed", out[n.ID])
-			}
-		}
-		if n.Type != TypeStartEvent && in[n.ID] == 0 {
-			ps.add(n.ID, "", "node is not connected: no sequence flow leads to it")
+		if n.Type != TypeEndEvent && out[n.ID] > 1 {
+			ps.add(n.ID, "", "node has %d outgoing sequence flows; only one is allowed", out[n.ID])
 		}
 	}
 	if len(*ps) > 0 {
 		return nil
 	}
+	// Walk the single path from the start event: it ends at an end event, at a node
+	// no flow leaves, or where it meets itself (a cycle).
 	nx := next(d)
 	var order []string
 	visited := map[string]bool{}
+	complete := false
 	for id := start; ; id = nx[id] {
 		if visited[id] {
 			ps.add(id, "", "the sequence flows form a cycle through this node")
-			return nil
+			break
 		}
 		visited[id] = true
 		order = append(order, id)
 		if d.Nodes[byID[id]].Type == TypeEndEvent {
+			complete = true
+			break
+		}
+		if out[id] == 0 {
+			ps.add(id, "", "node is not connected: no sequence flow leaves it")
 			break
 		}
 	}
 	for _, n := range d.Nodes {
-		if !visited[n.ID] {
+		switch {
+		case visited[n.ID]:
+		case n.Type != TypeStartEvent && in[n.ID] == 0:
+			ps.add(n.ID, "", "node is not connected: no sequence flow leads to it")
+		default:
 			ps.add(n.ID, "", "node is unreachable from the start event")
 		}
+	}
+	if !complete {
+		return nil
 	}
 	return order
 }

@@ -506,6 +506,12 @@ func deployBroken(ctx context.Context, change string) error {
 		n.Parameters["dataFormVersion"] = 9
 	case "an extra unconnected node lonely":
 		d.Nodes = append(d.Nodes, process.Node{ID: "lonely", Type: process.TypeSimpleDecider})
+	case "a flow from simpleDecider back to the form":
+		for i, f := range d.Flows {
+			if f.From == "simpleDecider" {
+				d.Flows[i].To = "passcodeRenewalForm"
+			}
+		}
 	default:
 		return godog.ErrPending
 	}
