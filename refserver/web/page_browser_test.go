@@ -176,6 +176,9 @@ func TestRenewalPageInChromium(t *testing.T) {
 		if strings.Contains(met, "=false") || !strings.Contains(met, "confirm=true") {
 			t.Fatalf("checklist %q: every requirement should be met", met)
 		}
+		if got := w.eval(t, `document.querySelectorAll('input[aria-invalid="true"]').length + '|' + document.getElementById('alert').textContent`); got != "0|" {
+			t.Fatalf("after the fields were filled: %q, want the errors gone", got)
+		}
 		screenshot(t, w.ctx, w.shots, "renewal-03-filled")
 		w.typeKeys(t, "\r")
 		if s := w.state(t, "form"); s != "done" {

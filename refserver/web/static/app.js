@@ -153,6 +153,12 @@
         const f = field(c, step);
         fields[c.role] = f.input;
         box.append(f.wrap);
+        // An error is about what the field held: it goes as soon as the user edits.
+        f.input.addEventListener('input', () => {
+          if (f.input.getAttribute('aria-invalid') !== 'true') return;
+          setFieldError(f.input, '');
+          if (!document.querySelector('#components input[aria-invalid="true"]')) alertText('');
+        });
       } else if (c.type === 'button') {
         buttonLabel = c.label || buttonLabel;
       }
