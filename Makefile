@@ -3,8 +3,9 @@ GO      ?= go
 BIN     ?= bin/renewkit
 REPORTS ?= reports
 PKGS    ?= ./...
+IMAGE   ?= renewkit:dev
 
-.PHONY: all build test race unit lint bench fuzz run serve clean
+.PHONY: all build test race unit lint bench fuzz run serve image clean
 
 all: build
 
@@ -47,5 +48,12 @@ run: build
 serve: build
 	$(BIN) serve --addr 127.0.0.1:8080
 
+## image: the reference server's container image, FROM scratch (see Dockerfile)
+image:
+	rm -rf build/image && mkdir -p build/image/data build/image/tmp
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o build/image/renewkit ./cmd/renewkit
+	cp fixtures/default.yaml build/image/fixtures.yaml
+	docker build -q -t $(IMAGE) -f Dockerfile build/image
+
 clean:
-	rm -rf bin $(REPORTS)
+	rm -rf bin build $(REPORTS)
