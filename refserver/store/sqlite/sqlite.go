@@ -53,6 +53,8 @@ var migrationFiles embed.FS
 type Store struct {
 	write     *sql.DB // exactly one connection
 	read      *sql.DB // read-only pool; == write for an in-memory database
+	writeSt   *statements
+	readSt    *statements // == writeSt for an in-memory database
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -71,12 +73,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &Store{write: db, read: db}
 		if err := migrate(ctx, db); err != nil {
 			db.Close()
 			return nil, err
 		}
-		return s, nil
+		st, err := prepare(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		return &Store{write: db, read: db, writeSt: st, readSt: st}, nil
 	}
 	// synchronous(FULL): an acknowledged renewal must survive a power cut too.
 	write, err := openDB(dsn+"?"+busy+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate", 1)
@@ -92,7 +98,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	return &Store{write: write, read: read}, nil
+	s := &Store{write: write, read: read}
+	if s.writeSt, err = prepare(ctx, write); err == nil {
+		s.readSt, err = prepare(ctx, read)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // openDB opens a pool of at most conns connections that are never recycled (an
@@ -118,7 +132,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin view: %w", err)
 	}
-	t := &tx{tx: sqlTx}
+	t := &tx{tx: sqlTx, st: s.readSt}
 	defer func() {
 		t.done = true
 		// A read-only transaction has nothing to commit; ending it releases the snapshot.
@@ -136,7 +150,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin update: %w", err)
 	}
-	t := &tx{tx: sqlTx, write: true}
+	t := &tx{tx: sqlTx, st: s.writeSt, write: true}
 	committed := false
 	defer func() {
 		t.done = true
@@ -159,7 +173,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 // database file is there and readable.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.readSt.ping.QueryRowContext(ctx).Scan(&one); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
@@ -168,7 +182,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close implements store.Store. Closing twice is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		// Statements first: each holds a prepared statement on connections of its pool.
 		var errs []error
+		if s.readSt != nil && s.readSt != s.writeSt {
+			errs = append(errs, s.readSt.close())
+		}
+		if s.writeSt != nil {
+			errs = append(errs, s.writeSt.close())
+		}
 		if s.read != s.write {
 			errs = append(errs, s.read.Close())
 		}

@@ -14,6 +14,7 @@ import (
 // tx is a store.Tx over one database/sql transaction.
 type tx struct {
 	tx    *sql.Tx
+	st    *statements // prepared on the pool tx runs on
 	write bool
 	done  bool
 }
@@ -37,10 +38,23 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
-// exists runs a COUNT query and reports whether it found anything.
-func (t *tx) exists(ctx context.Context, op, query string, args ...any) (bool, error) {
+// exec, queryRow and query run a prepared statement inside the transaction.
+func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
+	return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) *sql.Row {
+	return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+}
+
+func (t *tx) query(ctx context.Context, s *sql.Stmt, args ...any) (*sql.Rows, error) {
+	return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+}
+
+// exists runs a COUNT statement and reports whether it found anything.
+func (t *tx) exists(ctx context.Context, op string, s *sql.Stmt, args ...any) (bool, error) {
 	var n int
-	if err := t.tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, s, args...).Scan(&n); err != nil {
 		return false, wrap(op, err)
 	}
 	return n > 0, nil
@@ -50,15 +64,17 @@ func (t *tx) exists(ctx context.Context, op, query string, args ...any) (bool, e
 // that a method failing halfway leaves nothing behind even if the caller's Update
 // goes on and commits.
 func (t *tx) atomic(ctx context.Context, fn func() error) error {
-	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT method"); err != nil {
+	if _, err := t.exec(ctx, t.st.savepoint); err != nil {
 		return wrap("savepoint", err)
 	}
 	if err := fn(); err != nil {
 		// Best effort: if even this fails the connection is broken and Commit fails too.
-		_, _ = t.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO method; RELEASE method")
+		ctx := context.WithoutCancel(ctx)
+		_, _ = t.exec(ctx, t.st.rollbackTo)
+		_, _ = t.exec(ctx, t.st.release)
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, "RELEASE method"); err != nil {
+	if _, err := t.exec(ctx, t.st.release); err != nil {
 		return wrap("release savepoint", err)
 	}
 	return nil
@@ -83,7 +99,7 @@ func (t *tx) Tenant(ctx context.Context, id string) (store.Tenant, error) {
 	if err := t.check(false); err != nil {
 		return store.Tenant{}, err
 	}
-	ok, err := t.exists(ctx, "get tenant", "SELECT COUNT(*) FROM tenants WHERE id = ?", id)
+	ok, err := t.exists(ctx, "get tenant", t.st.tenantCount, id)
 	if err != nil {
 		return store.Tenant{}, err
 	}
@@ -100,8 +116,7 @@ func (t *tx) PutTenant(ctx context.Context, tn store.Tenant) error {
 	if err := tn.Validate(); err != nil {
 		return err
 	}
-	// Never INSERT OR REPLACE: a replace deletes, and the delete would cascade.
-	if _, err := t.tx.ExecContext(ctx, "INSERT INTO tenants (id) VALUES (?) ON CONFLICT (id) DO NOTHING", tn.ID); err != nil {
+	if _, err := t.exec(ctx, t.st.tenantPut, tn.ID); err != nil {
 		return wrap("put tenant", err)
 	}
 	return nil
@@ -118,9 +133,7 @@ func (t *tx) IdentityStore(ctx context.Context, tenant, name string) (store.Iden
 func (t *tx) identityStore(ctx context.Context, tenant, name string) (store.IdentityStore, error) {
 	s := store.IdentityStore{Tenant: tenant, Name: name}
 	var lockNs int64
-	err := t.tx.QueryRowContext(ctx,
-		"SELECT max_failed_attempts, lock_duration_ns FROM identity_stores WHERE tenant = ? AND name = ?",
-		tenant, name).Scan(&s.Lock.MaxFailedAttempts, &lockNs)
+	err := t.queryRow(ctx, t.st.storeGet, tenant, name).Scan(&s.Lock.MaxFailedAttempts, &lockNs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := t.Tenant(ctx, tenant); err != nil {
@@ -144,12 +157,7 @@ func (t *tx) PutIdentityStore(ctx context.Context, s store.IdentityStore) error 
 	if _, err := t.Tenant(ctx, s.Tenant); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO identity_stores (tenant, name, max_failed_attempts, lock_duration_ns)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (tenant, name) DO UPDATE SET
-			max_failed_attempts = excluded.max_failed_attempts,
-			lock_duration_ns = excluded.lock_duration_ns`,
-		s.Tenant, s.Name, s.Lock.MaxFailedAttempts, int64(s.Lock.LockDuration))
+	_, err := t.exec(ctx, t.st.storePut, s.Tenant, s.Name, s.Lock.MaxFailedAttempts, int64(s.Lock.LockDuration))
 	if err != nil {
 		return wrap("put store", err)
 	}
@@ -161,8 +169,7 @@ func (t *tx) Policy(ctx context.Context, tenant, st, name string) (store.Policy,
 		return store.Policy{}, err
 	}
 	var reqs []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT requirements FROM policies WHERE tenant = ? AND store = ? AND name = ?",
-		tenant, st, name).Scan(&reqs)
+	err := t.queryRow(ctx, t.st.policyGet, tenant, st, name).Scan(&reqs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := t.identityStore(ctx, tenant, st); err != nil {
@@ -186,8 +193,7 @@ func (t *tx) Policies(ctx context.Context, tenant, st string) ([]store.Policy, e
 	if _, err := t.identityStore(ctx, tenant, st); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(ctx, "SELECT name, requirements FROM policies WHERE tenant = ? AND store = ? ORDER BY name",
-		tenant, st)
+	rows, err := t.query(ctx, t.st.policyList, tenant, st)
 	if err != nil {
 		return nil, wrap("list policies", err)
 	}
@@ -228,8 +234,7 @@ func (t *tx) putPolicy(ctx context.Context, p store.Policy, replace bool) error 
 	if _, err := t.identityStore(ctx, p.Tenant, p.Store); err != nil {
 		return err
 	}
-	exists, err := t.exists(ctx, "get policy", "SELECT COUNT(*) FROM policies WHERE tenant = ? AND store = ? AND name = ?",
-		p.Tenant, p.Store, p.Name)
+	exists, err := t.exists(ctx, "get policy", t.st.policyCount, p.Tenant, p.Store, p.Name)
 	if err != nil {
 		return err
 	}
@@ -244,11 +249,9 @@ func (t *tx) putPolicy(ctx context.Context, p store.Policy, replace bool) error 
 		return wrap("encode policy", err)
 	}
 	if replace {
-		_, err = t.tx.ExecContext(ctx, "UPDATE policies SET requirements = ? WHERE tenant = ? AND store = ? AND name = ?",
-			string(reqs), p.Tenant, p.Store, p.Name)
+		_, err = t.exec(ctx, t.st.policyUpdate, string(reqs), p.Tenant, p.Store, p.Name)
 	} else {
-		_, err = t.tx.ExecContext(ctx, "INSERT INTO policies (tenant, store, name, requirements) VALUES (?, ?, ?, ?)",
-			p.Tenant, p.Store, p.Name, string(reqs))
+		_, err = t.exec(ctx, t.st.policyInsert, p.Tenant, p.Store, p.Name, string(reqs))
 	}
 	if err != nil {
 		return wrap("put policy", err)
@@ -260,7 +263,7 @@ func (t *tx) DeletePolicy(ctx context.Context, tenant, st, name string) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM policies WHERE tenant = ? AND store = ? AND name = ?", tenant, st, name)
+	res, err := t.exec(ctx, t.st.policyDelete, tenant, st, name)
 	if err != nil {
 		return wrap("delete policy", err)
 	}
@@ -274,8 +277,6 @@ func (t *tx) DeletePolicy(ctx context.Context, tenant, st, name string) error {
 	}
 	return nil
 }
-
-const userColumns = "id, external_id, status, date_created, failed_attempts, locked_until"
 
 // scanUser reads one user row selected with userColumns.
 func scanUser(row *sql.Row, tenant, st string) (store.User, error) {
@@ -292,22 +293,20 @@ func (t *tx) User(ctx context.Context, tenant, st, id string) (store.User, error
 	if err := t.check(false); err != nil {
 		return store.User{}, err
 	}
-	return t.user(ctx, "id", tenant, st, id)
+	return t.user(ctx, t.st.userByID, tenant, st, id)
 }
 
 func (t *tx) UserByExternalID(ctx context.Context, tenant, st, externalID string) (store.User, error) {
 	if err := t.check(false); err != nil {
 		return store.User{}, err
 	}
-	return t.user(ctx, "external_id", tenant, st, externalID)
+	return t.user(ctx, t.st.userByExternalID, tenant, st, externalID)
 }
 
-// user finds a user by column ("id" or "external_id", never caller input), reporting
-// the first missing link of tenant -> store -> user.
-func (t *tx) user(ctx context.Context, column, tenant, st, value string) (store.User, error) {
-	row := t.tx.QueryRowContext(ctx,
-		"SELECT "+userColumns+" FROM users WHERE tenant = ? AND store = ? AND "+column+" = ?", tenant, st, value)
-	u, err := scanUser(row, tenant, st)
+// user finds a user with by (userByID or userByExternalID), reporting the first
+// missing link of tenant -> store -> user.
+func (t *tx) user(ctx context.Context, by *sql.Stmt, tenant, st, value string) (store.User, error) {
+	u, err := scanUser(t.queryRow(ctx, by, tenant, st, value), tenant, st)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := t.identityStore(ctx, tenant, st); err != nil {
@@ -330,20 +329,17 @@ func (t *tx) CreateUser(ctx context.Context, u store.User) error {
 	if _, err := t.identityStore(ctx, u.Tenant, u.Store); err != nil {
 		return err
 	}
-	if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND id = ?",
-		u.Tenant, u.Store, u.ID); err != nil {
+	if ok, err := t.exists(ctx, "get user", t.st.userCountByID, u.Tenant, u.Store, u.ID); err != nil {
 		return err
 	} else if ok {
 		return store.ErrUserExists
 	}
-	if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND external_id = ?",
-		u.Tenant, u.Store, u.ExternalID); err != nil {
+	if ok, err := t.exists(ctx, "get user", t.st.userCountByExternalID, u.Tenant, u.Store, u.ExternalID); err != nil {
 		return err
 	} else if ok {
 		return store.ErrExternalIDTaken
 	}
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO users (tenant, store, "+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		u.Tenant, u.Store, u.ID, u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil))
+	_, err := t.exec(ctx, t.st.userInsert, u.Tenant, u.Store, u.ID, u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil))
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -357,21 +353,18 @@ func (t *tx) UpdateUser(ctx context.Context, u store.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	old, err := t.user(ctx, "id", u.Tenant, u.Store, u.ID)
+	old, err := t.user(ctx, t.st.userByID, u.Tenant, u.Store, u.ID)
 	if err != nil {
 		return err
 	}
 	if old.ExternalID != u.ExternalID {
-		if ok, err := t.exists(ctx, "get user", "SELECT COUNT(*) FROM users WHERE tenant = ? AND store = ? AND external_id = ?",
-			u.Tenant, u.Store, u.ExternalID); err != nil {
+		if ok, err := t.exists(ctx, "get user", t.st.userCountByExternalID, u.Tenant, u.Store, u.ExternalID); err != nil {
 			return err
 		} else if ok {
 			return store.ErrExternalIDTaken
 		}
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE users SET external_id = ?, status = ?, date_created = ?, failed_attempts = ?, locked_until = ?
-		WHERE tenant = ? AND store = ? AND id = ?`,
-		u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil), u.Tenant, u.Store, u.ID)
+	_, err = t.exec(ctx, t.st.userUpdate, u.ExternalID, string(u.Status), nanos(u.DateCreated), u.FailedAttempts, nanos(u.LockedUntil), u.Tenant, u.Store, u.ID)
 	if err != nil {
 		return wrap("update user", err)
 	}
@@ -383,21 +376,17 @@ func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.C
 		return store.Credential{}, err
 	}
 	c := store.Credential{Tenant: tenant, Store: st, UserID: userID}
-	err := t.tx.QueryRowContext(ctx,
-		"SELECT identity, salt, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
-		tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version)
+	err := t.queryRow(ctx, t.st.credentialGet, tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := t.user(ctx, "id", tenant, st, userID); err != nil {
+		if _, err := t.user(ctx, t.st.userByID, tenant, st, userID); err != nil {
 			return store.Credential{}, err
 		}
 		return store.Credential{}, store.ErrCredentialNotFound
 	case err != nil:
 		return store.Credential{}, wrap("get credential", err)
 	}
-	rows, err := t.tx.QueryContext(ctx,
-		"SELECT verifier FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? ORDER BY position",
-		tenant, st, userID)
+	rows, err := t.query(ctx, t.st.historyList, tenant, st, userID)
 	if err != nil {
 		return store.Credential{}, wrap("get credential history", err)
 	}
@@ -422,19 +411,16 @@ func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if _, err := t.user(ctx, "id", c.Tenant, c.Store, c.UserID); err != nil {
+	if _, err := t.user(ctx, t.st.userByID, c.Tenant, c.Store, c.UserID); err != nil {
 		return err
 	}
-	if ok, err := t.exists(ctx, "get credential", "SELECT COUNT(*) FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
-		c.Tenant, c.Store, c.UserID); err != nil {
+	if ok, err := t.exists(ctx, "get credential", t.st.credentialCount, c.Tenant, c.Store, c.UserID); err != nil {
 		return err
 	} else if ok {
 		return store.ErrCredentialExists
 	}
 	return t.atomic(ctx, func() error {
-		if _, err := t.tx.ExecContext(ctx,
-			"INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			c.Tenant, c.Store, c.UserID, c.Identity, c.Salt, c.Verifier, c.Version); err != nil {
+		if _, err := t.exec(ctx, t.st.credentialInsert, c.Tenant, c.Store, c.UserID, c.Identity, c.Salt, c.Verifier, c.Version); err != nil {
 			return wrap("create credential", err)
 		}
 		return t.putHistory(ctx, c)
@@ -450,8 +436,7 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	}
 	var identity string
 	var version int64
-	err := t.tx.QueryRowContext(ctx, "SELECT identity, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?",
-		c.Tenant, c.Store, c.UserID).Scan(&identity, &version)
+	err := t.queryRow(ctx, t.st.credentialVersion, c.Tenant, c.Store, c.UserID).Scan(&identity, &version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrCredentialNotFound
@@ -461,8 +446,7 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 		return store.ErrVersionConflict
 	}
 	return t.atomic(ctx, func() error {
-		if _, err := t.tx.ExecContext(ctx, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?",
-			c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
+		if _, err := t.exec(ctx, t.st.credentialUpdate, c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
 			return wrap("update credential", err)
 		}
 		return t.putHistory(ctx, c)
@@ -472,14 +456,11 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 // putHistory replaces the stored history of c's credential with c.History, trimmed
 // to store.MaxHistory.
 func (t *tx) putHistory(ctx context.Context, c store.Credential) error {
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
-		c.Tenant, c.Store, c.UserID); err != nil {
+	if _, err := t.exec(ctx, t.st.historyDeleteAll, c.Tenant, c.Store, c.UserID); err != nil {
 		return wrap("put credential history", err)
 	}
 	for i, v := range c.History[:min(len(c.History), store.MaxHistory)] {
-		if _, err := t.tx.ExecContext(ctx,
-			"INSERT INTO credential_history (tenant, store, user_id, position, verifier) VALUES (?, ?, ?, ?, ?)",
-			c.Tenant, c.Store, c.UserID, i, v); err != nil {
+		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, i, v); err != nil {
 			return wrap("put credential history", err)
 		}
 	}
@@ -492,11 +473,10 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 	}
 	return t.atomic(ctx, func() error {
 		// The history goes first and explicitly, not only through the cascade.
-		if _, err := t.tx.ExecContext(ctx, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?",
-			tenant, st, userID); err != nil {
+		if _, err := t.exec(ctx, t.st.historyDeleteAll, tenant, st, userID); err != nil {
 			return wrap("delete credential history", err)
 		}
-		res, err := t.tx.ExecContext(ctx, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?", tenant, st, userID)
+		res, err := t.exec(ctx, t.st.credentialDelete, tenant, st, userID)
 		if err != nil {
 			return wrap("delete credential", err)
 		}
@@ -509,14 +489,11 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 	})
 }
 
-const sessionColumns = `id, flow, tenant, store, user_id, policy, identity, salt, credential_version,
-	server_secret, server_public, created_at, expires_at`
-
 // session reads a session, expired or not.
 func (t *tx) session(ctx context.Context, id string) (store.Session, error) {
 	var s store.Session
 	var created, expires int64
-	err := t.tx.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE id = ?", id).Scan(
+	err := t.queryRow(ctx, t.st.sessionGet, id).Scan(
 		&s.ID, &s.Flow, &s.Tenant, &s.Store, &s.UserID, &s.Policy, &s.Identity, &s.Salt, &s.CredentialVersion,
 		&s.ServerSecret, &s.ServerPublic, &created, &expires)
 	switch {
@@ -550,13 +527,12 @@ func (t *tx) PutSession(ctx context.Context, s store.Session) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if ok, err := t.exists(ctx, "get session", "SELECT COUNT(*) FROM sessions WHERE id = ?", s.ID); err != nil {
+	if ok, err := t.exists(ctx, "get session", t.st.sessionCount, s.ID); err != nil {
 		return err
 	} else if ok {
 		return store.ErrSessionExists
 	}
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
+	_, err := t.exec(ctx, t.st.sessionInsert, s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
 		s.ServerSecret, s.ServerPublic, nanos(s.CreatedAt), nanos(s.ExpiresAt))
 	if err != nil {
 		return wrap("put session", err)
@@ -572,7 +548,7 @@ func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.S
 	if err != nil {
 		return store.Session{}, err
 	}
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id); err != nil {
+	if _, err := t.exec(ctx, t.st.sessionDelete, id); err != nil {
 		return store.Session{}, wrap("take session", err)
 	}
 	if s.ExpiredAt(now) {
@@ -585,7 +561,7 @@ func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, erro
 	if err := t.check(true); err != nil {
 		return 0, err
 	}
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now.UnixNano())
+	res, err := t.exec(ctx, t.st.sessionPurge, now.UnixNano())
 	if err != nil {
 		return 0, wrap("purge sessions", err)
 	}
@@ -601,7 +577,7 @@ func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	var n int
-	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sessions WHERE expires_at > ?", now.UnixNano()).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, t.st.sessionCountLive, now.UnixNano()).Scan(&n); err != nil {
 		return 0, wrap("count sessions", err)
 	}
 	return n, nil
@@ -613,8 +589,7 @@ func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, err
 	}
 	c := store.OAuthClient{ID: id}
 	var perms []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT secret_hash, tenant, permissions FROM oauth_clients WHERE id = ?", id).
-		Scan(&c.SecretHash, &c.Tenant, &perms)
+	err := t.queryRow(ctx, t.st.clientGet, id).Scan(&c.SecretHash, &c.Tenant, &perms)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.OAuthClient{}, store.ErrClientNotFound
@@ -641,9 +616,7 @@ func (t *tx) PutOAuthClient(ctx context.Context, c store.OAuthClient) error {
 	if err != nil {
 		return wrap("encode oauth client", err)
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO oauth_clients (id, secret_hash, tenant, permissions) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, tenant = excluded.tenant, permissions = excluded.permissions`,
-		c.ID, c.SecretHash, c.Tenant, string(perms))
+	_, err = t.exec(ctx, t.st.clientPut, c.ID, c.SecretHash, c.Tenant, string(perms))
 	if err != nil {
 		return wrap("put oauth client", err)
 	}
