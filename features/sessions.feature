@@ -140,3 +140,18 @@ Feature: Sessions
     When the client completes all of them at once, each with its own new passcode
     Then at most one answer is 200 and the others are 400 STALE_SESSION
     And the passcode of the winning completion authenticates
+
+  @SES-012 @must
+  Scenario Outline: completion checks run in the SPEC's order: <case>
+    Given a user with a registered passcode
+    And the user has started a renewal session "before"
+    And <setup>
+    When the client completes session "before" with <defects>
+    Then the answer is <status> <code>
+
+    Examples:
+      | case                                       | setup                                | defects                        | status | code                 |
+      | the shape before the ranges                | nothing else happened                | A = 0 and an m1 of 64 bytes    | 400    | INVALID_REQUEST      |
+      | the ranges before staleness                | the user has renewed the passcode    | A = 0 and a forged proof       | 400    | INVALID_PUBLIC_VALUE |
+      | the verifier range before staleness        | the user has renewed the passcode    | the verifier 1                 | 400    | INVALID_VERIFIER     |
+      | staleness before the proof                 | the user has renewed the passcode    | a wrong passcode               | 400    | STALE_SESSION        |

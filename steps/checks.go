@@ -55,7 +55,7 @@ func Catalogue() []Check {
 		{"RNW-004", Must, "§2, §6", "a renewal with a wrong old passcode changes nothing", `"MUST NOT return M2 (or anything derived from S) unless M1 is correct: 400 INVALID_PROOF"; "A request that fails changes nothing: no verifier ... moves"`},
 		{"RNW-005", Must, "§9", "renewal of a user without a passcode", `"Authentication or renewal of a user with none: 400 PASSCODE_NOT_REGISTERED"`},
 		{"RNW-006", Must, "§2", "a wrong proof is reported before history", `"a wrong proof is reported as INVALID_PROOF even when the new passcode would also break history"`},
-		{"RNW-007", Must, "§6", "200 renewals in a row, leading zero bytes included", `every renewal verifies, whatever leading zero bytes A, v, M1, M2 (and B, S) have: PAD and the lenient decodings of §6`},
+		{"RNW-007", Must, "§6", "200 renewals (50 in a row for 4 users), leading zero bytes included", `every renewal verifies, whatever leading zero bytes A, v, M1, M2 (and B, S) have: PAD and the lenient decodings of §6`},
 
 		{"EXT-001", Must, "§4", "renewal by external id", `"{P}/users/{extUserId}/passcodes/renewals/{policyName}/ext" with permission createUserPasscodeRenewalForUserByExtUserId`},
 		{"EXT-002", Must, "§1, §4", "both start forms name one credential", `a user named by id or by externalId has one credential: same i and salt`},
@@ -101,6 +101,7 @@ func Catalogue() []Check {
 		{"SES-009", Must, "§5, §7", "stale after re-registration", `a deleted and re-registered credential is a changed credential: 400 STALE_SESSION`},
 		{"SES-010", Must, "§7", "concurrent completions of one session", `"of N concurrent completions of one session, at most one succeeds"`},
 		{"SES-011", Must, "§7", "concurrent renewals of one user", `"at most one succeeds; the others get STALE_SESSION. No acknowledged renewal is ever lost."`},
+		{"SES-012", Must, "§2", "the order of completion checks", `"Completion checks run in this order: session lookup, request shape and encodings, public value and verifier ranges, staleness (section 7), the proof M1, then history."`},
 
 		{"HIS-001", Must, "§8, §2", "history violations", `"passcodeHistory: the number of most recent passcodes, the current one included, that a renewal may not reuse ... 400 PASSCODE_HISTORY_VIOLATION"`},
 		{"HIS-002", Must, "§8", "reuse beyond the history and with history 0", `passcodes older than passcodeHistory may be reused; "0 turns the check off"`},

@@ -51,9 +51,11 @@ type scenario struct {
 	deleted *credentialRef // the credential before an admin deletion (ADM-005)
 	starts  []*session     // many starts of one user (PUB-003, PRF-003)
 	prop    *propertyStats // RNW-007
-	corpus  *corpusRun     // BAD-008, BAD-009
-	token   string         // a token the OAuth steps obtained
-	tokenCl string         // the client id it was issued to
+	// batchUsers are the users of RNW-007.
+	batchUsers []*user
+	corpus     *corpusRun // BAD-008, BAD-009
+	token      string     // a token the OAuth steps obtained
+	tokenCl    string     // the client id it was issued to
 
 	cleanups []func(context.Context)
 }
@@ -201,18 +203,15 @@ func (s *scenario) client(ctx context.Context) (*api.Client, error) {
 	if s.auth != nil {
 		role = ""
 	}
+	// In the host form the path has no tenant and the Host header names one:
+	// hostTenant when a step set it (the token stays the scenario's), else tenant.
 	tenant := s.tenant
-	if s.host && s.hostTenant != "" {
+	if s.hostTenant != "" {
 		tenant = s.hostTenant
 	}
 	c, err := s.w.client(ctx, tenant, role, s.host)
 	if err != nil {
 		return nil, s.fail(nil, "cannot prepare the request: %v", err)
-	}
-	if s.host && s.hostTenant != "" {
-		// The path is the host form's (no tenant in it); the Host header names
-		// hostTenant while the token stays the scenario's.
-		c.Tenant = s.hostTenant
 	}
 	return c, nil
 }

@@ -319,6 +319,34 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err := s.complete(ctx, sess, completion{})
 		return err
 	}
+	c.Step(`^nothing else happened$`, func(context.Context) error { return nil })
+	c.Step(`^the client completes session "(\w+)" with (A = 0 and an m1 of 64 bytes|A = 0 and a forged proof|the verifier 1|a wrong passcode)$`, func(ctx context.Context, name, defects string) error {
+		s := sc(ctx)
+		sess, ok := s.named[name]
+		if !ok {
+			return s.fail(nil, "no session %q was started", name)
+		}
+		s.cur = sess
+		sp, err := s.usable(sess)
+		if err != nil {
+			return err
+		}
+		var o completion
+		switch defects {
+		case "A = 0 and an m1 of 64 bytes":
+			o.vd = &api.SRPVerificationData{A: encodeStd(s.w.params.Pad(nil)), M1: encodeStd(bytesOf(0x7f, 64))}
+		case "A = 0 and a forged proof":
+			if o.vd, err = forged(sp.Params, sp, sess.pass, "0"); err != nil {
+				return s.fail(sess.startEx, "cannot forge the proof: %v", err)
+			}
+		case "the verifier 1":
+			o.verifier = s.w.params.Pad([]byte{1})
+		case "a wrong passcode":
+			o.pass = wrongPasscode()
+		}
+		_, err = s.complete(ctx, sess, o)
+		return err
+	})
 	c.Step(`^the client completes session "(\w+)" correctly$`, named)
 	c.Step(`^the client completes session "(\w+)" with the passcode it started on$`, named)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/cucumber/godog"
 
@@ -140,8 +141,20 @@ func sessionSteps(c *godog.ScenarioContext) {
 		return err
 	})
 
-	c.Step(`^the client renews the passcode (\d+) times in a row, steering values with leading zero bytes$`, func(ctx context.Context, n int) error {
-		return sc(ctx).property(ctx, n)
+	c.Step(`^(\d+) users each renew their passcode (\d+) times in a row, steering values with leading zero bytes$`, func(ctx context.Context, users, n int) error {
+		return sc(ctx).property(ctx, users, n)
+	})
+	c.Step(`^every user's last passcode authenticates$`, func(ctx context.Context) error {
+		s := sc(ctx)
+		if len(s.batchUsers) == 0 {
+			return s.fail(nil, "no users renewed")
+		}
+		for _, u := range s.batchUsers {
+			if err := s.expectAuth(ctx, u, u.pass, "the last passcode of user "+u.ext); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	c.Step(`^every renewal answered 200 with an m2 that verifies$`, func(ctx context.Context) error {
 		s := sc(ctx)
@@ -150,7 +163,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 			return s.fail(nil, "no renewals were run")
 		}
 		if p.failure != nil {
-			return s.failDiag(p.failure.ex, p.failure.diag, "renewal %d of %d: %s", p.done+1, p.want, p.failure.msg)
+			return s.failDiag(p.failure.ex, p.failure.diag, "renewal %d of a user's row (%d of %d done): %s", p.failedAt+1, p.done, p.want, p.failure.msg)
 		}
 		if p.done != p.want {
 			return s.fail(nil, "%d of %d renewals ran", p.done, p.want)
@@ -234,11 +247,13 @@ func (s *scenario) failAuth(ctx context.Context, n int) error {
 	return nil
 }
 
-// propertyStats counts what RNW-007 saw.
+// propertyStats counts what RNW-007 saw, over all its users.
 type propertyStats struct {
+	mu                                         sync.Mutex
 	want, done                                 int
 	zeroA, zeroV, zeroM1, zeroM2, zeroB, zeroS int
 	failure                                    *failure
+	failedAt                                   int
 }
 
 func (p *propertyStats) String() string {
@@ -246,26 +261,73 @@ func (p *propertyStats) String() string {
 		p.zeroA, p.zeroV, p.zeroM1, p.zeroM2, p.zeroB, p.zeroS, p.done)
 }
 
-// property runs n renewals of the scenario's user in a row. Every fiftieth renewal
-// steers one value to a leading zero byte, in turn A (a few hundred cheap
-// exponentiations of g), the verifier (by drawing passcodes), M1 and M2 (by drawing
-// a, a full exponentiation each, so these are steered twice and once per run
-// respectively); B and S fall where they fall. Every m2 must verify.
-func (s *scenario) property(ctx context.Context, n int) error {
-	u, err := s.needUser()
+// fail records the first failure.
+func (p *propertyStats) fail(at int, f failure) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failure == nil {
+		p.failure, p.failedAt = &f, at
+	}
+}
+
+// property runs perUser renewals in a row for each of users users at once. Each
+// user steers one value to a leading zero byte in each of its first renewals, in
+// turn A (cheap: the grinder walks a), the verifier (by drawing passcodes), M1 and
+// M2 (by walking a, a few hundred steps each); B and S fall where they fall. Every
+// m2 must verify. Renewals of one user are in a row, as a user's would be; users run
+// side by side, which keeps this, the longest scenario, off the suite's critical path.
+func (s *scenario) property(ctx context.Context, users, perUser int) error {
+	first, err := s.needUser()
 	if err != nil {
 		return err
 	}
-	p := &propertyStats{want: n}
-	s.prop = p
-	steered := map[int]string{1: "A", 2: "verifier", 3: "M1", 4: "M2", 51: "A", 52: "verifier", 53: "M1"}
-	for i := range n {
-		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+	all := []*user{first}
+	for len(all) < users {
+		u, err := s.newUser(ctx, true, first.policyRole)
 		if err != nil {
 			return err
 		}
-		if sess.sp == nil {
-			p.failure = &failure{msg: fmt.Sprintf("the start answered %d: %v", sess.startEx.Status, sess.parseErr), ex: sess.startEx}
+		all = append(all, u)
+	}
+	p := &propertyStats{want: users * perUser}
+	s.prop = p
+	var wg sync.WaitGroup
+	errs := make([]error, len(all))
+	for i, u := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.renewInARow(ctx, u, perUser, p)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	s.batchUsers = all
+	return nil
+}
+
+// renewInARow renews u's passcode n times, steering its first four renewals. It runs
+// beside other users' and touches only u, p and its own requests.
+func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyStats) error {
+	c, err := s.adminClient(ctx, u.tenant)
+	if err != nil {
+		return err
+	}
+	policy := s.policyName(u.policyRole)
+	steered := map[int]string{0: "A", 1: "verifier", 2: "M1", 3: "M2"}
+	for i := range n {
+		sr, ex, err := c.Start(ctx, api.FlowRenewal, u.store, api.ByID(u.id), policy)
+		if err != nil {
+			p.fail(i, failure{msg: fmt.Sprintf("the start answered %d %s", statusOf(ex), api.ErrorCode(err)), ex: ex})
+			return nil
+		}
+		sess := &session{flow: api.FlowRenewal, user: u, startEx: ex, start: sr, id: sr.SessionID, pass: u.pass}
+		if sess.sp, err = api.ParseStart(sr, s.w.params.Profile(), true); err != nil {
+			p.fail(i, failure{msg: err.Error(), ex: ex})
 			return nil
 		}
 		o := completion{}
@@ -277,38 +339,45 @@ func (s *scenario) property(ctx context.Context, n int) error {
 		case "M2":
 			o.keep, o.tries = func(pr *proof) bool { return pr.M2[0] == 0 }, 4096
 		case "verifier":
-			reqs := sess.start.PasscodeRequirements
+			reqs := sr.PasscodeRequirements
 			if reqs == nil {
 				reqs = &passcode.Requirements{}
 			}
 			np, _, err := steerVerifier(s.w, sess.sp, reqs, func(v []byte) bool { return v[0] == 0 }, 4096)
 			if err != nil {
-				return s.fail(sess.startEx, "%v", err)
+				return s.fail(ex, "%v", err)
 			}
 			o.newPass = np
 		}
-		ex, err := s.complete(ctx, sess, o)
+		body, err := s.body(sess, o)
 		if err != nil {
 			return err
 		}
-		if ex.Status != http.StatusOK {
-			p.failure = &failure{msg: fmt.Sprintf("the completion answered %d %s, want 200", ex.Status, errorCode(ex)), ex: ex}
-			if errorCode(ex) == api.CodeInvalidProof {
-				p.failure.diag = s.diagnoseRejected(ctx, u)
+		cex, err := c.Do(ctx, http.MethodPost, c.Paths().Complete(api.FlowRenewal, u.store, sess.id), body, nil)
+		if err != nil {
+			return s.fail(cex, "no answer from the server: %v", err)
+		}
+		if cex.Status != http.StatusOK {
+			f := failure{msg: fmt.Sprintf("the completion answered %s, want 200", statusCode(cex.Status, errorCode(cex))), ex: cex}
+			if errorCode(cex) == api.CodeInvalidProof {
+				f.diag = s.diagnoseRejected(ctx, u)
 			}
+			p.fail(i, f)
 			return nil
 		}
-		cr, err := completeResponse(ex)
+		cr, err := completeResponse(cex)
 		if err != nil || cr.AlgorithmInfo == nil {
-			p.failure = &failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: ex}
-			return nil
-		}
-		if err := sess.proof.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
-			p.failure = &failure{msg: err.Error(), ex: ex, diag: diagnoseM2(knowledgeOf(sess.proof), cr.AlgorithmInfo.Parameters.M2)}
+			p.fail(i, failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: cex})
 			return nil
 		}
 		pr := sess.proof
+		if err := pr.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+			p.fail(i, failure{msg: err.Error(), ex: cex, diag: diagnoseM2(knowledgeOf(pr), cr.AlgorithmInfo.Parameters.M2)})
+			return nil
+		}
+		s.accepted(sess)
 		v := sess.sp.Params.Verifier(sess.sp.Identity, []byte(passcode.Normalize(sess.newPass)), sess.sp.Salt)
+		p.mu.Lock()
 		for _, z := range []struct {
 			b []byte
 			n *int
@@ -318,6 +387,7 @@ func (s *scenario) property(ctx context.Context, n int) error {
 			}
 		}
 		p.done++
+		p.mu.Unlock()
 	}
 	return nil
 }
