@@ -16,9 +16,9 @@ build:
 ## test: lint, then every test with the race detector (what CI runs)
 test: lint race
 
-## race: every package's tests under -race
+## race: every package's tests under -race; browser screenshots go to $(REPORTS)/browser
 race:
-	$(GO) test -race -count=1 $(PKGS)
+	RENEWKIT_ARTIFACTS=$(CURDIR)/$(REPORTS) $(GO) test -race -count=1 $(PKGS)
 
 ## unit: every package's tests, no race detector (quicker while editing)
 unit:
