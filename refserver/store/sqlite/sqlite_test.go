@@ -3,9 +3,14 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 	"github.com/seedb14f67b8/renewkit/refserver/store/sqlite"
@@ -147,5 +152,209 @@ func TestForeignKeysEnforced(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("re-put tenant lost its store: %v", err)
+	}
+}
+
+// historyRows counts the stored history rows of a credential, beyond what
+// Credential's LIMIT would show.
+func historyRows(tb testing.TB, db *sql.DB, userID string) int {
+	tb.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM credential_history WHERE user_id = ?", userID).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// renew renews userID's credential to verifier and returns the new credential.
+func renew(tb testing.TB, st store.Store, userID, verifier string) store.Credential {
+	tb.Helper()
+	ctx := context.Background()
+	var next store.Credential
+	err := st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Credential(ctx, "t1", "s1", userID)
+		if err != nil {
+			return err
+		}
+		next = c.Renewed([]byte(verifier))
+		return tx.UpdateCredential(ctx, next)
+	})
+	if err != nil {
+		tb.Fatalf("renew %s: %v", userID, err)
+	}
+	return next
+}
+
+// credential reads userID's credential.
+func credential(tb testing.TB, st store.Store, userID string) store.Credential {
+	tb.Helper()
+	ctx := context.Background()
+	var c store.Credential
+	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		c, err = tx.Credential(ctx, "t1", "s1", userID)
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("credential %s: %v", userID, err)
+	}
+	return c
+}
+
+// TestHistoryTrimmed: renewals append history rows and delete those beyond the cap,
+// so the table does not grow with every renewal.
+func TestHistoryTrimmed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "renewkit.db")
+	st := open(t, path)
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(
+			tx.PutTenant(ctx, store.Tenant{ID: "t1"}),
+			tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t1", Name: "s1"}),
+			tx.CreateUser(ctx, store.User{Tenant: "t1", Store: "s1", ID: "u1", ExternalID: "e1", Status: store.StatusActive}),
+			tx.CreateCredential(ctx, store.Credential{Tenant: "t1", Store: "s1", UserID: "u1", Identity: "I", Salt: []byte("s"),
+				Verifier: []byte("v-0"), Version: 1}),
+		)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	var want [][]byte // most recent first
+	prev := "v-0"
+	for i := range 2*store.MaxHistory + 3 {
+		v := fmt.Sprintf("v-%d", i+1)
+		renew(t, st, "u1", v)
+		want = append([][]byte{[]byte(prev)}, want[:min(len(want), store.MaxHistory-1)]...)
+		prev = v
+		if got, n := credential(t, st, "u1").History, historyRows(t, db, "u1"); !reflect.DeepEqual(got, want) || n != len(want) {
+			t.Fatalf("after renewal %d: %d history entries (%d rows), want %d", i+1, len(got), n, len(want))
+		}
+	}
+}
+
+// v1Schema writes a database at path as the 0001 schema left it, with credentials of
+// full, partial and empty history and a live session.
+func v1Schema(tb testing.TB, path string) {
+	tb.Helper()
+	schema, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db := rawDB(tb, path)
+	stmts := []string{
+		// As migrate created it at version 1.
+		`CREATE TABLE schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT    NOT NULL,
+			applied_at INTEGER NOT NULL
+		) STRICT`,
+		string(schema),
+		"INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, '0001_init.sql', 1)",
+		"INSERT INTO tenants (id) VALUES ('t1')",
+		"INSERT INTO identity_stores (tenant, name, max_failed_attempts, lock_duration_ns) VALUES ('t1', 's1', 5, 900000000000)",
+	}
+	for _, u := range []string{"full", "partial", "none", "nocred"} {
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO users (tenant, store, id, external_id, status, date_created, failed_attempts, locked_until)
+			VALUES ('t1', 's1', '%s', 'ext-%s', 'ACTIVE', 1, 0, 0)`, u, u))
+	}
+	for u, n := range map[string]int{"full": store.MaxHistory, "partial": 3, "none": 0} {
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version)
+			VALUES ('t1', 's1', '%s', 'I-%s', X'0102', CAST('%s-current' AS BLOB), %d)`, u, u, u, n+1))
+		// Inserted oldest first, so that rowid order is not position order.
+		for pos := n - 1; pos >= 0; pos-- {
+			stmts = append(stmts, fmt.Sprintf(`INSERT INTO credential_history (tenant, store, user_id, position, verifier)
+				VALUES ('t1', 's1', '%s', %d, CAST('%s-%d' AS BLOB))`, u, pos, u, pos))
+		}
+	}
+	stmts = append(stmts, `INSERT INTO sessions (id, flow, tenant, store, user_id, policy, identity, salt, credential_version,
+		server_secret, server_public, created_at, expires_at)
+		VALUES ('S1', 'renewal', 't1', 's1', 'partial', 'p', 'I-partial', X'0102', 4, X'AA', X'BB', 1, 9000000000000000000)`)
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			tb.Fatalf("v1 database: %v\n%s", err, s)
+		}
+	}
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestMigrateHistoryFromV1: a database written by the 0001 schema opens with its
+// history in the same order (most recent first), and renewals then append to it and
+// keep the cap.
+func TestMigrateHistoryFromV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	v1Schema(t, path)
+	st := open(t, path)
+
+	db := rawDB(t, path)
+	var versions int
+	if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations WHERE version IN (1, 2)").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 2 {
+		t.Fatalf("schema_migrations holds %d of versions 1 and 2, want both", versions)
+	}
+	var positions int
+	if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info('credential_history') WHERE name = 'position'").Scan(&positions); err != nil {
+		t.Fatal(err)
+	}
+	if positions != 0 {
+		t.Error("credential_history still has its position column")
+	}
+
+	v1History := func(u string, n int) [][]byte {
+		var h [][]byte
+		for pos := range n {
+			h = append(h, fmt.Appendf(nil, "%s-%d", u, pos))
+		}
+		return h
+	}
+	tests := []struct {
+		user string
+		n    int
+	}{
+		{"full", store.MaxHistory},
+		{"partial", 3},
+		{"none", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			c := credential(t, st, tt.user)
+			want := store.Credential{Tenant: "t1", Store: "s1", UserID: tt.user, Identity: "I-" + tt.user, Salt: []byte{1, 2},
+				Verifier: []byte(tt.user + "-current"), Version: int64(tt.n + 1), History: v1History(tt.user, tt.n)}
+			if !reflect.DeepEqual(c, want) {
+				t.Fatalf("migrated credential %s: %d history entries, want %d in position order", tt.user, len(c.History), tt.n)
+			}
+			// Two renewals push onto the migrated history and keep the cap.
+			for _, v := range []string{"new-1", "new-2"} {
+				want = want.Renewed([]byte(v))
+				renew(t, st, tt.user, v)
+			}
+			got := credential(t, st, tt.user)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("after renewals: %d history entries, version %d; want %d, version %d", len(got.History), got.Version,
+					len(want.History), want.Version)
+			}
+			if n := historyRows(t, db, tt.user); n != len(want.History) {
+				t.Errorf("%d history rows stored, want %d", n, len(want.History))
+			}
+		})
+	}
+	// Everything else came through as it was.
+	ctx := context.Background()
+	err := st.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.Credential(ctx, "t1", "s1", "nocred"); !errors.Is(err, store.ErrCredentialNotFound) {
+			t.Errorf("Credential(nocred) = %v, want ErrCredentialNotFound", err)
+		}
+		s, err := tx.Session(ctx, "S1", time.Unix(0, 2))
+		if err != nil || s.UserID != "partial" || s.CredentialVersion != 4 {
+			t.Errorf("session S1 after migration: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

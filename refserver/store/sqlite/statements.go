@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+
+	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
 // statements is every statement a transaction runs, prepared once at Open on a pool.
@@ -27,9 +30,9 @@ type statements struct {
 
 	userByID, userByExternalID, userCountByID, userCountByExternalID, userInsert, userUpdate *sql.Stmt
 
-	credentialGet, credentialCount, credentialVersion, credentialInsert, credentialUpdate, credentialDelete *sql.Stmt
+	credentialGet, credentialCount, credentialHead, credentialInsert, credentialUpdate, credentialDelete *sql.Stmt
 
-	historyList, historyDeleteAll, historyInsert *sql.Stmt
+	historyList, historyInsert, historyTrim, historyDeleteAll *sql.Stmt
 
 	sessionGet, sessionCount, sessionInsert, sessionDelete, sessionPurge, sessionCountLive *sql.Stmt
 
@@ -83,14 +86,17 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 
 		{&s.credentialGet, "SELECT identity, salt, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 		{&s.credentialCount, "SELECT COUNT(*) FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
-		{&s.credentialVersion, "SELECT identity, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
+		{&s.credentialHead, "SELECT identity, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 		{&s.credentialInsert, "INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{&s.credentialUpdate, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?"},
 		{&s.credentialDelete, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 
-		{&s.historyList, "SELECT verifier FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? ORDER BY position"},
+		// Most recent first; the LIMIT only guards against rows a bug left behind.
+		{&s.historyList, "SELECT seq, verifier FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? ORDER BY seq DESC LIMIT " +
+			strconv.Itoa(store.MaxHistory)},
+		{&s.historyInsert, "INSERT INTO credential_history (tenant, store, user_id, seq, verifier) VALUES (?, ?, ?, ?, ?)"},
+		{&s.historyTrim, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? AND seq <= ?"},
 		{&s.historyDeleteAll, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?"},
-		{&s.historyInsert, "INSERT INTO credential_history (tenant, store, user_id, position, verifier) VALUES (?, ?, ?, ?, ?)"},
 
 		{&s.sessionGet, "SELECT " + sessionColumns + " FROM sessions WHERE id = ?"},
 		{&s.sessionCount, "SELECT COUNT(*) FROM sessions WHERE id = ?"},

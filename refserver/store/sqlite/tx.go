@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -386,22 +387,41 @@ func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.C
 	case err != nil:
 		return store.Credential{}, wrap("get credential", err)
 	}
-	rows, err := t.query(ctx, t.st.historyList, tenant, st, userID)
+	hist, err := t.history(ctx, tenant, st, userID)
 	if err != nil {
-		return store.Credential{}, wrap("get credential history", err)
+		return store.Credential{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v []byte
-		if err := rows.Scan(&v); err != nil {
-			return store.Credential{}, wrap("get credential history", err)
-		}
-		c.History = append(c.History, v)
-	}
-	if err := rows.Err(); err != nil {
-		return store.Credential{}, wrap("get credential history", err)
+	for _, h := range hist {
+		c.History = append(c.History, h.verifier)
 	}
 	return c, nil
+}
+
+// historyRow is one stored previous verifier; a higher seq is more recent.
+type historyRow struct {
+	seq      int64
+	verifier []byte
+}
+
+// history returns a credential's stored history, most recent first.
+func (t *tx) history(ctx context.Context, tenant, st, userID string) ([]historyRow, error) {
+	rows, err := t.query(ctx, t.st.historyList, tenant, st, userID)
+	if err != nil {
+		return nil, wrap("get credential history", err)
+	}
+	defer rows.Close()
+	var hist []historyRow
+	for rows.Next() {
+		var h historyRow
+		if err := rows.Scan(&h.seq, &h.verifier); err != nil {
+			return nil, wrap("get credential history", err)
+		}
+		hist = append(hist, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("get credential history", err)
+	}
+	return hist, nil
 }
 
 func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
@@ -427,6 +447,11 @@ func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
 	})
 }
 
+// UpdateCredential writes c's history as one appended row when c.History is the
+// stored history with the stored verifier pushed on top (what store.Credential.Renewed
+// makes, so every renewal), dropping the rows beyond store.MaxHistory; any other
+// history is written in full. Either way the stored history afterwards is
+// c.History trimmed to store.MaxHistory.
 func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	if err := t.check(true); err != nil {
 		return err
@@ -435,8 +460,9 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 		return err
 	}
 	var identity string
+	var verifier []byte
 	var version int64
-	err := t.queryRow(ctx, t.st.credentialVersion, c.Tenant, c.Store, c.UserID).Scan(&identity, &version)
+	err := t.queryRow(ctx, t.st.credentialHead, c.Tenant, c.Store, c.UserID).Scan(&identity, &verifier, &version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrCredentialNotFound
@@ -445,22 +471,59 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	case identity != c.Identity || version != c.Version-1:
 		return store.ErrVersionConflict
 	}
+	old, err := t.history(ctx, c.Tenant, c.Store, c.UserID)
+	if err != nil {
+		return err
+	}
 	return t.atomic(ctx, func() error {
 		if _, err := t.exec(ctx, t.st.credentialUpdate, c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
 			return wrap("update credential", err)
 		}
-		return t.putHistory(ctx, c)
+		if !pushed(c.History, verifier, old) {
+			if _, err := t.exec(ctx, t.st.historyDeleteAll, c.Tenant, c.Store, c.UserID); err != nil {
+				return wrap("put credential history", err)
+			}
+			return t.putHistory(ctx, c)
+		}
+		var seq int64 = 1
+		if len(old) > 0 {
+			seq = old[0].seq + 1
+		}
+		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, seq, verifier); err != nil {
+			return wrap("append credential history", err)
+		}
+		// With the new row, old[MaxHistory-1:] is beyond the cap.
+		if len(old) >= store.MaxHistory {
+			if _, err := t.exec(ctx, t.st.historyTrim, c.Tenant, c.Store, c.UserID, old[store.MaxHistory-1].seq); err != nil {
+				return wrap("trim credential history", err)
+			}
+		}
+		return nil
 	})
 }
 
-// putHistory replaces the stored history of c's credential with c.History, trimmed
-// to store.MaxHistory.
-func (t *tx) putHistory(ctx context.Context, c store.Credential) error {
-	if _, err := t.exec(ctx, t.st.historyDeleteAll, c.Tenant, c.Store, c.UserID); err != nil {
-		return wrap("put credential history", err)
+// pushed reports whether history, trimmed to store.MaxHistory, is the stored history
+// old with the stored verifier pushed on top and the oldest entries dropped beyond
+// the cap: then appending one row gives the same stored history as a rewrite.
+// Verifiers are compared in constant time, like every other comparison of them.
+func pushed(history [][]byte, verifier []byte, old []historyRow) bool {
+	history = history[:min(len(history), store.MaxHistory)]
+	if len(history) == 0 || len(history)-1 != min(len(old), store.MaxHistory-1) {
+		return false
 	}
-	for i, v := range c.History[:min(len(c.History), store.MaxHistory)] {
-		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, i, v); err != nil {
+	same := subtle.ConstantTimeCompare(history[0], verifier)
+	for i, h := range history[1:] {
+		same &= subtle.ConstantTimeCompare(h, old[i].verifier)
+	}
+	return same == 1
+}
+
+// putHistory inserts c.History, trimmed to store.MaxHistory, for a credential that
+// has no history rows: seq runs from 1 for the oldest up to the entry count.
+func (t *tx) putHistory(ctx context.Context, c store.Credential) error {
+	h := c.History[:min(len(c.History), store.MaxHistory)]
+	for i, v := range h {
+		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, len(h)-i, v); err != nil {
 			return wrap("put credential history", err)
 		}
 	}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(tb testing.TB) store.Store) {
 		{"Users", testUsers},
 		{"Credentials", testCredentials},
 		{"CredentialHistoryBound", testCredentialHistoryBound},
+		{"CredentialHistoryReplaced", testCredentialHistoryReplaced},
 		{"Sessions", testSessions},
 		{"OAuthClients", testOAuthClients},
 		{"Invalid", testInvalid},
@@ -538,6 +539,68 @@ func testCredentialHistoryBound(t *testing.T, st store.Store) {
 		same(t, "version", got.Version, int64(store.MaxHistory+5+2))
 		return nil
 	})
+}
+
+// testCredentialHistoryReplaced: UpdateCredential stores the history it is given,
+// not only one that pushes the previous verifier (stores may append a row for that
+// common case, but must then still get every other history right).
+func testCredentialHistoryReplaced(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	w := seedWorld(t, st)
+	c := w.credential("u1")
+	c.History = [][]byte{[]byte("h-2"), []byte("h-1")}
+	update(t, st, func(tx store.Tx) error { return tx.CreateCredential(ctx, c) })
+	renewed := func(c store.Credential, v string, history ...string) store.Credential {
+		n := c.Renewed([]byte(v))
+		if history != nil {
+			n.History = nil
+			for _, h := range history {
+				n.History = append(n.History, []byte(h))
+			}
+		}
+		return n
+	}
+	steps := []struct {
+		name    string
+		next    func(c store.Credential) store.Credential
+		history []string // the stored history afterwards
+	}{
+		{"pushed", func(c store.Credential) store.Credential { return renewed(c, "v-2") },
+			[]string{"verifier-1", "h-2", "h-1"}},
+		{"shortened", func(c store.Credential) store.Credential { return renewed(c, "v-3", "v-2") },
+			[]string{"v-2"}},
+		{"pushed after shortening", func(c store.Credential) store.Credential { return renewed(c, "v-4") },
+			[]string{"v-3", "v-2"}},
+		{"previous verifier left out", func(c store.Credential) store.Credential { return renewed(c, "v-5", "v-2") },
+			[]string{"v-2"}},
+		{"reordered", func(c store.Credential) store.Credential { return renewed(c, "v-6", "v-5", "x", "v-2") },
+			[]string{"v-5", "x", "v-2"}},
+		{"same entries, other order", func(c store.Credential) store.Credential { return renewed(c, "v-7", "v-6", "v-2", "x", "v-5") },
+			[]string{"v-6", "v-2", "x", "v-5"}},
+		{"emptied", func(c store.Credential) store.Credential {
+			n := c.Renewed([]byte("v-8"))
+			n.History = nil
+			return n
+		}, nil},
+		{"pushed onto nothing", func(c store.Credential) store.Credential { return renewed(c, "v-9") },
+			[]string{"v-8"}},
+	}
+	for _, s := range steps {
+		next := s.next(c)
+		update(t, st, func(tx store.Tx) error { return tx.UpdateCredential(ctx, next) })
+		c = next
+		view(t, st, func(tx store.Tx) error {
+			got, err := tx.Credential(ctx, "t1", "s1", "u1")
+			check(t, s.name, err, nil)
+			var want [][]byte
+			for _, h := range s.history {
+				want = append(want, []byte(h))
+			}
+			same(t, s.name+": history", got.History, want)
+			same(t, s.name+": credential", got, next)
+			return nil
+		})
+	}
 }
 
 func testSessions(t *testing.T, st store.Store) {
