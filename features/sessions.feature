@@ -5,6 +5,19 @@ Feature: Sessions
   a credential that changed before completion is STALE_SESSION. Of concurrent
   completions at most one succeeds, and no acknowledged renewal is lost.
 
+  @SES-004 @must @session-expiry
+  Scenario Outline: an expired <flow> session is not found
+    Given a user ready for the <flow>
+    When the client starts the <flow> for the user by user id
+    And the session's lifetime passes
+    And the client completes the session correctly
+    Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples:
+      | flow           |
+      | authentication |
+      | renewal        |
+
   @SES-001 @must
   Scenario Outline: a completed <flow> session cannot be completed again
     Given a user ready for the <flow>
@@ -46,19 +59,6 @@ Feature: Sessions
     Examples:
       | flow           |
       | registration   |
-      | authentication |
-      | renewal        |
-
-  @SES-004 @must @session-expiry
-  Scenario Outline: an expired <flow> session is not found
-    Given a user ready for the <flow>
-    When the client starts the <flow> for the user by user id
-    And the session's lifetime passes
-    And the client completes the session correctly
-    Then the answer is 404 SESSION_NOT_FOUND
-
-    Examples:
-      | flow           |
       | authentication |
       | renewal        |
 
