@@ -328,7 +328,7 @@ func Parse(b []byte) (*Target, error) {
 // FromURL returns the target of a server at baseURL loaded with the reference
 // fixtures (fixtures.Default): tenant acme, store default, the fixtures' OAuth
 // clients for the roles, and the capabilities of the reference server (admin,
-// lockout, host-paths, oauth, ops). The session TTL is not assumed, so the session
+// lockout, host-paths, oauth, ops, process). The session TTL is not assumed, so the session
 // expiry check is not applicable.
 func FromURL(baseURL string) (*Target, error) {
 	u, err := url.Parse(baseURL)
@@ -378,7 +378,7 @@ func fromFixtures(set *fixtures.Set, baseURL string) (*Target, error) {
 		OtherTenantStore: fixtureStore,
 		SRP:              SRP{Profile: string(srp.DefaultProfile), GroupBits: 2048, Hash: api.HashSHA256},
 		Tokens:           map[Role]Credentials{},
-		Capabilities:     []Capability{Admin, Lockout, HostPaths, OAuth, Ops},
+		Capabilities:     []Capability{Admin, Lockout, HostPaths, OAuth, Ops, Process},
 		Policies:         map[string]Policy{},
 	}
 	for role, id := range fixtureClients() {

@@ -116,7 +116,7 @@ func TestLoad(t *testing.T) {
 			t.Errorf("target = %+v", tg)
 		}
 		for _, c := range []target.Capability{target.Admin, target.Lockout, target.HostPaths, target.OAuth,
-			target.Ops, target.RenewalToken, target.NoPermissionToken, target.OtherTenant, target.SecondStore} {
+			target.Ops, target.Process, target.RenewalToken, target.NoPermissionToken, target.OtherTenant, target.SecondStore} {
 			if !tg.Has(c) {
 				t.Errorf("missing %s", c)
 			}
@@ -183,7 +183,7 @@ func TestInProcess(t *testing.T) {
 		t.Error("second Start succeeded")
 	}
 	for _, c := range target.AllCapabilities() {
-		if want := c != target.RFC2945 && c != target.Process; tg.Has(c) != want {
+		if want := c != target.RFC2945; tg.Has(c) != want {
 			t.Errorf("Has(%s) = %v, want %v", c, !want, want)
 		}
 	}
