@@ -21,8 +21,8 @@ type Expectations map[string]string
 //	PRF-006      we do not accept Java's sign byte yet
 //	ERR-002.code
 //
-// An empty path means no expectations. Unknown ids are an error, so that a typo
-// cannot hide a failure.
+// An empty path means no expectations. Unknown ids are an error (matching
+// ErrOptions), so that a typo cannot hide a failure.
 func ReadExpectations(path string) (Expectations, error) {
 	exp := Expectations{}
 	if path == "" {
@@ -30,7 +30,7 @@ func ReadExpectations(path string) (Expectations, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("steps: expectations: %w", err)
+		return nil, fmt.Errorf("%w: expectations: %v", ErrOptions, err)
 	}
 	return ParseExpectations(b)
 }
@@ -47,12 +47,12 @@ func ParseExpectations(b []byte) (Expectations, error) {
 		id, reason, _ := strings.Cut(line, " ")
 		id = strings.TrimPrefix(id, "@")
 		if _, ok := lookupCheck(id); !ok {
-			return nil, fmt.Errorf("steps: expectations line %d: unknown check id %q", n, id)
+			return nil, fmt.Errorf("%w: expectations line %d: unknown check id %q", ErrOptions, n, id)
 		}
 		exp[id] = strings.TrimSpace(reason)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("steps: expectations: %w", err)
+		return nil, fmt.Errorf("%w: expectations: %v", ErrOptions, err)
 	}
 	return exp, nil
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConformCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string // substring
+		stderr   string // substring
+		reportIn string // a report file expected in this dir
+	}{
+		{"a passing selection against the in-process server",
+			[]string{"conform", "--tags", "@AUTH-001,@TOK-003", "--report-dir", filepath.Join(dir, "ok")}, 0,
+			"PASS: every applicable check passed", "", filepath.Join(dir, "ok", "report.html")},
+		{"an unknown expectation id is a usage error",
+			[]string{"conform", "--tags", "@AUTH-001", "--report-dir", "", "--expect", writeFile(t, dir, "exp.txt", "NOPE-001\n")}, 2,
+			"", "unknown check id", ""},
+		{"container images are reserved", []string{"conform", "--image", "example/server:1"}, 2, "", "not supported yet", ""},
+		{"a bad target file", []string{"conform", "--target", writeFile(t, dir, "bad.yaml", "bogus: 1\n")}, 2, "", "invalid target", ""},
+		{"stray arguments", []string{"conform", "extra"}, 2, "", "unexpected arguments", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCmd(t, tc.args...)
+			if code != tc.code || !strings.Contains(out, tc.stdout) || !strings.Contains(errOut, tc.stderr) {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errOut)
+			}
+			if tc.reportIn != "" {
+				if _, err := os.Stat(tc.reportIn); err != nil {
+					t.Errorf("no report: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func writeFile(tb testing.TB, dir, name, content string) string {
+	tb.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
