@@ -230,7 +230,13 @@ func (s *Server) handleDeletePolicy(c *gin.Context) {
 // apiPolicy is the wire form of a policy: the name beside the requirements. Nil
 // pattern lists are sent as [] so that the shape matches the guide's example.
 func apiPolicy(p store.Policy) api.Policy {
-	r := p.Requirements
+	return api.Policy{Name: p.Name, Requirements: wireRequirements(p.Requirements)}
+}
+
+// wireRequirements returns r as every answer shows it: pattern lists are always JSON
+// arrays, [] when empty, as in the guide's example, never null. The admin endpoints
+// and the start answers both go through it so they cannot disagree.
+func wireRequirements(r passcode.Requirements) passcode.Requirements {
 	if r.RequiredRegExes == nil {
 		r.RequiredRegExes = []passcode.Regex{}
 	}
@@ -240,7 +246,7 @@ func apiPolicy(p store.Policy) api.Policy {
 	if r.DisallowedRegExes == nil {
 		r.DisallowedRegExes = []passcode.Regex{}
 	}
-	return api.Policy{Name: p.Name, Requirements: r}
+	return r
 }
 
 // policyError turns the passcode package's verdict on a policy into 400

@@ -147,7 +147,7 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 		resp.AlgorithmInfo.Parameters.ServerPublicKey = srp.EncodeInt(sess.ServerPublic)
 	}
 	if flow != api.FlowAuthentication {
-		req := policy.Requirements
+		req := wireRequirements(policy.Requirements)
 		resp.PasscodeRequirements = &req
 	}
 	if sess.ID, err = store.NewID(); err != nil {
