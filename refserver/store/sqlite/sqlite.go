@@ -16,6 +16,43 @@
 //
 // No SQL error, log line or returned error carries a verifier, salt, session secret or
 // secret hash: those are bound as parameters and never formatted into text.
+//
+// # Durability
+//
+// An Update that writes anything but sessions (credentials, users, policies, stores,
+// tenants, OAuth clients) is on stable storage before Update returns, as under
+// synchronous=FULL: SPEC section 7 says no acknowledged renewal is ever lost, and a
+// lost failure count would hand out free guesses. An Update that writes only sessions
+// (PutSession, TakeSession, PurgeExpiredSessions) is not synced on its own. The
+// connection runs at synchronous=NORMAL, and after the commit of a durable Update the
+// store syncs the WAL file itself (SQLite cannot change synchronous inside a
+// transaction, and which kind an Update is only shows once its function has run).
+// The WAL is append-only between checkpoints and a sync covers the whole file, so
+// every earlier session write is synced with it; after a crash the WAL replays a
+// prefix of the commits, never a later one without an earlier one.
+//
+// Why losing a session write is acceptable: a lost PutSession makes the client's
+// completion SESSION_NOT_FOUND, and it starts again. A lost TakeSession is the case
+// that matters: a consumed session would come back, and single use (SPEC section 7)
+// is what limits a session to one proof check and keeps a captured completion from
+// being replayed. Most completions end in a durable write (a counted failure, a
+// renewal, a registration, a reset failure count), which syncs the take with it; a
+// wrong proof in particular is counted and synced before INVALID_PROOF is answered,
+// so no guess goes uncounted. The rest (a successful authentication that changes
+// nothing, a refused or stale request) would leave the take unsynced. So Open drops
+// every session when the database was not closed cleanly: Open marks it open and
+// Close marks it closed (both synced, 0003_lifecycle.sql), and an open mark found by
+// Open means a crash, in which case no session from before it survives, consumed or
+// not. Clients in flight then start again, as they must after a crash anyway. This
+// assumes one process uses the database file at a time: a second process would find
+// it marked open (and drop the first one's sessions), and the first one's clean Close
+// would vouch for the second's unsynced writes.
+//
+// A durable commit is visible to other transactions of this process for the moment
+// between the commit and its sync (under FULL it is not), but no caller is told of
+// it before the sync, and its writer holds the write connection until then, so no
+// other Update can build on it in between; a View can read it, which is harmless:
+// a crash in that moment only undoes a change no one acknowledged.
 package sqlite
 
 import (
@@ -51,13 +88,24 @@ var migrationFiles embed.FS
 
 // Store is a store.Store on one SQLite database. Create it with Open.
 type Store struct {
-	write     *sql.DB // exactly one connection
-	read      *sql.DB // read-only pool; == write for an in-memory database
-	writeSt   *statements
-	readSt    *statements // == writeSt for an in-memory database
+	write   *sql.DB // exactly one connection
+	read    *sql.DB // read-only pool; == write for an in-memory database
+	writeSt *statements
+	readSt  *statements // == writeSt for an in-memory database
+	// syncWAL makes every commit so far durable; nil for an in-memory database.
+	syncWAL func() error
+
+	// life is held shared by each Update and exclusively by Close, which thereby
+	// waits for Updates in flight and makes later ones fail: nothing may commit
+	// after Close has marked the database closed.
+	life      sync.RWMutex
+	closing   bool
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// errClosed is returned by Update after Close.
+var errClosed = errors.New("sqlite: store is closed")
 
 var _ store.Store = (*Store)(nil)
 
@@ -84,9 +132,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		return &Store{write: db, read: db, writeSt: st, readSt: st}, nil
 	}
-	// synchronous(FULL): an acknowledged renewal must survive a power cut too.
-	write, err := openDB(dsn+"?"+busy+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate", 1)
+	// synchronous(NORMAL), and Update syncs durable commits itself: see Durability
+	// in the package comment.
+	write, err := openDB(dsn+"?"+busy+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate", 1)
 	if err != nil {
+		return nil, err
+	}
+	wal, err := walPath(ctx, write)
+	if err != nil {
+		write.Close()
 		return nil, err
 	}
 	if err := migrate(ctx, write); err != nil {
@@ -98,9 +152,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
+	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
+	// mark the database closed.
 	s := &Store{write: write, read: read}
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
+	}
+	if err == nil {
+		err = s.markOpen(ctx, func() error { return syncFile(wal) })
 	}
 	if err != nil {
 		s.Close()
@@ -141,12 +200,31 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return fn(t)
 }
 
-// Update implements store.Store.
+// Update implements store.Store. An Update that wrote anything but sessions is on
+// stable storage when it returns nil (package comment, Durability).
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closing {
+		return errClosed
+	}
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+// update runs fn in a write transaction and, if fn made it durable, syncs the commit.
+// Close uses it directly, after it has refused further Updates.
+func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
+	// The write connection is held until the commit is synced, as under
+	// synchronous=FULL, so no other Update runs on a commit not yet durable.
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin update: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin update: %w", err)
 	}
@@ -166,6 +244,13 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
+	if t.durable && s.syncWAL != nil {
+		// The commit is in the WAL but perhaps not on disk: the caller must not
+		// report success, though the change may survive.
+		if err := s.syncWAL(); err != nil {
+			return fmt.Errorf("sqlite: sync: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -182,8 +267,15 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close implements store.Store. Closing twice is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		// Statements first: each holds a prepared statement on connections of its pool.
+		s.life.Lock()
+		s.closing = true
+		s.life.Unlock()
 		var errs []error
+		if s.syncWAL != nil {
+			// No Update is in flight or can start: nothing commits after this mark.
+			errs = append(errs, s.markClosed(context.Background()))
+		}
+		// Statements next: each holds a prepared statement on connections of its pool.
 		if s.readSt != nil && s.readSt != s.writeSt {
 			errs = append(errs, s.readSt.close())
 		}

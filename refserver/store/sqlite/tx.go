@@ -18,17 +18,38 @@ type tx struct {
 	st    *statements // prepared on the pool tx runs on
 	write bool
 	done  bool
+	// durable is set by every write method but the session ones: Update then syncs
+	// the commit to stable storage before it returns (see the package comment).
+	durable bool
 }
 
 var _ store.Tx = (*tx)(nil)
 
 // check guards every method: a finished transaction and, for writes, a read-only one
-// refuse; database/sql watches the context.
+// refuse; database/sql watches the context. A write checked here makes the
+// transaction durable: new write methods are synced unless they opt out through
+// checkSessionWrite.
 func (t *tx) check(write bool) error {
 	if t.done {
 		return store.ErrTxDone
 	}
 	if write && !t.write {
+		return store.ErrReadOnly
+	}
+	if write {
+		t.durable = true
+	}
+	return nil
+}
+
+// checkSessionWrite guards the methods that write only sessions (put, take, purge):
+// like check(true), but without making the transaction durable, since losing such a
+// write to a crash is safe (package comment, Durability).
+func (t *tx) checkSessionWrite() error {
+	if t.done {
+		return store.ErrTxDone
+	}
+	if !t.write {
 		return store.ErrReadOnly
 	}
 	return nil
@@ -584,7 +605,7 @@ func (t *tx) Session(ctx context.Context, id string, now time.Time) (store.Sessi
 }
 
 func (t *tx) PutSession(ctx context.Context, s store.Session) error {
-	if err := t.check(true); err != nil {
+	if err := t.checkSessionWrite(); err != nil {
 		return err
 	}
 	if err := s.Validate(); err != nil {
@@ -604,7 +625,7 @@ func (t *tx) PutSession(ctx context.Context, s store.Session) error {
 }
 
 func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {
-	if err := t.check(true); err != nil {
+	if err := t.checkSessionWrite(); err != nil {
 		return store.Session{}, err
 	}
 	s, err := t.session(ctx, id)
@@ -621,7 +642,7 @@ func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.S
 }
 
 func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	if err := t.check(true); err != nil {
+	if err := t.checkSessionWrite(); err != nil {
 		return 0, err
 	}
 	res, err := t.exec(ctx, t.st.sessionPurge, now.UnixNano())

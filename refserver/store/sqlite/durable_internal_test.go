@@ -1,0 +1,298 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+)
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// openFile opens a file database in a temporary directory and returns it with its
+// path; Close is left to the test or its cleanup.
+func openFile(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "renewkit.db")
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+// seed writes tenant t, store s, user u with a credential, and session S1.
+func seed(tb testing.TB, st store.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(
+			tx.PutTenant(ctx, store.Tenant{ID: "t"}),
+			tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s"}),
+			tx.CreateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive}),
+			tx.CreateCredential(ctx, credential()),
+			tx.PutSession(ctx, sessionNamed("S1")),
+		)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func credential() store.Credential {
+	return store.Credential{Tenant: "t", Store: "s", UserID: "u", Identity: "I", Salt: []byte("salt"), Verifier: []byte("v1"), Version: 1}
+}
+
+func sessionNamed(id string) store.Session {
+	return store.Session{ID: id, Flow: store.FlowRenewal, Tenant: "t", Store: "s", UserID: "u", Policy: "p", Identity: "I",
+		Salt: []byte("salt"), CredentialVersion: 1, ServerSecret: []byte("b"), ServerPublic: []byte("B"),
+		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+}
+
+// TestDurableWritesSynced: every Update that writes something other than sessions
+// syncs once after its commit; session-only, read-only and failed Updates do not.
+func TestDurableWritesSynced(t *testing.T) {
+	st, _ := openFile(t)
+	seed(t, st)
+	var syncs atomic.Int32
+	real := st.syncWAL
+	st.syncWAL = func() error { syncs.Add(1); return real() }
+	ctx := context.Background()
+	policy := store.Policy{Tenant: "t", Store: "s", Name: "p"}
+	fail := errors.New("fn failed")
+	tests := []struct {
+		name string
+		fn   func(tx store.Tx) error
+		want int32
+		err  error
+	}{
+		{"PutSession", func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }, 0, nil},
+		{"TakeSession", func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S2", t0); return err }, 0, nil},
+		{"PurgeExpiredSessions", func(tx store.Tx) error { _, err := tx.PurgeExpiredSessions(ctx, t0); return err }, 0, nil},
+		{"reads only", func(tx store.Tx) error { _, err := tx.Credential(ctx, "t", "s", "u"); return err }, 0, nil},
+		{"PutTenant", func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) }, 1, nil},
+		{"PutIdentityStore", func(tx store.Tx) error { return tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s2"}) }, 1, nil},
+		{"CreatePolicy", func(tx store.Tx) error { return tx.CreatePolicy(ctx, policy) }, 1, nil},
+		{"UpdatePolicy", func(tx store.Tx) error { return tx.UpdatePolicy(ctx, policy) }, 1, nil},
+		{"DeletePolicy", func(tx store.Tx) error { return tx.DeletePolicy(ctx, "t", "s", "p") }, 1, nil},
+		{"CreateUser", func(tx store.Tx) error {
+			return tx.CreateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u2", ExternalID: "e2", Status: store.StatusActive})
+		}, 1, nil},
+		{"UpdateUser", func(tx store.Tx) error {
+			return tx.UpdateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u2", ExternalID: "e2", Status: store.StatusLocked})
+		}, 1, nil},
+		{"UpdateCredential", func(tx store.Tx) error { return tx.UpdateCredential(ctx, credential().Renewed([]byte("v2"))) }, 1, nil},
+		{"DeleteCredential", func(tx store.Tx) error { return tx.DeleteCredential(ctx, "t", "s", "u") }, 1, nil},
+		{"CreateCredential", func(tx store.Tx) error { return tx.CreateCredential(ctx, credential()) }, 1, nil},
+		{"PutOAuthClient", func(tx store.Tx) error {
+			return tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", SecretHash: store.HashSecret("x"), Tenant: "t"})
+		}, 1, nil},
+		{"take then count a failure", func(tx store.Tx) error {
+			if err := tx.PutSession(ctx, sessionNamed("S3")); err != nil {
+				return err
+			}
+			if _, err := tx.TakeSession(ctx, "S3", t0); err != nil {
+				return err
+			}
+			return tx.UpdateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive, FailedAttempts: 1})
+		}, 1, nil},
+		{"refused write", func(tx store.Tx) error {
+			err := tx.UpdateCredential(ctx, credential().Renewed([]byte("v9")))
+			if !errors.Is(err, store.ErrVersionConflict) {
+				return err
+			}
+			return nil
+		}, 1, nil},
+		{"rolled back", func(tx store.Tx) error {
+			if err := tx.PutTenant(ctx, store.Tenant{ID: "t3"}); err != nil {
+				return err
+			}
+			return fail
+		}, 0, fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := syncs.Load()
+			if err := st.Update(ctx, tt.fn); !errors.Is(err, tt.err) {
+				t.Fatalf("Update = %v, want %v", err, tt.err)
+			}
+			if got := syncs.Load() - before; got != tt.want {
+				t.Errorf("%d syncs, want %d", got, tt.want)
+			}
+		})
+	}
+	before := syncs.Load()
+	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Session(ctx, "S1", t0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got := syncs.Load() - before; got != 0 {
+		t.Errorf("View synced %d times", got)
+	}
+}
+
+// TestSyncFailureFailsUpdate: a durable Update whose sync fails does not report
+// success.
+func TestSyncFailureFailsUpdate(t *testing.T) {
+	st, _ := openFile(t)
+	seed(t, st)
+	ctx := context.Background()
+	broken := errors.New("disk gone")
+	st.syncWAL = func() error { return broken }
+	err := st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) })
+	if !errors.Is(err, broken) {
+		t.Errorf("durable Update with a failing sync = %v, want the sync's error", err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
+		t.Errorf("session-only Update = %v, want no sync and so no error", err)
+	}
+}
+
+// crash ends st as a crash would from the database's point of view: the connections
+// go away without Close marking the database closed.
+func crash(tb testing.TB, st *Store) {
+	tb.Helper()
+	st.closeOnce.Do(func() {
+		st.readSt.close()
+		st.writeSt.close()
+		st.read.Close()
+		st.write.Close()
+	})
+}
+
+// sessionIDs lists the sessions stored at path.
+func sessionIDs(tb testing.TB, st *Store) []string {
+	tb.Helper()
+	var ids []string
+	ctx := context.Background()
+	err := st.View(ctx, func(tx store.Tx) error {
+		for _, id := range []string{"S1", "S2"} {
+			if _, err := tx.Session(ctx, id, t0); err == nil {
+				ids = append(ids, id)
+			} else if !errors.Is(err, store.ErrSessionNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ids
+}
+
+// TestCrashDropsSessions: after a crash Open drops every session (a consumed one whose
+// deletion was not synced must not come back) and keeps everything else; after a
+// clean Close sessions survive.
+func TestCrashDropsSessions(t *testing.T) {
+	ctx := context.Background()
+	st, path := openFile(t)
+	seed(t, st)
+	crash(t, st)
+
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if ids := sessionIDs(t, st); len(ids) != 0 {
+		t.Errorf("sessions after a crash: %q, want none", ids)
+	}
+	err = st.View(ctx, func(tx store.Tx) error {
+		_, err := tx.Credential(ctx, "t", "s", "u")
+		return err
+	})
+	if err != nil {
+		t.Errorf("credential after a crash: %v", err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if ids := sessionIDs(t, st); len(ids) != 1 || ids[0] != "S2" {
+		t.Errorf("sessions after a clean restart: %q, want S2", ids)
+	}
+}
+
+// lifecycleOpen reads the open mark of the database at path.
+func lifecycleOpen(tb testing.TB, path string) int {
+	tb.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	var open int
+	if err := db.QueryRow("SELECT open FROM lifecycle WHERE id = 1").Scan(&open); err != nil {
+		tb.Fatal(err)
+	}
+	return open
+}
+
+// TestCloseWaitsForUpdates: Close marks the database closed only after the Updates in
+// flight have committed, and refuses Updates after it.
+func TestCloseWaitsForUpdates(t *testing.T) {
+	ctx := context.Background()
+	st, path := openFile(t)
+	seed(t, st)
+	if got := lifecycleOpen(t, path); got != 1 {
+		t.Fatalf("open mark of an open database = %d, want 1", got)
+	}
+	inside, release := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		updated <- st.Update(ctx, func(tx store.Tx) error {
+			close(inside)
+			<-release
+			_, err := tx.TakeSession(ctx, "S1", t0)
+			return err
+		})
+	}()
+	<-inside
+	closed := make(chan error, 1)
+	go func() { closed <- st.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while an Update was in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-updated; err != nil {
+		t.Fatalf("Update in flight: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := lifecycleOpen(t, path); got != 0 {
+		t.Errorf("open mark after Close = %d, want 0", got)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return nil }); !errors.Is(err, errClosed) {
+		t.Errorf("Update after Close = %v, want errClosed", err)
+	}
+}
+
+// TestWriteConnectionNormal: the write connection runs at synchronous=NORMAL (1);
+// the durability of other writes rests on Update's own sync.
+func TestWriteConnectionNormal(t *testing.T) {
+	st, _ := openFile(t)
+	var level int
+	if err := st.write.QueryRow("PRAGMA synchronous").Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if level != 1 {
+		t.Errorf("synchronous = %d, want 1 (NORMAL)", level)
+	}
+}
