@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/srp"
@@ -110,61 +108,4 @@ func (t *Target) apiClient(ctx context.Context, base string, hc *http.Client, ro
 		BaseURL: base, Prefix: t.Prefix, Tenant: t.Tenant, HostForm: t.HostForm,
 		HostSuffix: t.HostSuffix, HTTPClient: hc, AccessToken: tok,
 	}, nil
-}
-
-// ClientCredentials is a TokenSource that gets tokens from an OAuth 2.0 token
-// endpoint with the client credentials grant (SPEC.md section 3), one client per
-// role, and renews each token when a fifth of its lifetime is left.
-type ClientCredentials struct {
-	// BaseURL is the server whose /oauth/token issues the tokens.
-	BaseURL string
-	// Clients maps each role to its client id and secret.
-	Clients map[Role]Credentials
-	// HTTPClient sends the token requests; http.DefaultClient when nil.
-	HTTPClient *http.Client
-
-	mu     sync.Mutex
-	cached map[Role]cachedToken
-}
-
-// Credentials are an OAuth client's id and secret. The secret is never logged.
-type Credentials struct {
-	ID     string
-	Secret string
-}
-
-type cachedToken struct {
-	token   string
-	renewAt time.Time
-}
-
-// Token implements TokenSource.
-func (c *ClientCredentials) Token(ctx context.Context, role Role) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.cached[role]; ok && time.Now().Before(t.renewAt) {
-		return t.token, nil
-	}
-	cred, ok := c.Clients[role]
-	if !ok {
-		return "", fmt.Errorf("%w: no OAuth client for role %s", ErrTarget, role)
-	}
-	ac, err := api.NewClient(c.BaseURL, "")
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrTarget, err)
-	}
-	ac.HTTPClient = c.HTTPClient
-	tr, _, err := ac.Token(ctx, cred.ID, cred.Secret)
-	if err != nil {
-		return "", fmt.Errorf("load: token for %s (client %s): %w", role, cred.ID, err)
-	}
-	life := time.Duration(tr.ExpiresIn) * time.Second
-	if life <= 0 {
-		life = time.Minute
-	}
-	if c.cached == nil {
-		c.cached = map[Role]cachedToken{}
-	}
-	c.cached[role] = cachedToken{token: tr.AccessToken, renewAt: time.Now().Add(life * 4 / 5)}
-	return tr.AccessToken, nil
 }

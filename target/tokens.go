@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 )
@@ -16,20 +17,29 @@ import (
 var ErrNoRole = errors.New("target: role not configured")
 
 // TokenSource obtains and caches one bearer token per role of a target. It is safe
-// for concurrent use; each role's token is fetched at most once (a failed fetch is
-// retried on the next call).
+// for concurrent use. A token fetched from /oauth/token is renewed once four fifths
+// of its expires_in have passed, so a long load run or soak never meets its expiry;
+// static and environment tokens are taken as they are. A failed fetch is retried on
+// the next call.
 type TokenSource struct {
 	t  *Target
 	hc *http.Client
+	// now is the clock for renewal; time.Now unless a test sets it.
+	now func() time.Time
 
 	mu    sync.Mutex
-	cache map[Role]string
+	cache map[Role]cachedToken
+}
+
+type cachedToken struct {
+	token   string
+	renewAt time.Time // zero: never renewed
 }
 
 // NewTokenSource returns a TokenSource for t that talks to the token endpoint
 // through hc (a default client when nil).
 func NewTokenSource(t *Target, hc *http.Client) *TokenSource {
-	return &TokenSource{t: t, hc: hc, cache: map[Role]string{}}
+	return &TokenSource{t: t, hc: hc, now: time.Now, cache: map[Role]cachedToken{}}
 }
 
 // Token returns the bearer token of role: the static one, the one from the
@@ -37,48 +47,49 @@ func NewTokenSource(t *Target, hc *http.Client) *TokenSource {
 // Errors never hold a secret.
 func (s *TokenSource) Token(ctx context.Context, role Role) (string, error) {
 	s.mu.Lock()
-	tok, ok := s.cache[role]
+	c, ok := s.cache[role]
 	s.mu.Unlock()
-	if ok {
-		return tok, nil
+	if ok && (c.renewAt.IsZero() || s.now().Before(c.renewAt)) {
+		return c.token, nil
 	}
-	tok, err := s.fetch(ctx, role)
+	c, err := s.fetch(ctx, role)
 	if err != nil {
 		return "", err
 	}
 	s.mu.Lock()
-	s.cache[role] = tok
+	s.cache[role] = c
 	s.mu.Unlock()
-	return tok, nil
+	return c.token, nil
 }
 
 // fetch obtains role's token without the cache.
-func (s *TokenSource) fetch(ctx context.Context, role Role) (string, error) {
+func (s *TokenSource) fetch(ctx context.Context, role Role) (cachedToken, error) {
 	c, ok := s.t.Tokens[role]
 	if !ok || !c.configured() {
-		return "", fmt.Errorf("%w: %s", ErrNoRole, role)
+		return cachedToken{}, fmt.Errorf("%w: %s", ErrNoRole, role)
 	}
 	switch {
 	case c.Token != "":
-		return c.Token, nil
+		return cachedToken{token: c.Token}, nil
 	case c.TokenEnv != "":
 		tok := os.Getenv(c.TokenEnv)
 		if tok == "" {
-			return "", fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.TokenEnv)
+			return cachedToken{}, fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.TokenEnv)
 		}
-		return tok, nil
+		return cachedToken{token: tok}, nil
 	}
 	secret := c.ClientSecret
 	if c.ClientSecretEnv != "" {
 		secret = os.Getenv(c.ClientSecretEnv)
 		if secret == "" {
-			return "", fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.ClientSecretEnv)
+			return cachedToken{}, fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.ClientSecretEnv)
 		}
 	}
 	cl, err := s.t.NewClient("", s.hc)
 	if err != nil {
-		return "", err
+		return cachedToken{}, err
 	}
+	fetched := s.now()
 	resp, ex, err := cl.Token(ctx, c.ClientID, secret)
 	if err != nil {
 		status := 0
@@ -87,12 +98,16 @@ func (s *TokenSource) fetch(ctx context.Context, role Role) (string, error) {
 		}
 		// The error of the api client names the code at most; the exchange, which
 		// holds the Basic credential, is not quoted.
-		return "", fmt.Errorf("target: token of role %s (client %s): status %d: %v", role, c.ClientID, status, redactedErr(err))
+		return cachedToken{}, fmt.Errorf("target: token of role %s (client %s): status %d: %v", role, c.ClientID, status, redactedErr(err))
 	}
 	if resp.AccessToken == "" {
-		return "", fmt.Errorf("target: token of role %s (client %s): empty access_token", role, c.ClientID)
+		return cachedToken{}, fmt.Errorf("target: token of role %s (client %s): empty access_token", role, c.ClientID)
 	}
-	return resp.AccessToken, nil
+	life := time.Duration(resp.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = time.Minute // no expires_in: renew often rather than never
+	}
+	return cachedToken{token: resp.AccessToken, renewAt: fetched.Add(life * 4 / 5)}, nil
 }
 
 // redactedErr keeps only what an error of the api client says about the answer: its
