@@ -54,3 +54,17 @@ Feature: Not found
       | registration   |
       | authentication |
       | renewal        |
+
+  @NF-004 @must @second-store
+  Scenario Outline: a user of this store is not found through the second store's paths by <form>
+    Users belong to one store, and so do their external ids (SPEC.md section 1): a
+    lookup that ignores the store finds them where they do not exist. The second
+    store has policies of the same names (as in the reference fixtures).
+    Given a user with a registered passcode
+    When the client starts the renewal for the user by <form> through the second store
+    Then the answer is 404 USER_NOT_FOUND
+
+    Examples:
+      | form        |
+      | user id     |
+      | external id |

@@ -64,6 +64,7 @@ func Catalogue() []Check {
 		{"NF-001", Must, "§4", "unknown store, policy or user is 404", `"404: tenant, store, policy, user or session not found (STORE_NOT_FOUND, POLICY_NOT_FOUND, USER_NOT_FOUND)"`},
 		{"NF-002", Must, "§4", "unknown tenant is 404", `"404: tenant ... not found (TENANT_NOT_FOUND)"`},
 		{"NF-003", Must, "§4, §7", "unknown session is 404", `"unknown or expired IDs, get 404 SESSION_NOT_FOUND"`},
+		{"NF-004", Must, "§1, §4", "a user of another store is 404", `"externalId is the caller's own key, unique per store"; "404: ... user ... not found (USER_NOT_FOUND)"`},
 
 		{"BAD-001", Must, "§2", "malformed renewal completions", `"Malformed JSON, wrong types, unknown enum values, missing required fields: 400 INVALID_REQUEST"; "A request that fails changes nothing"`},
 		{"BAD-002", Must, "§2", "malformed authentication completions", `"Malformed JSON, wrong types ... missing required fields: 400 INVALID_REQUEST"`},

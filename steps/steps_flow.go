@@ -81,6 +81,15 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, p.Start(api.Flow(flow), store, ref, policy), emptyObject())
 		return err
 	})
+	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+` through the second store$`, func(ctx context.Context, flow, form string) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		_, err = s.send(ctx, http.MethodPost, s.paths().Start(api.Flow(flow), s.w.tgt.SecondStoreName, u.ref(form), s.defaultPolicy()), emptyObject())
+		return err
+	})
 	c.Step(`^the client completes the (registration|authentication|renewal) of a session that does not exist$`, func(ctx context.Context, flow string) error {
 		s := sc(ctx)
 		body := []byte(`{"srpRegistrationData":{"verifier":"AAEC"}}`)
