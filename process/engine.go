@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
 // Sentinel errors the HTTP layer maps to codes.
@@ -208,7 +207,7 @@ func (e *Engine) CreateToken(tenant string, r TokenRequest) (Token, string, erro
 	if err := r.check(now); err != nil {
 		return Token{}, "", err
 	}
-	id, err := store.NewID()
+	id, err := api.NewID()
 	if err != nil {
 		return Token{}, "", err
 	}
@@ -308,7 +307,7 @@ func (e *Engine) UpdateToken(tenant, id string, u TokenUpdate) (Token, error) {
 // A token of another tenant is not found.
 func (e *Engine) Start(ctx context.Context, tenant, secret string) (View, string, error) {
 	now := e.cfg.Now()
-	id, err := store.NewID()
+	id, err := api.NewID()
 	if err != nil {
 		return View{}, "", err
 	}

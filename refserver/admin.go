@@ -51,7 +51,7 @@ func (s *Server) createUser(c *gin.Context) (store.User, error) {
 	if !req.Status.Valid() {
 		return store.User{}, invalidRequest("member %q is not a known user status", "status")
 	}
-	id, err := store.NewID()
+	id, err := api.NewID()
 	if err != nil {
 		return store.User{}, err
 	}

@@ -122,7 +122,7 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 		}
 		// A new credential gets a new identity i and salt; renewals keep both (SPEC
 		// section 1), which is what makes the verifier history comparable.
-		if sess.Identity, err = store.NewID(); err != nil {
+		if sess.Identity, err = api.NewID(); err != nil {
 			return nil, store.User{}, err
 		}
 		sess.Salt = make([]byte, SaltBytes)
@@ -150,7 +150,7 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 		req := wireRequirements(policy.Requirements)
 		resp.PasscodeRequirements = &req
 	}
-	if sess.ID, err = store.NewID(); err != nil {
+	if sess.ID, err = api.NewID(); err != nil {
 		return nil, store.User{}, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) })

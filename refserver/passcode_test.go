@@ -85,14 +85,14 @@ func TestStartResponses(t *testing.T) {
 				if ct := ex.ResponseHeader.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 					t.Fatalf("content type %q", ct)
 				}
-				if !store.ValidID(sr.SessionID) {
+				if !api.ValidID(sr.SessionID) {
 					t.Fatalf("session id %q", sr.SessionID)
 				}
 				p := sr.AlgorithmInfo.Parameters
 				if sr.AlgorithmInfo.Type != "SRP" || p.G != 2 || p.HashAlgorithm != "SHA-256" || p.N != srp.EncodeInt(nBytes) {
 					t.Fatalf("parameters %+v", p)
 				}
-				if !store.ValidID(p.I) {
+				if !api.ValidID(p.I) {
 					t.Fatalf("i %q is not a 26-character ID", p.I)
 				}
 				salt, err := base64.RawURLEncoding.DecodeString(p.Salt)

@@ -170,7 +170,7 @@ func (w *world) newUser(tb testing.TB, pass string) testUser {
 // newUserIn adds a user with a random external id to tenant/default.
 func (w *world) newUserIn(tb testing.TB, tenant string, status store.Status, pass string) testUser {
 	tb.Helper()
-	id, err := store.NewID()
+	id, err := api.NewID()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func (w *world) newUserIn(tb testing.TB, tenant string, status store.Status, pas
 // credential derives a version-1 credential for pass, as a client registration would.
 func (w *world) credential(tb testing.TB, u store.User, pass string) store.Credential {
 	tb.Helper()
-	ident, err := store.NewID()
+	ident, err := api.NewID()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/fixtures"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/target"
 )
@@ -47,7 +46,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		if err := json.Unmarshal(ex.ResponseBody, &u); err != nil {
 			return s.fail(ex, "the answer is not a user object: %v", err)
 		}
-		if !fixtures.ValidID(u.ID) || u.ExternalID != s.user.ext || u.Status != api.StatusActive || u.DateCreated.IsZero() {
+		if !api.ValidID(u.ID) || u.ExternalID != s.user.ext || u.Status != api.StatusActive || u.DateCreated.IsZero() {
 			return s.fail(ex, "the user object is {id %q, externalId %q, status %q, dateCreated %v}, want a 26-character id, externalId %q, ACTIVE and a date",
 				u.ID, u.ExternalID, u.Status, u.DateCreated, s.user.ext)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/fixtures"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/target"
@@ -184,7 +183,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		if !fixtures.ValidID(sess.id) {
+		if !api.ValidID(sess.id) {
 			return s.fail(sess.startEx, "sessionId %q is not a 26-character ID (base32 of 16 bytes, upper case, no padding)", sess.id)
 		}
 		return nil
@@ -199,7 +198,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		if err != nil {
 			return s.fail(ex, "%v", err)
 		}
-		if !fixtures.ValidID(cr.User.ID) {
+		if !api.ValidID(cr.User.ID) {
 			return s.fail(ex, "user id %q is not a 26-character ID (base32 of 16 bytes, upper case, no padding)", cr.User.ID)
 		}
 		return nil

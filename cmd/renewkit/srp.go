@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/srp/vector"
@@ -109,13 +110,18 @@ func srpVectors(args []string, stdout, stderr io.Writer) error {
 	}
 	var vs []vector.Vector
 	for i := range *count {
-		id := *identity
-		if id == "" {
-			id = randomID()
-		}
-		pw := *pass
-		if pw == "" {
-			pw = "P-" + randomID()[:12]
+		id, pw := *identity, *pass
+		if id == "" || pw == "" {
+			fresh, err := api.NewID()
+			if err != nil {
+				return err
+			}
+			if id == "" {
+				id = fresh
+			}
+			if pw == "" {
+				pw = "P-" + fresh[:12]
+			}
 		}
 		salt, err := hexOrRandom("salt", *saltHex, 32)
 		if err != nil {
@@ -162,25 +168,4 @@ func hexOrRandom(name, h string, n int) ([]byte, error) {
 	b := make([]byte, n)
 	_, err := rand.Read(b)
 	return b, err
-}
-
-// randomID returns a 26-character ID as SPEC.md section 1 defines it.
-func randomID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	var sb strings.Builder
-	var acc, bits uint
-	for _, x := range b {
-		acc = acc<<8 | uint(x)
-		bits += 8
-		for bits >= 5 {
-			bits -= 5
-			sb.WriteByte(alphabet[acc>>bits&31])
-		}
-	}
-	if bits > 0 {
-		sb.WriteByte(alphabet[acc<<(5-bits)&31])
-	}
-	return sb.String()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/seedb14f67b8/renewkit/api"
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/fixtures"
@@ -97,7 +98,7 @@ func seedUser(ctx context.Context, tx Tx, u fixtures.User, derive DeriveFunc, no
 	if u.Passcode == "" {
 		return nil
 	}
-	identity, err := NewID()
+	identity, err := api.NewID()
 	if err != nil {
 		return err
 	}

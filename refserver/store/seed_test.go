@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/seedb14f67b8/renewkit/api"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -161,7 +162,7 @@ func TestSeedDefault(t *testing.T) {
 				}
 				want, _ := derive(c.Identity, fu.Passcode, c.Salt)
 				switch {
-				case !store.ValidID(c.Identity) || identities[c.Identity]:
+				case !api.ValidID(c.Identity) || identities[c.Identity]:
 					t.Errorf("user %s: identity %q not a fresh 26-character ID", fu.ExternalID, c.Identity)
 				case len(c.Salt) != store.SaltSize:
 					t.Errorf("user %s: salt of %d bytes, want %d", fu.ExternalID, len(c.Salt), store.SaltSize)

@@ -7,12 +7,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base32"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/passcode"
@@ -64,32 +61,6 @@ const (
 // Credential.History (one entry more than such a policy needs, since passcodeHistory
 // counts the current verifier too). Stores trim longer histories on write.
 const MaxHistory = 24
-
-// IDLength is the length of a 26-character ID (SPEC section 1).
-const IDLength = 26
-
-// idEncoding is RFC 4648 base32, upper case, no padding.
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewID returns a fresh 26-character ID: 16 bytes from crypto/rand in base32.
-func NewID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("store: new id: %w", err)
-	}
-	return idEncoding.EncodeToString(b[:]), nil
-}
-
-// ValidID reports whether s is a well-formed 26-character ID.
-func ValidID(s string) bool {
-	if len(s) != IDLength {
-		return false
-	}
-	b, err := idEncoding.DecodeString(s)
-	// Re-encoding rejects a last character with non-zero unused bits, so every ID
-	// has exactly one spelling.
-	return err == nil && len(b) == 16 && idEncoding.EncodeToString(b) == s
-}
 
 // Tenant is an isolated customer.
 type Tenant struct {

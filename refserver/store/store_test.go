@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"github.com/seedb14f67b8/renewkit/api"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,12 +17,12 @@ func TestNewID(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for range 1000 {
-		id, err := store.NewID()
+		id, err := api.NewID()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !store.ValidID(id) {
-			t.Fatalf("NewID() = %q, not a valid ID", id)
+		if !api.ValidID(id) {
+			t.Fatalf("api.NewID() = %q, not a valid ID", id)
 		}
 		if seen[id] {
 			t.Fatalf("NewID repeated %q", id)
@@ -47,8 +48,8 @@ func TestValidID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := store.ValidID(tt.id); got != tt.want {
-				t.Errorf("ValidID(%q) = %v, want %v", tt.id, got, tt.want)
+			if got := api.ValidID(tt.id); got != tt.want {
+				t.Errorf("api.ValidID(%q) = %v, want %v", tt.id, got, tt.want)
 			}
 		})
 	}
