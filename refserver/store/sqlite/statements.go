@@ -34,7 +34,7 @@ type statements struct {
 
 	historyList, historyInsert, historyTrim, historyDeleteAll *sql.Stmt
 
-	sessionGet, sessionCount, sessionInsert, sessionDelete, sessionPurge, sessionCountLive *sql.Stmt
+	sessionGet, sessionInsert, sessionTake, sessionPurge, sessionCountLive *sql.Stmt
 
 	clientGet, clientPut *sql.Stmt
 
@@ -99,9 +99,8 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&s.historyDeleteAll, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?"},
 
 		{&s.sessionGet, "SELECT " + sessionColumns + " FROM sessions WHERE id = ?"},
-		{&s.sessionCount, "SELECT COUNT(*) FROM sessions WHERE id = ?"},
-		{&s.sessionInsert, "INSERT INTO sessions (" + sessionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&s.sessionDelete, "DELETE FROM sessions WHERE id = ?"},
+		{&s.sessionInsert, "INSERT INTO sessions (" + sessionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"},
+		{&s.sessionTake, "DELETE FROM sessions WHERE id = ? RETURNING " + sessionColumns},
 		{&s.sessionPurge, "DELETE FROM sessions WHERE expires_at <= ?"},
 		{&s.sessionCountLive, "SELECT COUNT(*) FROM sessions WHERE expires_at > ?"},
 

@@ -575,16 +575,21 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 
 // session reads a session, expired or not.
 func (t *tx) session(ctx context.Context, id string) (store.Session, error) {
+	return scanSession(t.queryRow(ctx, t.st.sessionGet, id), "get session")
+}
+
+// scanSession reads one session row selected (or returned) with sessionColumns.
+func scanSession(row *sql.Row, op string) (store.Session, error) {
 	var s store.Session
 	var created, expires int64
-	err := t.queryRow(ctx, t.st.sessionGet, id).Scan(
+	err := row.Scan(
 		&s.ID, &s.Flow, &s.Tenant, &s.Store, &s.UserID, &s.Policy, &s.Identity, &s.Salt, &s.CredentialVersion,
 		&s.ServerSecret, &s.ServerPublic, &created, &expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.Session{}, store.ErrSessionNotFound
 	case err != nil:
-		return store.Session{}, wrap("get session", err)
+		return store.Session{}, wrap(op, err)
 	}
 	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
 	return s, nil
@@ -611,15 +616,16 @@ func (t *tx) PutSession(ctx context.Context, s store.Session) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if ok, err := t.exists(ctx, "get session", t.st.sessionCount, s.ID); err != nil {
-		return err
-	} else if ok {
-		return store.ErrSessionExists
-	}
-	_, err := t.exec(ctx, t.st.sessionInsert, s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
+	// One statement: the insert does nothing for an ID in use.
+	res, err := t.exec(ctx, t.st.sessionInsert, s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
 		s.ServerSecret, s.ServerPublic, nanos(s.CreatedAt), nanos(s.ExpiresAt))
 	if err != nil {
 		return wrap("put session", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("put session", err)
+	} else if n == 0 {
+		return store.ErrSessionExists
 	}
 	return nil
 }
@@ -628,12 +634,11 @@ func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.S
 	if err := t.checkSessionWrite(); err != nil {
 		return store.Session{}, err
 	}
-	s, err := t.session(ctx, id)
+	// One statement deletes and returns the row: the single writer makes it the
+	// only taker.
+	s, err := scanSession(t.queryRow(ctx, t.st.sessionTake, id), "take session")
 	if err != nil {
 		return store.Session{}, err
-	}
-	if _, err := t.exec(ctx, t.st.sessionDelete, id); err != nil {
-		return store.Session{}, wrap("take session", err)
 	}
 	if s.ExpiredAt(now) {
 		return store.Session{}, store.ErrSessionNotFound
