@@ -134,6 +134,12 @@ func (p *InProcess) extend(t *Target, key *ecdsa.PrivateKey, ttl time.Duration) 
 		t.SRP.Profile = p.opts.SRPProfile
 	}
 	t.SessionTTL = Duration(ttl)
+	return addMintedTokens(t, key)
+}
+
+// addMintedTokens gives the target of a reference server that signs with key the
+// tokens only the key can make: an expired one and one for UnknownTenantName.
+func addMintedTokens(t *Target, key *ecdsa.PrivateKey) error {
 	now := time.Now()
 	expired, err := mint(key, "renewkit-expired", []string{api.Permission(t.Tenant, api.OpAll)},
 		now.Add(-2*time.Hour), now.Add(-time.Hour))

@@ -8,8 +8,9 @@
 // bare URL, which means "a server loaded with the reference fixtures"
 // (fixtures.Default). A Provider starts and stops the server behind a Target:
 // Static for a server that is already running, InProcess for the reference server
-// in this process (the default everywhere), and later a container provider for
-// `--image` (Open is the one place that picks among them).
+// in this process (the default everywhere), and Container for an image run with
+// testcontainers-go (`--image`, or a target file's `image:` section). OpenWith is
+// the one place that picks among them.
 //
 // The package has no godog or vegeta dependency so that every harness can share it.
 package target
@@ -258,6 +259,10 @@ type Target struct {
 	Policies map[string]Policy `yaml:"policies"`
 	// Users are the pre-provisioned users, needed without the admin capability.
 	Users Users `yaml:"users"`
+	// Image, when set, is a container image that serves the target: the
+	// container provider starts it and sets BaseURL to its address, so a file with
+	// an image has no baseURL.
+	Image *Image `yaml:"image,omitempty"`
 
 	// Source is how the target was named (a URL or a file path) so that a report
 	// can print a command that reruns a check against it; empty for the default
@@ -318,6 +323,9 @@ func Parse(b []byte) (*Target, error) {
 	var t Target
 	if err := dec.Decode(&t); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if t.Image != nil && t.BaseURL != "" {
+		return nil, fmt.Errorf("%w: give baseURL or image, not both: the container's address is the base URL", ErrInvalid)
 	}
 	if err := t.fill(); err != nil {
 		return nil, err
@@ -482,8 +490,14 @@ func (t *Target) fill() error {
 func (t *Target) Validate() error {
 	var probs []string
 	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	if u, err := url.Parse(t.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("baseURL %q is not an absolute http(s) URL", t.BaseURL)
+	switch {
+	case t.Image != nil:
+		probs = append(probs, t.Image.problems()...)
+		// BaseURL is the container's, once it runs.
+	default:
+		if u, err := url.Parse(t.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("baseURL %q is not an absolute http(s) URL", t.BaseURL)
+		}
 	}
 	if !strings.HasPrefix(t.Prefix, "/") {
 		bad("prefix %q must start with /", t.Prefix)

@@ -151,8 +151,10 @@ func TestLoad(t *testing.T) {
 
 func TestOpen(t *testing.T) {
 	t.Parallel()
-	if _, err := target.Open("", "ghcr.io/x/y:1"); !errors.Is(err, target.ErrImageUnsupported) {
-		t.Errorf("image: err = %v", err)
+	if p, err := target.Open("", "ghcr.io/x/y:1"); err != nil {
+		t.Errorf("image: %v", err)
+	} else if _, ok := p.(*target.Container); !ok {
+		t.Errorf("image provider is %T, want *Container", p)
 	}
 	p, err := target.Open("", "")
 	if err != nil {

@@ -1,0 +1,6 @@
+//go:build !race
+
+package target_test
+
+// raceEnabled is true under the race detector, which slows SRP arithmetic tenfold.
+const raceEnabled = false
