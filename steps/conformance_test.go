@@ -17,6 +17,7 @@ var (
 	targetFlag = flag.String("target", "", "server under test: a URL (reference fixtures) or a target file; the in-process reference server when empty (env RENEWKIT_TARGET)")
 	tagsFlag   = flag.String("conform-tags", "", "godog tag expression selecting scenarios (env RENEWKIT_TAGS); not -tags, which go test takes for build tags")
 	reportFlag = flag.String("report-dir", "", "write the reports here")
+	imageFlag  = flag.String("image", "", "container image of the server under test, run with testcontainers-go (env RENEWKIT_IMAGE); with -target, the target file describes it")
 )
 
 // TestConformance runs the whole suite, every scenario a subtest, against the
@@ -26,6 +27,10 @@ func TestConformance(t *testing.T) {
 	spec := *targetFlag
 	if spec == "" {
 		spec = os.Getenv("RENEWKIT_TARGET")
+	}
+	image := *imageFlag
+	if image == "" {
+		image = os.Getenv("RENEWKIT_IMAGE")
 	}
 	tags := *tagsFlag
 	if tags == "" {
@@ -43,7 +48,17 @@ func TestConformance(t *testing.T) {
 			rerun = abs
 		}
 	}
-	tg := startTarget(t, spec)
+	opts := target.OpenOptions{Spec: spec, Image: target.Image{Name: image}}
+	var attach []steps.Attachment
+	if *reportFlag != "" {
+		// Only a container target writes it.
+		opts.LogFile = filepath.Join(*reportFlag, containerLog)
+		attach = []steps.Attachment{{Name: "container log", Path: containerLog}}
+	}
+	tg, isContainer := startTarget(t, opts)
+	if !isContainer {
+		attach = nil
+	}
 	start := time.Now()
 	sum, err := steps.Run(context.Background(), steps.Options{
 		Target:       tg,
@@ -52,6 +67,8 @@ func TestConformance(t *testing.T) {
 		TestingT:     t,
 		StrictShould: true,
 		Rerun:        rerun,
+		RerunImage:   image,
+		Attachments:  attach,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,21 +79,33 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// startTarget starts the target spec names for one test.
-func startTarget(tb testing.TB, spec string) *target.Target {
+// containerLog is the container's log in the report directory.
+const containerLog = "container.log"
+
+// startTarget starts the target o names for one test, and says whether it runs in a
+// container. A container target skips the test, saying so, where no Docker engine
+// answers.
+func startTarget(tb testing.TB, o target.OpenOptions) (*target.Target, bool) {
 	tb.Helper()
-	p, err := target.Open(spec, "")
+	p, err := target.OpenWith(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tg, err := p.Start(context.Background())
-	if err != nil {
-		tb.Fatal(err)
+	_, isContainer := p.(*target.Container)
+	if isContainer {
+		if err := target.DockerAvailable(context.Background()); err != nil {
+			tb.Skipf("the target runs in a container, and it cannot: %v", err)
+		}
 	}
+	// Registered before Start: Stop removes a container that failed to start too.
 	tb.Cleanup(func() {
 		if err := p.Stop(context.Background()); err != nil {
 			tb.Errorf("stopping the target: %v", err)
 		}
 	})
-	return tg
+	tg, err := p.Start(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tg, isContainer
 }

@@ -72,6 +72,8 @@ type Summary struct {
 	ExpectedFailures []string `json:"expectedFailures"`
 	Fixed            []string `json:"fixed"`
 	Scenarios        int      `json:"scenarios"`
+	// Attachments are the files that go with the reports (Options.Attachments).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // ExitCode is the process status `renewkit conform` exits with: 0 when every
@@ -95,9 +97,10 @@ func (s *Summary) Check(id string) (CheckResult, bool) {
 // summarize turns the records of a run into its Summary.
 func summarize(o Options, plan *Plan, results *collector, expect Expectations, started time.Time, elapsed time.Duration) *Summary {
 	sum := &Summary{
-		Target:  o.Target.Label(),
-		Started: started.UTC(),
-		Counts:  map[Level]LevelCounts{},
+		Target:      o.Target.Label(),
+		Started:     started.UTC(),
+		Counts:      map[Level]LevelCounts{},
+		Attachments: o.Attachments,
 	}
 	for _, c := range o.Target.Offered() {
 		sum.Capabilities = append(sum.Capabilities, string(c))
@@ -125,7 +128,7 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 			continue
 		}
 		sr := ScenarioResult{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature,
-			Rerun: rerunCommands(o.Rerun, p.Name, p.ID)}
+			Rerun: rerunCommands(o.Rerun, o.RerunImage, p.Name, p.ID)}
 		if len(p.Missing) > 0 {
 			sr.Status, sr.Reason = StatusNotApplicable, p.reason()
 			add(p.ID, sr)
@@ -207,6 +210,9 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 func (s *Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "renewkit conform: %s: %d scenarios in %.1fs\n", s.Target, s.Scenarios, s.DurationMS/1000)
 	fmt.Fprintf(w, "  capabilities: %s\n", strings.Join(s.Capabilities, ", "))
+	for _, a := range s.Attachments {
+		fmt.Fprintf(w, "  attachment: %s (%s)\n", a.Name, a.Path)
+	}
 	fmt.Fprintf(w, "  %-7s %7s %7s %7s %7s %9s\n", "level", "checks", "passed", "failed", "n/a", "expected")
 	for _, l := range []Level{Must, Should, May} {
 		c := s.Counts[l]
@@ -401,6 +407,7 @@ summary{cursor:pointer}
 <h1>renewkit conformance</h1>
 <p>Target <b>{{.Target}}</b> &mdash; {{.Scenarios}} scenarios in {{secs .DurationMS}}, started {{.Started.Format "2006-01-02 15:04:05 UTC"}}.<br>
 Capabilities: {{range $i, $c := .Capabilities}}{{if $i}}, {{end}}{{$c}}{{end}}</p>
+{{if .Attachments}}<p>Attachments: {{range $i, $a := .Attachments}}{{if $i}}, {{end}}<a href="{{$a.Path}}">{{$a.Name}}</a>{{end}}</p>{{end}}
 {{if .Failures}}<p class="failed">FAIL: {{len .Failures}} MUST/MAY checks failed: {{range $i, $f := .Failures}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
 {{else if .Warnings}}<p class="warn">PASS with SHOULD warnings: {{range $i, $f := .Warnings}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
 {{else}}<p class="passed">PASS: every applicable check passed.</p>{{end}}

@@ -60,6 +60,22 @@ type Options struct {
 	// Rerun is how reports name the target in rerun commands: the -target value
 	// (a URL or a file), empty for the default in-process server.
 	Rerun string
+	// RerunImage is the -image value of rerun commands, for a target run in a
+	// container (empty otherwise).
+	RerunImage string
+	// Attachments are files that go with the reports (a container's log), listed in
+	// report.json and linked from report.html. Their paths are relative to
+	// ReportDir; they may be written after Run returns (a container's log is
+	// complete only once the container stops).
+	Attachments []Attachment
+}
+
+// Attachment is a file that goes with the reports.
+type Attachment struct {
+	// Name says what it is, e.g. "container log".
+	Name string `json:"name"`
+	// Path is the file, relative to the report directory.
+	Path string `json:"path"`
 }
 
 // firstFeatures run before the others so that their long scenarios (the session
@@ -104,7 +120,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	w.strictShould = o.StrictShould
-	w.rerun = func(name, id string) string { return rerunCommands(o.Rerun, name, id) }
+	w.rerun = func(name, id string) string { return rerunCommands(o.Rerun, o.RerunImage, name, id) }
 
 	var cucumber io.Writer = io.Discard
 	if o.ReportDir != "" {
@@ -285,13 +301,17 @@ func runTags(user string, missing []target.Capability) string {
 }
 
 // rerunCommands returns the commands that run exactly one scenario again: as a go
-// test subtest and with the renewkit binary.
-func rerunCommands(targetArg, name, id string) string {
+// test subtest and with the renewkit binary, against the same target and image.
+func rerunCommands(targetArg, image, name, id string) string {
 	goTest := "go test ./steps -run " + shellQuote("TestConformance/^"+regexp.QuoteMeta(subtestName(name))+"$")
 	conform := "renewkit conform --tags @" + id + " --name " + shellQuote("^"+regexp.QuoteMeta(name)+"$")
 	if targetArg != "" {
 		goTest += " -target " + shellQuote(targetArg)
 		conform += " --target " + shellQuote(targetArg)
+	}
+	if image != "" {
+		goTest += " -image " + shellQuote(image)
+		conform += " --image " + shellQuote(image)
 	}
 	return goTest + "\n" + conform
 }
