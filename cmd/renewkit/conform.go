@@ -28,7 +28,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	reportDir := fs.String("report-dir", filepath.Join("reports", "conform"), `where junit.xml, cucumber.json, report.json and report.html go ("" for none)`)
 	expect := fs.String("expect", "", "file of known failures, one check id per line: they do not fail the run")
 	concurrency := fs.Int("concurrency", steps.DefaultConcurrency, "scenarios run at once")
-	image := fs.String("image", "", "container image of the server under test (reserved: container targets are not supported yet)")
+	var img imageFlags
+	img.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -39,18 +40,40 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "renewkit conform: unexpected arguments %q\n", fs.Args())
 		return exitError{2}
 	}
-	prov, err := target.Open(*spec, *image)
+	image, err := img.image()
 	if err != nil {
-		if errors.Is(err, target.ErrInvalid) || errors.Is(err, target.ErrImageUnsupported) {
+		fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
+		return exitError{2}
+	}
+	// testcontainers-go would print a banner of Docker details on stderr.
+	target.QuietContainers()
+	open := target.OpenOptions{Spec: *spec, Image: image, Progress: stderr}
+	if *reportDir != "" {
+		open.LogFile = filepath.Join(*reportDir, containerLog)
+	}
+	prov, err := target.OpenWith(open)
+	if err != nil {
+		if errors.Is(err, target.ErrInvalid) {
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 			return exitError{2}
 		}
 		return err
 	}
+	// Deferred before Start: a container that failed to start, or a run cut short by
+	// Ctrl-C (ctx), is still removed.
+	defer func() {
+		if err := prov.Stop(context.Background()); err != nil {
+			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
+		}
+	}()
+	_, isContainer := prov.(*target.Container)
 	tgt, err := prov.Start(ctx)
-	defer func() { _ = prov.Stop(context.Background()) }()
 	if err != nil {
-		return err
+		return containerError(err)
+	}
+	var attach []steps.Attachment
+	if isContainer && *reportDir != "" {
+		attach = []steps.Attachment{{Name: "container log", Path: containerLog}}
 	}
 	sum, err := steps.Run(ctx, steps.Options{
 		Target:      tgt,
@@ -61,6 +84,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Concurrency: *concurrency,
 		Stdout:      stdout,
 		Rerun:       rerunTarget(*spec),
+		RerunImage:  image.Name,
+		Attachments: attach,
 	})
 	if err != nil {
 		if errors.Is(err, steps.ErrOptions) {
@@ -72,10 +97,62 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *reportDir != "" {
 		fmt.Fprintf(stdout, "reports: %s\n", *reportDir)
 	}
+	if ctx.Err() != nil {
+		// Scenarios cut short fail with the context's error: the counts above are
+		// not a verdict on the server.
+		fmt.Fprintln(stderr, "renewkit conform: interrupted: the run is incomplete, and checks cut short count as failed")
+		return exitError{1}
+	}
 	if code := sum.ExitCode(); code != 0 {
 		return exitError{code}
 	}
 	return nil
+}
+
+// containerLog is the container's log in the report directory.
+const containerLog = "container.log"
+
+// imageFlags are the flags that run the server under test in a container, shared
+// by conform and load.
+type imageFlags struct {
+	name string
+	port int
+	env  stringList
+	args stringList
+}
+
+func (f *imageFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "image", "", "container image NAME[:TAG] of the server under test, run with testcontainers-go (needs a Docker engine); with --target, the target file describes the server")
+	fs.IntVar(&f.port, "image-port", 0, fmt.Sprintf("container port the image serves on (default %d, or the target file's)", target.DefaultImagePort))
+	fs.Var(&f.env, "image-env", "KEY=VALUE for the container's environment, repeatable")
+	fs.Var(&f.args, "image-arg", "argument appended to the image's entrypoint, repeatable")
+}
+
+// image returns the image the flags name.
+func (f *imageFlags) image() (target.Image, error) {
+	im := target.Image{Name: f.name, Port: f.port, Args: f.args}
+	if f.name == "" && (f.port != 0 || len(f.env) > 0 || len(f.args) > 0) {
+		return im, errors.New("--image-port, --image-env and --image-arg need --image")
+	}
+	for _, kv := range f.env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return im, fmt.Errorf("--image-env %q: want KEY=VALUE", kv)
+		}
+		if im.Env == nil {
+			im.Env = map[string]string{}
+		}
+		im.Env[k] = v
+	}
+	return im, nil
+}
+
+// containerError makes a failed start of a container target say what is missing.
+func containerError(err error) error {
+	if errors.Is(err, target.ErrNoDocker) {
+		return fmt.Errorf("a container target needs a Docker engine, and none answers (set DOCKER_HOST, or start Docker): %w", err)
+	}
+	return err
 }
 
 // rerunTarget is how a rerun command names the target: a file by its absolute path,

@@ -24,7 +24,10 @@ func TestConformCommand(t *testing.T) {
 		{"an unknown expectation id is a usage error",
 			[]string{"conform", "--tags", "@AUTH-001", "--report-dir", "", "--expect", writeFile(t, dir, "exp.txt", "NOPE-001\n")}, 2,
 			"", "unknown check id", ""},
-		{"container images are reserved", []string{"conform", "--image", "example/server:1"}, 2, "", "not supported yet", ""},
+		{"an image and a URL together", []string{"conform", "--image", "example/server:1", "--target", "http://127.0.0.1:1"}, 2, "", "not both", ""},
+		{"image flags without an image", []string{"conform", "--image-env", "A=1"}, 2, "", "need --image", ""},
+		{"an image environment entry without a value", []string{"conform", "--image", "example/server:1", "--image-env", "A"}, 2, "", "want KEY=VALUE", ""},
+		{"a target file's image without a name", []string{"conform", "--target", writeFile(t, dir, "img.yaml", "tenant: a\nstore: b\ntokens: {full: {tokenEnv: T}}\nimage: {port: 80}\n")}, 2, "", "image.name is required", ""},
 		{"a bad target file", []string{"conform", "--target", writeFile(t, dir, "bad.yaml", "bogus: 1\n")}, 2, "", "invalid target", ""},
 		{"stray arguments", []string{"conform", "extra"}, 2, "", "unexpected arguments", ""},
 	}

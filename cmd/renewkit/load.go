@@ -49,6 +49,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	users := fs.Int("users", 0, "number of users, all shards together")
 	policy := fs.String("policy", "", `passcode policy of the renewals (default: the profile's, usually "standard")`)
 	targetSpec := fs.String("target", "", "server URL (loaded with the reference fixtures) or target YAML file (default: the reference server in this process, memory store)")
+	var img imageFlags
+	img.register(fs)
 	var thresholds stringList
 	fs.Var(&thresholds, "threshold", "pass/fail condition, repeatable, replacing the profile's, e.g. 'complete.p99<250ms' or 'success>=0.999'")
 	reportDir := fs.String("report-dir", filepath.Join("reports", "load"), "where results.bin, start.bin, summary.json and report.html go (\"\" for none)")
@@ -99,12 +101,23 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	tgt, stop, err := openLoadTarget(ctx, *targetSpec)
+	image, err := img.image()
+	if err != nil {
+		return usage("%v", err)
+	}
+	// testcontainers-go would print a banner of Docker details on stderr.
+	target.QuietContainers()
+	open := target.OpenOptions{Spec: *targetSpec, Image: image, Progress: stderr,
+		SessionTTL: refserver.DefaultSessionTTL}
+	if *reportDir != "" {
+		open.LogFile = filepath.Join(*reportDir, containerLog)
+	}
+	tgt, stop, err := openLoadTarget(ctx, open)
 	if err != nil {
 		if errors.Is(err, target.ErrInvalid) {
 			return usage("%v", err)
 		}
-		return err
+		return containerError(err)
 	}
 	defer stop()
 
@@ -118,7 +131,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if !*quiet {
 		where := tgt.BaseURL
-		if *targetSpec == "" {
+		switch {
+		case image.Name != "":
+			where += " (container " + image.Name + ")"
+		case *targetSpec == "":
 			where += " (in-process reference server)"
 		}
 		fmt.Fprintf(stderr, "load: profile %s, %d users, %s planned, target %s\n", prof.Name, prof.Users, prof.Duration(), where)
@@ -141,16 +157,17 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// openLoadTarget starts or names the target and adapts it to load.Target. With no
-// spec it runs the reference server in this process with the server's default
-// session lifetime (not the conformance suite's short one: a loaded generator may
-// hold a session in its queue for a while).
-func openLoadTarget(ctx context.Context, spec string) (load.Target, func(), error) {
+// openLoadTarget starts or names the target and adapts it to load.Target. With
+// nothing named it runs the reference server in this process with the server's
+// default session lifetime (not the conformance suite's short one: a loaded
+// generator may hold a session in its queue for a while); o.SessionTTL does the same
+// for the reference image in a container.
+func openLoadTarget(ctx context.Context, o target.OpenOptions) (load.Target, func(), error) {
 	var prov target.Provider
-	if spec == "" {
+	if o.Spec == "" && o.Image.Name == "" {
 		prov = target.NewInProcess(target.InProcessOptions{SessionTTL: refserver.DefaultSessionTTL})
 	} else {
-		p, err := target.Open(spec, "")
+		p, err := target.OpenWith(o)
 		if err != nil {
 			return load.Target{}, nil, err
 		}
