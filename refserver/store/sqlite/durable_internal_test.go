@@ -158,6 +158,7 @@ func TestSyncFailureFailsUpdate(t *testing.T) {
 func crash(tb testing.TB, st *Store) {
 	tb.Helper()
 	st.closeOnce.Do(func() {
+		st.writer.Close()
 		st.readSt.close()
 		st.writeSt.close()
 		st.read.Close()
@@ -289,7 +290,7 @@ func TestCloseWaitsForUpdates(t *testing.T) {
 func TestWriteConnectionNormal(t *testing.T) {
 	st, _ := openFile(t)
 	var level int
-	if err := st.write.QueryRow("PRAGMA synchronous").Scan(&level); err != nil {
+	if err := st.writer.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&level); err != nil {
 		t.Fatal(err)
 	}
 	if level != 1 {

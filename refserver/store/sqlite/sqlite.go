@@ -6,9 +6,11 @@
 // through one connection whose transactions begin IMMEDIATE: SQLite has a single
 // writer anyway, and queueing Updates on that connection inside the process means they
 // serialize without SQLITE_BUSY, so read-modify-write inside an Update is a
-// compare-and-set. Views use a separate pool of read-only connections and see a
-// consistent WAL snapshot. An in-memory database (":memory:") lives on one connection
-// shared by Views and Updates.
+// compare-and-set. A View runs on that connection too when no Update holds it, since
+// its page cache is current, and otherwise on a separate pool of read-only connections
+// (each of which drops its whole page cache whenever the database changed since its
+// last transaction); either way it sees a consistent WAL snapshot. An in-memory
+// database (":memory:") lives on the one connection, shared by Views and Updates.
 //
 // The schema is versioned: numbered files in migrations/ are applied in order, each in
 // its own transaction, and recorded in schema_migrations, so Open is idempotent and an
@@ -88,15 +90,20 @@ var migrationFiles embed.FS
 
 // Store is a store.Store on one SQLite database. Create it with Open.
 type Store struct {
-	write   *sql.DB // exactly one connection
-	read    *sql.DB // read-only pool; == write for an in-memory database
-	writeSt *statements
-	readSt  *statements // == writeSt for an in-memory database
+	write *sql.DB // exactly one connection: writer
+	// writer is write's connection, held for the Store's life; writerSlot is held by
+	// whichever Update or View uses it (a buffered channel, so that waiting for it
+	// heeds the context).
+	writer     *sql.Conn
+	writerSlot chan struct{}
+	read       *sql.DB // read-only pool; nil for an in-memory database
+	writeSt    *statements
+	readSt     *statements // nil for an in-memory database
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
 
-	// life is held shared by each Update and exclusively by Close, which thereby
-	// waits for Updates in flight and makes later ones fail: nothing may commit
+	// life is held shared by each View and Update and exclusively by Close, which
+	// thereby waits for those in flight and makes later ones fail: nothing may commit
 	// after Close has marked the database closed.
 	life      sync.RWMutex
 	closing   bool
@@ -104,7 +111,7 @@ type Store struct {
 	closeErr  error
 }
 
-// errClosed is returned by Update after Close.
+// errClosed is returned by View and Update after Close.
 var errClosed = errors.New("sqlite: store is closed")
 
 var _ store.Store = (*Store)(nil)
@@ -125,12 +132,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		st, err := prepare(ctx, db)
+		s := &Store{write: db}
+		if s.writeSt, err = prepare(ctx, db); err == nil {
+			err = s.holdWriter(ctx)
+		}
 		if err != nil {
-			db.Close()
+			s.Close()
 			return nil, err
 		}
-		return &Store{write: db, read: db, writeSt: st, readSt: st}, nil
+		return s, nil
 	}
 	// synchronous(NORMAL), and Update syncs durable commits itself: see Durability
 	// in the package comment.
@@ -159,6 +169,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.readSt, err = prepare(ctx, read)
 	}
 	if err == nil {
+		err = s.holdWriter(ctx)
+	}
+	if err == nil {
 		err = s.markOpen(ctx, func() error { return syncFile(wal) })
 	}
 	if err != nil {
@@ -182,16 +195,82 @@ func openDB(dsn string, conns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// View implements store.Store.
+// holdWriter takes the write pool's one connection for the Store's life. Statements
+// prepared on the pool before are found again on it by Tx.StmtContext.
+func (s *Store) holdWriter(ctx context.Context) error {
+	c, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: write connection: %w", err)
+	}
+	s.writer, s.writerSlot = c, make(chan struct{}, 1)
+	return nil
+}
+
+// takeWriter waits for the writer connection as long as ctx allows; give it back
+// with releaseWriter.
+func (s *Store) takeWriter(ctx context.Context) error {
+	select {
+	case s.writerSlot <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// tryWriter takes the writer connection if nobody holds it.
+func (s *Store) tryWriter() bool {
+	select {
+	case s.writerSlot <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Store) releaseWriter() { <-s.writerSlot }
+
+// View implements store.Store. It runs on the writer connection if no Update holds
+// it (its page cache is current: a pooled reader's is dropped after every write), else
+// on the read-only pool.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sqlTx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closing {
+		return errClosed
+	}
+	onWriter := s.read == nil // an in-memory database has the writer only
+	if onWriter {
+		if err := s.takeWriter(ctx); err != nil {
+			return err
+		}
+	} else {
+		onWriter = s.tryWriter()
+	}
+	if onWriter {
+		defer s.releaseWriter()
+	}
+	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
+	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
+	ro := &sql.TxOptions{ReadOnly: true}
+	var (
+		sqlTx *sql.Tx
+		st    *statements
+		err   error
+	)
+	if onWriter {
+		sqlTx, err = s.writer.BeginTx(ctx, ro)
+		st = s.writeSt
+	} else {
+		sqlTx, err = s.read.BeginTx(ctx, ro)
+		st = s.readSt
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: begin view: %w", err)
 	}
-	t := &tx{tx: sqlTx, st: s.readSt}
+	t := &tx{tx: sqlTx, st: st}
 	defer func() {
 		t.done = true
 		// A read-only transaction has nothing to commit; ending it releases the snapshot.
@@ -217,14 +296,13 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 // update runs fn in a write transaction and, if fn made it durable, syncs the commit.
 // Close uses it directly, after it has refused further Updates.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
-	// The write connection is held until the commit is synced, as under
-	// synchronous=FULL, so no other Update runs on a commit not yet durable.
-	conn, err := s.write.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin update: %w", err)
+	// The writer is held until the commit is synced, as under synchronous=FULL, so
+	// no other Update (nor a View on the writer) runs on a commit not yet durable.
+	if err := s.takeWriter(ctx); err != nil {
+		return err
 	}
-	defer conn.Close()
-	sqlTx, err := conn.BeginTx(ctx, nil)
+	defer s.releaseWriter()
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin update: %w", err)
 	}
@@ -254,11 +332,15 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	return nil
 }
 
-// Ping implements store.Store: it runs a query on the read pool, which proves the
-// database file is there and readable.
+// Ping implements store.Store: it runs a query in a View, which proves a connection
+// to the database works.
 func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.readSt.ping.QueryRowContext(ctx).Scan(&one); err != nil {
+	err := s.View(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		var one int
+		return t.queryRow(ctx, t.st.ping).Scan(&one)
+	})
+	if err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
@@ -275,14 +357,17 @@ func (s *Store) Close() error {
 			// No Update is in flight or can start: nothing commits after this mark.
 			errs = append(errs, s.markClosed(context.Background()))
 		}
+		if s.writer != nil {
+			errs = append(errs, s.writer.Close())
+		}
 		// Statements next: each holds a prepared statement on connections of its pool.
-		if s.readSt != nil && s.readSt != s.writeSt {
+		if s.readSt != nil {
 			errs = append(errs, s.readSt.close())
 		}
 		if s.writeSt != nil {
 			errs = append(errs, s.writeSt.close())
 		}
-		if s.read != s.write {
+		if s.read != nil {
 			errs = append(errs, s.read.Close())
 		}
 		errs = append(errs, s.write.Close())
