@@ -1,0 +1,107 @@
+package mutant
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/fixtures"
+	"github.com/seedb14f67b8/renewkit/refserver"
+	"github.com/seedb14f67b8/renewkit/refserver/store/memory"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// env is what a variant's middlewares may use: the real server, its SRP parameters,
+// its signing key and the reference fixtures' stores by tenant.
+type env struct {
+	srv    *refserver.Server
+	params *srp.Params
+	tokens tokens
+	stores map[string][]string
+}
+
+// unknownTenant is the tenant the unknown-tenant token names, as in target.InProcess.
+const unknownTenant = target.UnknownTenantName
+
+// startVariant runs v in this process on a loopback port until the test ends and
+// returns its target: the reference fixtures' target, with the session lifetime, an
+// expired token and a token for a tenant that does not exist, like the default
+// in-process target of the suite.
+func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keyFile := filepath.Join(tb.TempDir(), "signing.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	mem := memory.New()
+	tb.Cleanup(func() { _ = mem.Close() })
+	srv, err := refserver.New(context.Background(), refserver.Config{
+		Store:          &faultyStore{Store: mem, f: v.store},
+		SessionTTL:     ttl,
+		SigningKeyFile: keyFile,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Close() })
+	set, err := fixtures.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &env{srv: srv, params: srv.Params(), tokens: tokens{key: key}, stores: map[string][]string{}}
+	for _, s := range set.Stores {
+		e.stores[s.Tenant] = append(e.stores[s.Tenant], s.Name)
+	}
+
+	var h http.Handler = srv.Handler()
+	if v.srp != (srpFaults{}) || v.control {
+		h = translator(e, v.srp, h)
+	}
+	if v.http != nil {
+		h = v.http(e, h)
+	}
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
+
+	tg, err := target.FromURL(ts.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tg.Name = "variant " + v.name
+	tg.SessionTTL = target.Duration(ttl)
+	now := time.Now()
+	expired, err := e.tokens.mintAt("renewkit-expired", []string{api.Permission(tg.Tenant, api.OpAll)}, now.Add(-2*time.Hour), now.Add(-time.Hour))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	unknown, err := e.tokens.mint("renewkit-unknown-tenant", []string{api.Permission(unknownTenant, api.OpAll)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tg.Tokens[target.RoleExpired] = target.Credentials{Token: expired}
+	tg.Tokens[target.RoleUnknownTenant] = target.Credentials{Token: unknown}
+	tg.UnknownTenantID = unknownTenant
+	if err := tg.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return tg
+}

@@ -1,0 +1,173 @@
+package mutant
+
+// variant is one deliberately broken reference server: exactly one of store, srp
+// and http is set (none for the control).
+type variant struct {
+	// name is the variant's stable id in docs/mutation.md.
+	name string
+	// wrong says what the variant does wrong, and section the SPEC.md section it
+	// breaks.
+	wrong   string
+	section string
+
+	store storeFaults
+	srp   srpFaults
+	http  httpFault
+	// control runs every layer with no fault: the suite must pass against it.
+	control bool
+
+	// catchers are the checks the default test runs against the variant; every one
+	// of them must fail. The full run (RENEWKIT_MUTANTS=all) runs the whole suite.
+	catchers []string
+	// fullCatchers catch the variant in every full run but are too slow for the
+	// default one.
+	fullCatchers []string
+	// chance, when set, says why checks beyond the catchers fail in some full runs
+	// and not in others.
+	chance string
+}
+
+// layer names where the fault is made, for docs/mutation.md.
+func (v variant) layer() string {
+	switch {
+	case v.http != nil:
+		return "HTTP middleware"
+	case v.store != (storeFaults{}):
+		return "store wrapper"
+	case v.srp != (srpFaults{}):
+		return "SRP translator"
+	}
+	return "all three, no fault"
+}
+
+// control is the variant with no fault.
+var controlVariant = variant{name: "control", wrong: "nothing: every layer runs, none changes anything", control: true}
+
+// variants returns every broken variant, in the order of docs/mutation.md.
+func variants() []variant {
+	return []variant{
+		{
+			name: "k-unpadded-g", section: "§6",
+			wrong:    "k = H(N | g) with g as one byte instead of H(N | PAD(g))",
+			srp:      srpFaults{kUnpaddedG: true},
+			catchers: []string{"AUTH-001", "RNW-001"},
+		},
+		{
+			name: "u-unpadded", section: "§6",
+			wrong:        "u = H(A | B) over the minimal encodings instead of H(PAD(A) | PAD(B))",
+			srp:          srpFaults{uUnpadded: true},
+			catchers:     []string{"PRF-007"},
+			fullCatchers: []string{"RNW-007"},
+			chance:       "u differs only when A or B has a leading zero byte: PRF-007 and RNW-007 make one; elsewhere about one session in 128 has one by chance",
+		},
+		{
+			name: "public-value-unchecked", section: "§6",
+			wrong:    "A is never range-checked: A mod N = 0, A >= N, A = 1 and A = N-1 are used as they come",
+			srp:      srpFaults{noPublicCheck: true},
+			catchers: []string{"PUB-001", "LCK-003"},
+			chance:   "a proof forged for A = N-1 matches when b is even, in about half the sessions: that row of PUB-001 then fails with 200, otherwise with 400 and the wrong code (a PUB-001.code warning)",
+		},
+		{
+			name: "m2-for-wrong-proof", section: "§6",
+			wrong:    "the 400 INVALID_PROOF answer to a wrong M1 carries the M2 of S",
+			srp:      srpFaults{leakM2: true},
+			catchers: []string{"PRF-004"},
+		},
+		{
+			name: "proof-unchecked", section: "§6",
+			wrong:    "every M1 is accepted: M2 is computed and returned without comparing M1",
+			srp:      srpFaults{anyProof: true},
+			catchers: []string{"AUTH-003", "RNW-004", "PRF-004"},
+		},
+		{
+			name: "m2-unpadded-m1", section: "§6",
+			wrong:    "M2 = H(PAD(A) | M1 | PAD(S)) with M1 unpadded",
+			srp:      srpFaults{m2UnpaddedM1: true},
+			catchers: []string{"AUTH-001", "RNW-001"},
+		},
+		{
+			name: "b-fixed-per-user", section: "§6",
+			wrong:    "the secret b is derived from the user id, so every session of a credential has the same B",
+			srp:      srpFaults{fixedB: true},
+			catchers: []string{"PUB-003"},
+		},
+		{
+			name: "verifier-range-unchecked", section: "§6",
+			wrong:    "a verifier outside 1 < v < N-1 is accepted (stored reduced mod N)",
+			http:     verifierRangeUnchecked,
+			catchers: []string{"PUB-002"},
+		},
+		{
+			name: "session-reusable", section: "§7",
+			wrong:    "completing a session does not consume it",
+			store:    storeFaults{reuseSessions: true},
+			catchers: []string{"SES-001", "SES-002", "SES-003"},
+		},
+		{
+			name: "session-never-expires", section: "§7",
+			wrong:    "sessions outlive their TTL",
+			store:    storeFaults{neverExpire: true},
+			catchers: []string{"SES-004"},
+		},
+		{
+			name: "session-any-flow", section: "§7",
+			wrong:    "a session completes through another flow's endpoint (served as its own flow)",
+			http:     sessionAnyFlow,
+			catchers: []string{"SES-005"},
+		},
+		{
+			name: "stale-session-accepted", section: "§7",
+			wrong:    "a completion is checked against the verifier its session started on, not the current credential",
+			store:    storeFaults{acceptStale: true},
+			catchers: []string{"SES-007", "SES-008"},
+		},
+		{
+			name: "history-unchecked", section: "§8",
+			wrong:    "passcodeHistory is returned but not enforced at completion",
+			store:    storeFaults{noHistory: true},
+			catchers: []string{"HIS-001"},
+		},
+		{
+			name: "requirements-changed", section: "§8",
+			wrong:    "start answers return the policy with minimumLength one more than the policy says",
+			http:     requirementsChanged,
+			catchers: []string{"REQ-001"},
+		},
+		{
+			name: "lockout-off", section: "§9",
+			wrong:    "failed proofs are counted but never lock the user",
+			store:    storeFaults{noLockout: true},
+			catchers: []string{"LCK-001", "LCK-003"},
+		},
+		{
+			name: "ext-any-store", section: "§1, §4",
+			wrong:    "the external-id start routes ignore the path's store: an external id of another store of the tenant is found there",
+			http:     extAnyStore,
+			catchers: []string{"NF-004"},
+		},
+		{
+			name: "permission-unchecked", section: "§3",
+			wrong:    "the completion endpoints check the token but not its permissions",
+			http:     noPermissionCheckOnCompletion,
+			catchers: []string{"TOK-005", "TOK-006"},
+		},
+		{
+			name: "tenant-unchecked", section: "§3",
+			wrong:    "a permission's operation is checked but not its tenant: one tenant's token works on another's paths",
+			http:     tenantIgnored,
+			catchers: []string{"TEN-001"},
+		},
+		{
+			name: "expired-token-accepted", section: "§3",
+			wrong:    "a correctly signed token is accepted after its exp",
+			http:     expiredTokensAccepted,
+			catchers: []string{"TOK-003"},
+		},
+		{
+			name: "bad-base64-500", section: "§2",
+			wrong:    "a completion whose verifier, a or m1 is not base64 gets 500 instead of 400",
+			http:     internalErrorOnBadBase64,
+			catchers: []string{"BAD-001", "BAD-002", "BAD-003"},
+		},
+	}
+}
