@@ -99,6 +99,7 @@ type Store struct {
 	read       *sql.DB // read-only pool; nil for an in-memory database
 	writeSt    *statements
 	readSt     *statements // nil for an in-memory database
+	cache      *historyCache
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
 
@@ -132,7 +133,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s := &Store{write: db}
+		s := &Store{write: db, cache: newHistoryCache()}
 		if s.writeSt, err = prepare(ctx, db); err == nil {
 			err = s.holdWriter(ctx)
 		}
@@ -164,7 +165,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
 	// mark the database closed.
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, cache: newHistoryCache()}
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
 	}
@@ -270,7 +271,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin view: %w", err)
 	}
-	t := &tx{tx: sqlTx, st: st}
+	t := &tx{tx: sqlTx, st: st, cache: s.cache}
 	defer func() {
 		t.done = true
 		// A read-only transaction has nothing to commit; ending it releases the snapshot.
@@ -306,7 +307,7 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin update: %w", err)
 	}
-	t := &tx{tx: sqlTx, st: s.writeSt, write: true}
+	t := &tx{tx: sqlTx, st: s.writeSt, write: true, cache: s.cache}
 	committed := false
 	defer func() {
 		t.done = true
@@ -322,6 +323,9 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
+	for _, p := range t.pending {
+		s.cache.put(p.key, p.entry)
+	}
 	if t.durable && s.syncWAL != nil {
 		// The commit is in the WAL but perhaps not on disk: the caller must not
 		// report success, though the change may survive.

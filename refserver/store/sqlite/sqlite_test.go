@@ -296,6 +296,15 @@ func TestMigrateHistoryFromV1(t *testing.T) {
 	if versions != 2 {
 		t.Fatalf("schema_migrations holds %d of versions 1 and 2, want both", versions)
 	}
+	// 0004 gave every existing credential its own nonce.
+	var distinct, shortest, longest int
+	if err := db.QueryRow("SELECT COUNT(DISTINCT nonce), MIN(length(nonce)), MAX(length(nonce)) FROM credentials").
+		Scan(&distinct, &shortest, &longest); err != nil {
+		t.Fatal(err)
+	}
+	if distinct != 3 || shortest != 16 || longest != 16 {
+		t.Errorf("credential nonces: %d distinct, %d to %d bytes; want 3 distinct of 16 bytes", distinct, shortest, longest)
+	}
 	var positions int
 	if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info('credential_history') WHERE name = 'position'").Scan(&positions); err != nil {
 		t.Fatal(err)

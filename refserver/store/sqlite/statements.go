@@ -84,10 +84,12 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&s.userUpdate, `UPDATE users SET external_id = ?, status = ?, date_created = ?, failed_attempts = ?, locked_until = ?
 			WHERE tenant = ? AND store = ? AND id = ?`},
 
-		{&s.credentialGet, "SELECT identity, salt, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
+		{&s.credentialGet, "SELECT identity, salt, verifier, version, nonce FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 		{&s.credentialCount, "SELECT COUNT(*) FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
-		{&s.credentialHead, "SELECT identity, verifier, version FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
-		{&s.credentialInsert, "INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+		{&s.credentialHead, "SELECT identity, verifier, version, nonce FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
+		// Every new credential gets a new nonce (see historyCache).
+		{&s.credentialInsert, `INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version, nonce)
+			VALUES (?, ?, ?, ?, ?, ?, ?, randomblob(16))`},
 		{&s.credentialUpdate, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?"},
 		{&s.credentialDelete, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 
@@ -95,7 +97,11 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&s.historyList, "SELECT seq, verifier FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? ORDER BY seq DESC LIMIT " +
 			strconv.Itoa(store.MaxHistory)},
 		{&s.historyInsert, "INSERT INTO credential_history (tenant, store, user_id, seq, verifier) VALUES (?, ?, ?, ?, ?)"},
-		{&s.historyTrim, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ? AND seq <= ?"},
+		// Keeps the MaxHistory most recent rows: deletes those below the
+		// MaxHistory-th highest seq (none when there are fewer).
+		{&s.historyTrim, `DELETE FROM credential_history WHERE tenant = ?1 AND store = ?2 AND user_id = ?3 AND seq <
+			(SELECT seq FROM credential_history WHERE tenant = ?1 AND store = ?2 AND user_id = ?3
+				ORDER BY seq DESC LIMIT 1 OFFSET ` + strconv.Itoa(store.MaxHistory-1) + ")"},
 		{&s.historyDeleteAll, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?"},
 
 		{&s.sessionGet, "SELECT " + sessionColumns + " FROM sessions WHERE id = ?"},

@@ -21,6 +21,15 @@ type tx struct {
 	// durable is set by every write method but the session ones: Update then syncs
 	// the commit to stable storage before it returns (see the package comment).
 	durable bool
+	cache   *historyCache
+	// pending holds, in an Update, the histories to cache once it has committed.
+	pending []pendingHistory
+}
+
+// pendingHistory is a history an Update read or wrote, for the cache.
+type pendingHistory struct {
+	key   credentialKey
+	entry cachedHistory
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -398,7 +407,8 @@ func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.C
 		return store.Credential{}, err
 	}
 	c := store.Credential{Tenant: tenant, Store: st, UserID: userID}
-	err := t.queryRow(ctx, t.st.credentialGet, tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version)
+	var nonce []byte
+	err := t.queryRow(ctx, t.st.credentialGet, tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version, &nonce)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := t.user(ctx, t.st.userByID, tenant, st, userID); err != nil {
@@ -408,41 +418,52 @@ func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.C
 	case err != nil:
 		return store.Credential{}, wrap("get credential", err)
 	}
-	hist, err := t.history(ctx, tenant, st, userID)
+	h, err := t.history(ctx, credentialKey{tenant, st, userID}, nonce, c.Version)
 	if err != nil {
 		return store.Credential{}, err
 	}
-	for _, h := range hist {
-		c.History = append(c.History, h.verifier)
-	}
+	c.History = cloneVerifiers(h.verifiers)
 	return c, nil
 }
 
-// historyRow is one stored previous verifier; a higher seq is more recent.
-type historyRow struct {
-	seq      int64
-	verifier []byte
-}
-
-// history returns a credential's stored history, most recent first.
-func (t *tx) history(ctx context.Context, tenant, st, userID string) ([]historyRow, error) {
-	rows, err := t.query(ctx, t.st.historyList, tenant, st, userID)
+// history returns the stored history of credential k, which has nonce and version:
+// from the cache if it holds that history, else from the rows (and then cached).
+// The verifiers may be the cache's: copy them before handing them out.
+func (t *tx) history(ctx context.Context, k credentialKey, nonce []byte, version int64) (storedHistory, error) {
+	if h, ok := t.cache.get(k, nonce, version); ok {
+		return h, nil
+	}
+	rows, err := t.query(ctx, t.st.historyList, k.tenant, k.store, k.userID)
 	if err != nil {
-		return nil, wrap("get credential history", err)
+		return storedHistory{}, wrap("get credential history", err)
 	}
 	defer rows.Close()
-	var hist []historyRow
+	var h storedHistory
 	for rows.Next() {
-		var h historyRow
-		if err := rows.Scan(&h.seq, &h.verifier); err != nil {
-			return nil, wrap("get credential history", err)
+		var seq int64
+		var v []byte
+		if err := rows.Scan(&seq, &v); err != nil {
+			return storedHistory{}, wrap("get credential history", err)
 		}
-		hist = append(hist, h)
+		h.top = max(h.top, seq)
+		h.verifiers = append(h.verifiers, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap("get credential history", err)
+		return storedHistory{}, wrap("get credential history", err)
 	}
-	return hist, nil
+	t.remember(k, nonce, version, h)
+	return h, nil
+}
+
+// remember caches h as the history of credential k at nonce and version: at once in
+// a View, which sees committed data only, and in an Update once it has committed.
+func (t *tx) remember(k credentialKey, nonce []byte, version int64, h storedHistory) {
+	e := cachedHistory{nonce: string(nonce), version: version, history: h}
+	if !t.write {
+		t.cache.put(k, e)
+		return
+	}
+	t.pending = append(t.pending, pendingHistory{key: k, entry: e})
 }
 
 func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
@@ -481,9 +502,9 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 		return err
 	}
 	var identity string
-	var verifier []byte
+	var verifier, nonce []byte
 	var version int64
-	err := t.queryRow(ctx, t.st.credentialHead, c.Tenant, c.Store, c.UserID).Scan(&identity, &verifier, &version)
+	err := t.queryRow(ctx, t.st.credentialHead, c.Tenant, c.Store, c.UserID).Scan(&identity, &verifier, &version, &nonce)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrCredentialNotFound
@@ -492,49 +513,54 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	case identity != c.Identity || version != c.Version-1:
 		return store.ErrVersionConflict
 	}
-	old, err := t.history(ctx, c.Tenant, c.Store, c.UserID)
+	k := credentialKey{c.Tenant, c.Store, c.UserID}
+	old, err := t.history(ctx, k, nonce, version)
 	if err != nil {
 		return err
 	}
-	return t.atomic(ctx, func() error {
+	written := storedHistory{verifiers: cloneVerifiers(c.History[:min(len(c.History), store.MaxHistory)])}
+	err = t.atomic(ctx, func() error {
 		if _, err := t.exec(ctx, t.st.credentialUpdate, c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
 			return wrap("update credential", err)
 		}
-		if !pushed(c.History, verifier, old) {
+		if !pushed(c.History, verifier, old.verifiers) {
 			if _, err := t.exec(ctx, t.st.historyDeleteAll, c.Tenant, c.Store, c.UserID); err != nil {
 				return wrap("put credential history", err)
 			}
+			written.top = int64(len(written.verifiers))
 			return t.putHistory(ctx, c)
 		}
-		var seq int64 = 1
-		if len(old) > 0 {
-			seq = old[0].seq + 1
-		}
-		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, seq, verifier); err != nil {
+		written.top = old.top + 1
+		if _, err := t.exec(ctx, t.st.historyInsert, c.Tenant, c.Store, c.UserID, written.top, verifier); err != nil {
 			return wrap("append credential history", err)
 		}
-		// With the new row, old[MaxHistory-1:] is beyond the cap.
-		if len(old) >= store.MaxHistory {
-			if _, err := t.exec(ctx, t.st.historyTrim, c.Tenant, c.Store, c.UserID, old[store.MaxHistory-1].seq); err != nil {
+		// With the new row, the oldest stored entries may be beyond the cap.
+		if len(old.verifiers) >= store.MaxHistory {
+			if _, err := t.exec(ctx, t.st.historyTrim, c.Tenant, c.Store, c.UserID); err != nil {
 				return wrap("trim credential history", err)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	t.remember(k, nonce, c.Version, written)
+	return nil
 }
 
 // pushed reports whether history, trimmed to store.MaxHistory, is the stored history
 // old with the stored verifier pushed on top and the oldest entries dropped beyond
 // the cap: then appending one row gives the same stored history as a rewrite.
 // Verifiers are compared in constant time, like every other comparison of them.
-func pushed(history [][]byte, verifier []byte, old []historyRow) bool {
+func pushed(history [][]byte, verifier []byte, old [][]byte) bool {
 	history = history[:min(len(history), store.MaxHistory)]
 	if len(history) == 0 || len(history)-1 != min(len(old), store.MaxHistory-1) {
 		return false
 	}
 	same := subtle.ConstantTimeCompare(history[0], verifier)
 	for i, h := range history[1:] {
-		same &= subtle.ConstantTimeCompare(h, old[i].verifier)
+		same &= subtle.ConstantTimeCompare(h, old[i])
 	}
 	return same == 1
 }
