@@ -136,20 +136,40 @@ func TestDurableWritesSynced(t *testing.T) {
 	}
 }
 
-// TestSyncFailureFailsUpdate: a durable Update whose sync fails does not report
-// success.
-func TestSyncFailureFailsUpdate(t *testing.T) {
+// TestSyncFailureStopsWrites: a durable Update whose sync fails does not report
+// success, and neither does any later Update or Ping, even once syncs work again:
+// the unsynced commit stays in the WAL, and a crash would drop every commit after it.
+// Session-only Updates before it never sync, so a failing sync does not touch them.
+func TestSyncFailureStopsWrites(t *testing.T) {
 	st, _ := openFile(t)
 	seed(t, st)
 	ctx := context.Background()
 	broken := errors.New("disk gone")
+	real := st.syncWAL
 	st.syncWAL = func() error { return broken }
-	err := st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) })
-	if !errors.Is(err, broken) {
-		t.Errorf("durable Update with a failing sync = %v, want the sync's error", err)
-	}
 	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
 		t.Errorf("session-only Update = %v, want no sync and so no error", err)
+	}
+	err := st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) })
+	if !errors.Is(err, broken) {
+		t.Fatalf("durable Update with a failing sync = %v, want the sync's error", err)
+	}
+	st.syncWAL = real
+	later := []struct {
+		name string
+		err  error
+	}{
+		{"durable Update", st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t3"}) })},
+		{"session-only Update", st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S3")) })},
+		{"Ping", st.Ping(ctx)},
+	}
+	for _, l := range later {
+		if !errors.Is(l.err, broken) {
+			t.Errorf("%s after a failed sync = %v, want the sync's error", l.name, l.err)
+		}
+	}
+	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Tenant(ctx, "t"); return err }); err != nil {
+		t.Errorf("View after a failed sync = %v, want reads to go on", err)
 	}
 }
 

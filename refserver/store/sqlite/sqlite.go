@@ -54,7 +54,11 @@
 // between the commit and its sync (under FULL it is not), but no caller is told of
 // it before the sync, and its writer holds the write connection until then, so no
 // other Update can build on it in between; a View can read it, which is harmless:
-// a crash in that moment only undoes a change no one acknowledged.
+// a crash in that moment only undoes a change no one acknowledged. If that sync
+// fails, the commit's frames stay in the WAL (FULL syncs before committing, so it
+// leaves none), and should they never reach the disk, recovery would stop at them
+// and drop every later commit: so after a failed sync the store takes no more
+// writes, and Ping fails, until a restart.
 package sqlite
 
 import (
@@ -69,6 +73,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/refserver/store"
@@ -102,6 +107,8 @@ type Store struct {
 	cache      *historyCache
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
+	// syncErr holds the first failed sync, after which the store takes no writes.
+	syncErr atomic.Pointer[error]
 
 	// life is held shared by each View and Update and exclusively by Close, which
 	// thereby waits for those in flight and makes later ones fail: nothing may commit
@@ -303,6 +310,9 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		return err
 	}
 	defer s.releaseWriter()
+	if err := s.failedSync(); err != nil {
+		return err
+	}
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin update: %w", err)
@@ -327,18 +337,28 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		s.cache.put(p.key, p.entry)
 	}
 	if t.durable && s.syncWAL != nil {
-		// The commit is in the WAL but perhaps not on disk: the caller must not
-		// report success, though the change may survive.
 		if err := s.syncWAL(); err != nil {
-			return fmt.Errorf("sqlite: sync: %w", err)
+			// The commit is in the WAL but perhaps not on disk: the caller must not
+			// report success, though the change may survive. And nothing may be
+			// acknowledged after it: its frames stay in the WAL, and if they never
+			// reached the disk, recovery after a crash stops at them and drops every
+			// later commit, synced or not (SQLite's own FULL sync comes before the
+			// commit and so leaves nothing behind). So the store fails stop: every
+			// later Update fails, and Ping too, until a restart recovers the WAL.
+			err = fmt.Errorf("sqlite: sync failed, no more writes until restart: %w", err)
+			s.syncErr.CompareAndSwap(nil, &err)
+			return err
 		}
 	}
 	return nil
 }
 
 // Ping implements store.Store: it runs a query in a View, which proves a connection
-// to the database works.
+// to the database works. After a failed sync it fails like every Update.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.failedSync(); err != nil {
+		return err
+	}
 	err := s.View(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
 		var one int
@@ -346,6 +366,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// failedSync returns the error of the sync that failed, if one did.
+func (s *Store) failedSync() error {
+	if p := s.syncErr.Load(); p != nil {
+		return *p
 	}
 	return nil
 }
