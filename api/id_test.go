@@ -26,6 +26,7 @@ func TestID(t *testing.T) {
 		{"UGIRW7QN727EIV2XLXG4YH42N41", false},
 		{"UGIRW7QN727EIV2XLXG4YH42N1", false}, // 1 is not base32
 		{"UGIRW7QN727EIV2XLXG4YH42N7", false}, // unused bits set: not canonical
+		{"UGIRW7QN727EIV2XLXG4YH42N5", false},
 		{"UGIRW7QN727EIV2XLXG4YH42N=", false},
 		{"", false},
 	}

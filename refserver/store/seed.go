@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/seedb14f67b8/renewkit/api"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/fixtures"
 )
 

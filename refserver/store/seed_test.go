@@ -5,12 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"github.com/seedb14f67b8/renewkit/api"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/fixtures"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 	"github.com/seedb14f67b8/renewkit/refserver/store/memory"

@@ -3,7 +3,6 @@ package store_test
 import (
 	"errors"
 	"fmt"
-	"github.com/seedb14f67b8/renewkit/api"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,48 +11,6 @@ import (
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
-
-func TestNewID(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for range 1000 {
-		id, err := api.NewID()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !api.ValidID(id) {
-			t.Fatalf("api.NewID() = %q, not a valid ID", id)
-		}
-		if seen[id] {
-			t.Fatalf("NewID repeated %q", id)
-		}
-		seen[id] = true
-	}
-}
-
-func TestValidID(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		id   string
-		want bool
-	}{
-		{"guide example", "UGIRW7QN727EIV2XLXG4YH42N4", true},
-		{"too short", "UGIRW7QN727EIV2XLXG4YH42N", false},
-		{"too long", "UGIRW7QN727EIV2XLXG4YH42N4A", false},
-		{"lower case", "ugirw7qn727eiv2xlxg4yh42n4", false},
-		{"outside alphabet", "UGIRW7QN727EIV2XLXG4YH42N1", false},
-		{"non-zero trailing bits", "UGIRW7QN727EIV2XLXG4YH42N7", false},
-		{"empty", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := api.ValidID(tt.id); got != tt.want {
-				t.Errorf("api.ValidID(%q) = %v, want %v", tt.id, got, tt.want)
-			}
-		})
-	}
-}
 
 func TestLockout(t *testing.T) {
 	t.Parallel()
