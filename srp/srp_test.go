@@ -98,6 +98,33 @@ func TestExponentSum(t *testing.T) {
 	}
 }
 
+// newPair returns a server session and a client for one user on the 1024-bit group
+// (cheap, for tests of protocol order rather than of maths); saltByte varies the salt.
+func newPair(tb testing.TB, saltByte byte) (*Server, *Client) {
+	tb.Helper()
+	p := mustParams(tb, 1024, crypto.SHA256, ProfileRFC5054Padded)
+	identity, pass, salt := []byte("alice"), []byte("pw"), bytes.Repeat([]byte{saltByte}, 32)
+	srv, err := p.NewServer(identity, salt, p.Verifier(identity, pass, salt))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := NewClient(p, identity, pass, salt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, c
+}
+
+// mustProof returns the client's M1 for the server's B.
+func mustProof(tb testing.TB, c *Client, srv *Server) []byte {
+	tb.Helper()
+	m1, err := c.Proof(srv.B())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m1
+}
+
 // sessionResult holds the values the round-trip test counts leading zeros in.
 type sessionResult struct {
 	x, u, A, B, S, M1, M2 []byte
@@ -288,20 +315,8 @@ func TestServerRejectsBadA(t *testing.T) {
 
 func TestServerVerifiesOnce(t *testing.T) {
 	t.Parallel()
-	p := mustParams(t, 1024, crypto.SHA256, ProfileRFC5054Padded)
-	identity, pass, salt := []byte("alice"), []byte("pw"), bytes.Repeat([]byte{3}, 32)
-	srv, err := p.NewServer(identity, salt, p.Verifier(identity, pass, salt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(p, identity, pass, salt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m1, err := c.Proof(srv.B())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := newPair(t, 3)
+	m1 := mustProof(t, c, srv)
 	wrong := bytes.Clone(m1)
 	wrong[0] ^= 0x80
 	if m2, err := srv.Verify(c.A(), wrong); !errors.Is(err, ErrInvalidProof) || m2 != nil {
@@ -318,20 +333,8 @@ func TestServerVerifiesOnce(t *testing.T) {
 
 func TestConcurrentVerifyAtMostOnce(t *testing.T) {
 	t.Parallel()
-	p := mustParams(t, 1024, crypto.SHA256, ProfileRFC5054Padded)
-	identity, pass, salt := []byte("alice"), []byte("pw"), bytes.Repeat([]byte{4}, 32)
-	srv, err := p.NewServer(identity, salt, p.Verifier(identity, pass, salt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(p, identity, pass, salt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m1, err := c.Proof(srv.B())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := newPair(t, 4)
+	m1 := mustProof(t, c, srv)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok := 0
@@ -382,23 +385,11 @@ func TestClientRejectsBadB(t *testing.T) {
 
 func TestClientRejectsWrongM2(t *testing.T) {
 	t.Parallel()
-	p := mustParams(t, 1024, crypto.SHA256, ProfileRFC5054Padded)
-	identity, pass, salt := []byte("alice"), []byte("pw"), bytes.Repeat([]byte{6}, 32)
-	srv, err := p.NewServer(identity, salt, p.Verifier(identity, pass, salt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(p, identity, pass, salt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := newPair(t, 6)
 	if err := c.VerifyServer(make([]byte, 32)); err == nil {
 		t.Fatal("VerifyServer before Proof succeeded")
 	}
-	m1, err := c.Proof(srv.B())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m1 := mustProof(t, c, srv)
 	m2, err := srv.Verify(c.A(), m1)
 	if err != nil {
 		t.Fatal(err)
