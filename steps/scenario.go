@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -271,6 +272,20 @@ func (s *scenario) needAnswer() (*api.Exchange, error) {
 		return nil, s.fail(nil, "no request has been sent yet")
 	}
 	return s.last, nil
+}
+
+// answerUser decodes the last answer as a user object; an answer that is not one is the
+// server's failure, with the exchange as evidence.
+func (s *scenario) answerUser() (api.User, *api.Exchange, error) {
+	var u api.User
+	ex, err := s.needAnswer()
+	if err != nil {
+		return u, nil, err
+	}
+	if err := json.Unmarshal(ex.ResponseBody, &u); err != nil {
+		return u, ex, s.fail(ex, "the answer is not a user object: %v", err)
+	}
+	return u, ex, nil
 }
 
 // needSession returns the current session or fails.

@@ -38,13 +38,9 @@ func adminSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(`^the answer is a user object with a 26-character id, the external id, status ACTIVE and a creation date$`, func(ctx context.Context) error {
 		s := sc(ctx)
-		ex, err := s.needAnswer()
+		u, ex, err := s.answerUser()
 		if err != nil {
 			return err
-		}
-		var u api.User
-		if err := json.Unmarshal(ex.ResponseBody, &u); err != nil {
-			return s.fail(ex, "the answer is not a user object: %v", err)
 		}
 		if !api.ValidID(u.ID) || u.ExternalID != s.user.ext || u.Status != api.StatusActive || u.DateCreated.IsZero() {
 			return s.fail(ex, "the user object is {id %q, externalId %q, status %q, dateCreated %v}, want a 26-character id, externalId %q, ACTIVE and a date",
@@ -63,13 +59,9 @@ func adminSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(`^the answer is the user's object$`, func(ctx context.Context) error {
 		s := sc(ctx)
-		ex, err := s.needAnswer()
+		u, ex, err := s.answerUser()
 		if err != nil {
 			return err
-		}
-		var u api.User
-		if err := json.Unmarshal(ex.ResponseBody, &u); err != nil {
-			return s.fail(ex, "the answer is not a user object: %v", err)
 		}
 		if u.ID != s.user.id || u.ExternalID != s.user.ext || !u.Status.Valid() || u.DateCreated.IsZero() {
 			return s.fail(ex, "the user object is {id %q, externalId %q, status %q}, want {id %q, externalId %q} with a status and a date",

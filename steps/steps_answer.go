@@ -321,13 +321,9 @@ func answerSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`, func(ctx context.Context, status string) error {
 		s := sc(ctx)
-		ex, err := s.needAnswer()
+		u, ex, err := s.answerUser()
 		if err != nil {
 			return err
-		}
-		var u api.User
-		if err := json.Unmarshal(ex.ResponseBody, &u); err != nil {
-			return s.fail(ex, "the answer is not a user object: %v", err)
 		}
 		if string(u.Status) != status {
 			return s.fail(ex, "the user's status is %q, want %s", u.Status, status)
