@@ -54,21 +54,7 @@ func (p *Params) newServer(identity, salt, verifier []byte, r io.Reader) (*Serve
 // server that keeps sessions in a database across restarts. Never call it twice for
 // one session ID: each b must verify at most one proof.
 func (p *Params) ResumeServer(identity, salt, verifier, b []byte) (*Server, error) {
-	if err := p.CheckVerifier(verifier); err != nil {
-		return nil, err
-	}
-	if len(b) < EphemeralBytes {
-		return nil, fmt.Errorf("srp: secret b shorter than %d bytes", EphemeralBytes)
-	}
-	v := mustNat(p.group, verifier)
-	B := p.computeB(v, b)
-	if B.IsZero() == 1 {
-		return nil, ErrInvalidPublicValue
-	}
-	return &Server{
-		params: p, identity: clone(identity), salt: clone(salt),
-		v: v, b: clone(b), pub: B.Bytes(p.group.mod),
-	}, nil
+	return p.resume(identity, salt, verifier, b, nil)
 }
 
 // ResumeServerWithB is ResumeServer for a server that persisted B beside b: it takes B
@@ -77,18 +63,34 @@ func (p *Params) ResumeServer(identity, salt, verifier, b []byte) (*Server, erro
 // that does not match only makes every proof fail. It still checks the verifier and
 // that B is in range.
 func (p *Params) ResumeServerWithB(identity, salt, verifier, b, B []byte) (*Server, error) {
+	if B == nil {
+		return nil, ErrInvalidPublicValue
+	}
+	return p.resume(identity, salt, verifier, b, B)
+}
+
+// resume checks the verifier and b and builds the session; B is computed from b when
+// nil and range-checked when given.
+func (p *Params) resume(identity, salt, verifier, b, B []byte) (*Server, error) {
 	if err := p.CheckVerifier(verifier); err != nil {
 		return nil, err
 	}
 	if len(b) < EphemeralBytes {
 		return nil, fmt.Errorf("srp: secret b shorter than %d bytes", EphemeralBytes)
 	}
-	if err := p.CheckPublicB(B); err != nil {
+	v := mustNat(p.group, verifier)
+	if B == nil {
+		computed := p.computeB(v, b)
+		if computed.IsZero() == 1 {
+			return nil, ErrInvalidPublicValue
+		}
+		B = computed.Bytes(p.group.mod)
+	} else if err := p.CheckPublicB(B); err != nil {
 		return nil, err
 	}
 	return &Server{
 		params: p, identity: clone(identity), salt: clone(salt),
-		v: mustNat(p.group, verifier), b: clone(b), pub: p.group.pad(B),
+		v: v, b: clone(b), pub: p.group.pad(B),
 	}, nil
 }
 
