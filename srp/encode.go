@@ -70,11 +70,14 @@ func decodeLenient(s string) ([]byte, error) {
 	if pad := len(s) - len(body); pad > 0 && (pad > 2 || len(s)%4 != 0) {
 		return nil, fmt.Errorf("%w: bad base64 padding", ErrEncoding)
 	}
-	if strings.ContainsAny(body, "+/") && strings.ContainsAny(body, "-_") {
-		return nil, fmt.Errorf("%w: mixed base64 alphabets", ErrEncoding)
+	enc := base64.RawStdEncoding
+	if strings.ContainsAny(body, "-_") {
+		if strings.ContainsAny(body, "+/") {
+			return nil, fmt.Errorf("%w: mixed base64 alphabets", ErrEncoding)
+		}
+		enc = base64.RawURLEncoding
 	}
-	body = strings.NewReplacer("-", "+", "_", "/").Replace(body)
-	b, err := base64.RawStdEncoding.DecodeString(body)
+	b, err := enc.DecodeString(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not base64", ErrEncoding)
 	}
