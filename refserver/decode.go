@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +32,14 @@ func (s *Server) bodyLimit(c *gin.Context) {
 
 // readBody reads the whole (capped) request body.
 func readBody(c *gin.Context) ([]byte, error) {
-	b, err := io.ReadAll(c.Request.Body)
+	// Sized from Content-Length when it is declared (bodyLimit has already refused one
+	// over the limit), so a body is read into one allocation instead of a growing one.
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n >= 0 && n <= MaxBodyBytes {
+		buf.Grow(int(n) + bytes.MinRead) // MinRead: room for the read that finds EOF
+	}
+	_, err := buf.ReadFrom(c.Request.Body)
+	b := buf.Bytes()
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -181,9 +189,22 @@ func checkMemberNames(body []byte, known map[string]bool) error {
 	return nil
 }
 
+// jsonNameSets caches jsonNames by type: a request type's names never change, and
+// walking it by reflection on every request is pure waste.
+var jsonNameSets sync.Map // reflect.Type -> map[string]bool, never written after store
+
 // jsonNames returns every JSON member name reachable in type t (through pointers,
-// slices, embedded and nested structs).
+// slices, embedded and nested structs). The map is shared: callers must not modify it.
 func jsonNames(t reflect.Type) map[string]bool {
+	if names, ok := jsonNameSets.Load(t); ok {
+		return names.(map[string]bool)
+	}
+	names, _ := jsonNameSets.LoadOrStore(t, walkJSONNames(t))
+	return names.(map[string]bool)
+}
+
+// walkJSONNames computes jsonNames by reflection.
+func walkJSONNames(t reflect.Type) map[string]bool {
 	names := map[string]bool{}
 	var walk func(t reflect.Type, seen map[reflect.Type]bool)
 	walk = func(t reflect.Type, seen map[reflect.Type]bool) {
