@@ -117,19 +117,15 @@ func (c *Client) httpClient() *http.Client {
 // (ErrTransport); any status, 4xx and 5xx included, is a successful exchange.
 func (c *Client) Do(ctx context.Context, method, path string, body []byte, header http.Header) (*Exchange, error) {
 	ex := &Exchange{Method: method, Path: path, RequestBody: body}
-	u, err := url.Parse(c.BaseURL + path)
-	if err != nil {
-		return ex, fmt.Errorf("%w: %s %s: %v", ErrTransport, method, path, err)
-	}
-	ex.URL = u.String()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
 	if err != nil {
 		return ex, fmt.Errorf("%w: %s %s: %v", ErrTransport, method, path, err)
 	}
+	ex.URL = req.URL.String()
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -168,7 +164,14 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte, heade
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	// Sized from Content-Length when the server declared one within the limit, so the
+	// body is read into one allocation.
+	var buf bytes.Buffer
+	if resp.ContentLength >= 0 && resp.ContentLength <= limit {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // MinRead: room for the final read
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	b := buf.Bytes()
 	ex.Duration = time.Since(start)
 	ex.ResponseBody = b
 	if err != nil {
