@@ -50,16 +50,20 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 	s.syncWAL = syncWAL
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
+		sqlTx, err := t.begin()
+		if err != nil {
+			return err
+		}
 		var open int
-		if err := t.tx.QueryRowContext(ctx, "SELECT open FROM lifecycle WHERE id = 1").Scan(&open); err != nil {
+		if err := sqlTx.QueryRowContext(ctx, "SELECT open FROM lifecycle WHERE id = 1").Scan(&open); err != nil {
 			return err
 		}
 		if open != 0 {
-			if _, err := t.tx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
+			if _, err := sqlTx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
 				return err
 			}
 		}
-		_, err := t.tx.ExecContext(ctx, "UPDATE lifecycle SET open = 1 WHERE id = 1")
+		_, err = sqlTx.ExecContext(ctx, "UPDATE lifecycle SET open = 1 WHERE id = 1")
 		return err
 	})
 	if err != nil {
@@ -74,7 +78,11 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 func (s *Store) markClosed(ctx context.Context) error {
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
-		_, err := t.tx.ExecContext(ctx, "UPDATE lifecycle SET open = 0 WHERE id = 1")
+		sqlTx, err := t.begin()
+		if err != nil {
+			return err
+		}
+		_, err = sqlTx.ExecContext(ctx, "UPDATE lifecycle SET open = 0 WHERE id = 1")
 		return err
 	})
 	if err != nil {

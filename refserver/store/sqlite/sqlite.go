@@ -3,14 +3,15 @@
 // restarts without cgo.
 //
 // The database runs in WAL mode with foreign keys on and a busy timeout. All writes go
-// through one connection whose transactions begin IMMEDIATE: SQLite has a single
-// writer anyway, and queueing Updates on that connection inside the process means they
-// serialize without SQLITE_BUSY, so read-modify-write inside an Update is a
-// compare-and-set. A View runs on that connection too when no Update holds it, since
-// its page cache is current, and otherwise on a separate pool of read-only connections
-// (each of which drops its whole page cache whenever the database changed since its
-// last transaction); either way it sees a consistent WAL snapshot. An in-memory
-// database (":memory:") lives on the one connection, shared by Views and Updates.
+// through one connection whose transactions begin IMMEDIATE (at an Update's first
+// statement): SQLite has a single writer anyway, and queueing Updates on that
+// connection inside the process means they serialize without SQLITE_BUSY, so
+// read-modify-write inside an Update is a compare-and-set. A View runs on that
+// connection too when no Update holds it, since its page cache is current, and
+// otherwise on a separate pool of read-only connections (each of which drops its
+// whole page cache whenever the database changed since its last transaction); either
+// way it sees a consistent WAL snapshot. An in-memory database (":memory:") lives on
+// the one connection, shared by Views and Updates.
 //
 // The schema is versioned: numbered files in migrations/ are applied in order, each in
 // its own transaction, and recorded in schema_migrations, so Open is idempotent and an
@@ -262,27 +263,18 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
 	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
-	ro := &sql.TxOptions{ReadOnly: true}
-	var (
-		sqlTx *sql.Tx
-		st    *statements
-		err   error
-	)
+	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache}
 	if onWriter {
-		sqlTx, err = s.writer.BeginTx(ctx, ro)
-		st = s.writeSt
+		t.conn, t.st = s.writer, s.writeSt
 	} else {
-		sqlTx, err = s.read.BeginTx(ctx, ro)
-		st = s.readSt
+		t.conn, t.st = s.read, s.readSt
 	}
-	if err != nil {
-		return fmt.Errorf("sqlite: begin view: %w", err)
-	}
-	t := &tx{tx: sqlTx, st: st, cache: s.cache}
 	defer func() {
 		t.done = true
-		// A read-only transaction has nothing to commit; ending it releases the snapshot.
-		_ = sqlTx.Rollback()
+		if t.sqlTx != nil {
+			// A read-only transaction has nothing to commit; ending it releases the snapshot.
+			_ = t.sqlTx.Rollback()
+		}
 	}()
 	return fn(t)
 }
@@ -313,23 +305,26 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	if err := s.failedSync(); err != nil {
 		return err
 	}
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin update: %w", err)
-	}
-	t := &tx{tx: sqlTx, st: s.writeSt, write: true, cache: s.cache}
+	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
+	// the writer's DSN asks: an Update that runs none never begins one.
+	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache}
 	committed := false
 	defer func() {
 		t.done = true
-		if !committed {
+		if !committed && t.sqlTx != nil {
 			// Runs on error and on panic alike; the panic then goes on up.
-			_ = sqlTx.Rollback()
+			_ = t.sqlTx.Rollback()
 		}
 	}()
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if t.sqlTx != nil {
+		if err := t.sqlTx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: commit: %w", err)
+		}
+	} else if err := ctx.Err(); err != nil {
+		// What Commit does when the transaction's context has ended.
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true

@@ -12,9 +12,17 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
-// tx is a store.Tx over one database/sql transaction.
+// tx is a store.Tx over one database/sql transaction, begun on the first statement.
 type tx struct {
-	tx    *sql.Tx
+	// ctx is the View's or Update's: the SQL transaction lives as long as it does.
+	ctx  context.Context
+	conn interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	} // where the SQL transaction runs: the writer connection or the read pool
+	opts *sql.TxOptions
+	// sqlTx is nil until a statement needs it, so an Update that runs none never
+	// begins, commits or syncs one.
+	sqlTx *sql.Tx
 	st    *statements // prepared on the pool tx runs on
 	write bool
 	done  bool
@@ -69,17 +77,56 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
-// exec, queryRow and query run a prepared statement inside the transaction.
-func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
-	return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+// begin returns the SQL transaction, beginning it on first use.
+func (t *tx) begin() (*sql.Tx, error) {
+	if t.sqlTx == nil {
+		sqlTx, err := t.conn.BeginTx(t.ctx, t.opts)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: begin: %w", err)
+		}
+		t.sqlTx = sqlTx
+	}
+	return t.sqlTx, nil
 }
 
-func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) *sql.Row {
-	return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+// row is what queryRow returns: a *sql.Row, or the error of beginning the
+// transaction it would have run in.
+type row struct {
+	row *sql.Row
+	err error
+}
+
+// Scan is sql.Row.Scan, or the error of begin.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
+}
+
+// exec, queryRow and query run a prepared statement inside the transaction.
+func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
+	sqlTx, err := t.begin()
+	if err != nil {
+		return nil, err
+	}
+	return sqlTx.StmtContext(ctx, s).ExecContext(ctx, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) row {
+	sqlTx, err := t.begin()
+	if err != nil {
+		return row{err: err}
+	}
+	return row{row: sqlTx.StmtContext(ctx, s).QueryRowContext(ctx, args...)}
 }
 
 func (t *tx) query(ctx context.Context, s *sql.Stmt, args ...any) (*sql.Rows, error) {
-	return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	sqlTx, err := t.begin()
+	if err != nil {
+		return nil, err
+	}
+	return sqlTx.StmtContext(ctx, s).QueryContext(ctx, args...)
 }
 
 // exists runs a COUNT statement and reports whether it found anything.
@@ -310,10 +357,10 @@ func (t *tx) DeletePolicy(ctx context.Context, tenant, st, name string) error {
 }
 
 // scanUser reads one user row selected with userColumns.
-func scanUser(row *sql.Row, tenant, st string) (store.User, error) {
+func scanUser(r row, tenant, st string) (store.User, error) {
 	u := store.User{Tenant: tenant, Store: st}
 	var created, lockedUntil int64
-	if err := row.Scan(&u.ID, &u.ExternalID, &u.Status, &created, &u.FailedAttempts, &lockedUntil); err != nil {
+	if err := r.Scan(&u.ID, &u.ExternalID, &u.Status, &created, &u.FailedAttempts, &lockedUntil); err != nil {
 		return store.User{}, err
 	}
 	u.DateCreated, u.LockedUntil = fromNanos(created), fromNanos(lockedUntil)
@@ -605,10 +652,10 @@ func (t *tx) session(ctx context.Context, id string) (store.Session, error) {
 }
 
 // scanSession reads one session row selected (or returned) with sessionColumns.
-func scanSession(row *sql.Row, op string) (store.Session, error) {
+func scanSession(r row, op string) (store.Session, error) {
 	var s store.Session
 	var created, expires int64
-	err := row.Scan(
+	err := r.Scan(
 		&s.ID, &s.Flow, &s.Tenant, &s.Store, &s.UserID, &s.Policy, &s.Identity, &s.Salt, &s.CredentialVersion,
 		&s.ServerSecret, &s.ServerPublic, &created, &expires)
 	switch {
