@@ -43,9 +43,11 @@ func syncFile(path string) error {
 	return f.Close()
 }
 
-// markOpen records in a synced write that the database is open, after dropping every
-// session if the last process to open it did not close it (package comment,
-// Durability), and from then on syncs durable commits with syncWAL.
+// markOpen records in a synced write that the database is open, and from then on
+// syncs durable commits with syncWAL. If the last process to open the database closed
+// it, the sessions it wrote at Close come back into memory; if not (a crash, a kill),
+// there are none to trust (package comment, Durability). Either way the table is
+// emptied: until the next Close, sessions live in memory only.
 func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 	s.syncWAL = syncWAL
 	err := s.update(ctx, func(t *tx) error {
@@ -58,10 +60,13 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 		if err := sqlTx.QueryRowContext(ctx, "SELECT open FROM lifecycle WHERE id = 1").Scan(&open); err != nil {
 			return err
 		}
-		if open != 0 {
-			if _, err := sqlTx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
+		if open == 0 {
+			if err := t.loadSessions(ctx, sqlTx); err != nil {
 				return err
 			}
+		}
+		if _, err := sqlTx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
+			return err
 		}
 		_, err = sqlTx.ExecContext(ctx, "UPDATE lifecycle SET open = 1 WHERE id = 1")
 		return err
@@ -73,14 +78,44 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 	return nil
 }
 
-// markClosed records in a synced write that the database was closed cleanly: every
-// session write before it is synced with it.
+// loadSessions reads the sessions table into t's session changes, which take effect
+// when markOpen's Update has committed and synced.
+func (t *tx) loadSessions(ctx context.Context, sqlTx *sql.Tx) error {
+	rows, err := sqlTx.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return err
+		}
+		t.change(sess.ID, sessionChange{s: sess})
+	}
+	return rows.Err()
+}
+
+// markClosed writes every session to the sessions table and records that the
+// database was closed cleanly, in one synced write: so the next Open restores the
+// sessions exactly when the mark vouches for them.
 func (s *Store) markClosed(ctx context.Context) error {
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
 		sqlTx, err := t.begin()
 		if err != nil {
 			return err
+		}
+		// markOpen emptied the table; this only makes sure.
+		if _, err := sqlTx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
+			return err
+		}
+		// No Update can change the sessions now: this one holds the writer.
+		for _, ss := range s.sessions.m {
+			if _, err := t.exec(ctx, t.st.sessionInsert, ss.ID, string(ss.Flow), ss.Tenant, ss.Store, ss.UserID, ss.Policy,
+				ss.Identity, ss.Salt, ss.CredentialVersion, ss.ServerSecret, ss.ServerPublic, nanos(ss.CreatedAt), nanos(ss.ExpiresAt)); err != nil {
+				return err
+			}
 		}
 		_, err = sqlTx.ExecContext(ctx, "UPDATE lifecycle SET open = 0 WHERE id = 1")
 		return err

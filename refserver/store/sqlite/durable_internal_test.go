@@ -55,8 +55,9 @@ func sessionNamed(id string) store.Session {
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 }
 
-// TestDurableWritesSynced: every Update that writes something other than sessions
-// syncs once after its commit; session-only, read-only and failed Updates do not.
+// TestDurableWritesSynced: every Update that writes to the database syncs once after
+// its commit; session-only, read-only (a completion's consume among them) and failed
+// Updates do not.
 func TestDurableWritesSynced(t *testing.T) {
 	st, _ := openFile(t)
 	seed(t, st)
@@ -76,6 +77,16 @@ func TestDurableWritesSynced(t *testing.T) {
 		{"TakeSession", func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S2", t0); return err }, 0, nil},
 		{"PurgeExpiredSessions", func(tx store.Tx) error { _, err := tx.PurgeExpiredSessions(ctx, t0); return err }, 0, nil},
 		{"reads only", func(tx store.Tx) error { _, err := tx.Credential(ctx, "t", "s", "u"); return err }, 0, nil},
+		{"consume: take and read", func(tx store.Tx) error {
+			if err := tx.PutSession(ctx, sessionNamed("S4")); err != nil {
+				return err
+			}
+			if _, err := tx.TakeSession(ctx, "S4", t0); err != nil {
+				return err
+			}
+			_, err := tx.Credential(ctx, "t", "s", "u")
+			return err
+		}, 0, nil},
 		{"PutTenant", func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) }, 1, nil},
 		{"PutIdentityStore", func(tx store.Tx) error { return tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s2"}) }, 1, nil},
 		{"CreatePolicy", func(tx store.Tx) error { return tx.CreatePolicy(ctx, policy) }, 1, nil},
@@ -137,9 +148,10 @@ func TestDurableWritesSynced(t *testing.T) {
 }
 
 // TestSyncFailureStopsWrites: a durable Update whose sync fails does not report
-// success, and neither does any later Update or Ping, even once syncs work again:
-// the unsynced commit stays in the WAL, and a crash would drop every commit after it.
-// Session-only Updates before it never sync, so a failing sync does not touch them.
+// success, nor make its session changes, and neither does any later Update or Ping,
+// even once syncs work again: the unsynced commit stays in the WAL, and a crash would
+// drop every commit after it. Session-only Updates before it never sync, so a failing
+// sync does not touch them.
 func TestSyncFailureStopsWrites(t *testing.T) {
 	st, _ := openFile(t)
 	seed(t, st)
@@ -150,9 +162,17 @@ func TestSyncFailureStopsWrites(t *testing.T) {
 	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
 		t.Errorf("session-only Update = %v, want no sync and so no error", err)
 	}
-	err := st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) })
+	err := st.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
+			return err
+		}
+		return tx.PutTenant(ctx, store.Tenant{ID: "t2"})
+	})
 	if !errors.Is(err, broken) {
 		t.Fatalf("durable Update with a failing sync = %v, want the sync's error", err)
+	}
+	if ids := sessionIDs(t, st); len(ids) != 2 {
+		t.Errorf("sessions after an Update whose sync failed: %q, want S1 (its take not made) and S2", ids)
 	}
 	st.syncWAL = real
 	later := []struct {
@@ -186,7 +206,7 @@ func crash(tb testing.TB, st *Store) {
 	})
 }
 
-// sessionIDs lists the sessions stored at path.
+// sessionIDs lists which of sessions S1 and S2 st holds, in a View.
 func sessionIDs(tb testing.TB, st *Store) []string {
 	tb.Helper()
 	var ids []string
@@ -207,14 +227,47 @@ func sessionIDs(tb testing.TB, st *Store) []string {
 	return ids
 }
 
-// TestCrashDropsSessions: after a crash Open drops every session (a consumed one whose
-// deletion was not synced must not come back) and keeps everything else; after a
-// clean Close sessions survive.
+// storedSessions lists the IDs in the sessions table of the database at path.
+func storedSessions(tb testing.TB, path string) []string {
+	tb.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT id FROM sessions ORDER BY id")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return ids
+}
+
+// TestCrashDropsSessions: sessions are never written while the store is open, so a
+// crash loses them all (none can come back consumed) and keeps everything else; a
+// clean Close writes them, and Open reads them back and empties the table.
 func TestCrashDropsSessions(t *testing.T) {
 	ctx := context.Background()
 	st, path := openFile(t)
 	seed(t, st)
+	if ids := storedSessions(t, path); len(ids) != 0 {
+		t.Errorf("sessions table of an open store: %q, want empty", ids)
+	}
 	crash(t, st)
+	if ids := storedSessions(t, path); len(ids) != 0 {
+		t.Errorf("sessions table after a crash: %q, want empty", ids)
+	}
 
 	st, err := Open(ctx, path)
 	if err != nil {
@@ -237,6 +290,9 @@ func TestCrashDropsSessions(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if ids := storedSessions(t, path); len(ids) != 1 || ids[0] != "S2" {
+		t.Errorf("sessions table after Close: %q, want S2", ids)
+	}
 
 	st, err = Open(ctx, path)
 	if err != nil {
@@ -245,6 +301,45 @@ func TestCrashDropsSessions(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	if ids := sessionIDs(t, st); len(ids) != 1 || ids[0] != "S2" {
 		t.Errorf("sessions after a clean restart: %q, want S2", ids)
+	}
+	if ids := storedSessions(t, path); len(ids) != 0 {
+		t.Errorf("sessions table after Open: %q, want empty", ids)
+	}
+}
+
+// TestOpenMarkDropsStoredSessions: sessions in the table of a database marked open
+// (one an older version of this package left after a crash; Close writes sessions
+// and the closed mark together) are dropped, not read.
+func TestOpenMarkDropsStoredSessions(t *testing.T) {
+	ctx := context.Background()
+	st, path := openFile(t)
+	seed(t, st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE lifecycle SET open = 1 WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ids := storedSessions(t, path); len(ids) != 1 {
+		t.Fatalf("sessions table before Open: %q, want S1", ids)
+	}
+	st, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if ids := sessionIDs(t, st); len(ids) != 0 {
+		t.Errorf("sessions after Open of a database marked open: %q, want none", ids)
+	}
+	if ids := storedSessions(t, path); len(ids) != 0 {
+		t.Errorf("sessions table after Open: %q, want empty", ids)
 	}
 }
 
@@ -263,8 +358,8 @@ func lifecycleOpen(tb testing.TB, path string) int {
 	return open
 }
 
-// TestCloseWaitsForUpdates: Close marks the database closed only after the Updates in
-// flight have committed, and refuses Updates after it.
+// TestCloseWaitsForUpdates: Close writes the sessions and marks the database closed
+// only after the Updates in flight have committed, and refuses Updates after it.
 func TestCloseWaitsForUpdates(t *testing.T) {
 	ctx := context.Background()
 	st, path := openFile(t)
@@ -278,8 +373,10 @@ func TestCloseWaitsForUpdates(t *testing.T) {
 		updated <- st.Update(ctx, func(tx store.Tx) error {
 			close(inside)
 			<-release
-			_, err := tx.TakeSession(ctx, "S1", t0)
-			return err
+			if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
+				return err
+			}
+			return tx.PutSession(ctx, sessionNamed("S2"))
 		})
 	}()
 	<-inside
@@ -300,13 +397,16 @@ func TestCloseWaitsForUpdates(t *testing.T) {
 	if got := lifecycleOpen(t, path); got != 0 {
 		t.Errorf("open mark after Close = %d, want 0", got)
 	}
+	if ids := storedSessions(t, path); len(ids) != 1 || ids[0] != "S2" {
+		t.Errorf("sessions written by Close: %q, want S2 (S1 taken by the Update in flight)", ids)
+	}
 	if err := st.Update(ctx, func(tx store.Tx) error { return nil }); !errors.Is(err, errClosed) {
 		t.Errorf("Update after Close = %v, want errClosed", err)
 	}
 }
 
 // TestWriteConnectionNormal: the write connection runs at synchronous=NORMAL (1);
-// the durability of other writes rests on Update's own sync.
+// the durability of writes rests on Update's own sync.
 func TestWriteConnectionNormal(t *testing.T) {
 	st, _ := openFile(t)
 	var level int

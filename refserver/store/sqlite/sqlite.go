@@ -1,6 +1,6 @@
 // Package sqlite is a store.Store on SQLite through the pure-Go modernc.org/sqlite
-// driver, so the reference server keeps its users, credentials and sessions across
-// restarts without cgo.
+// driver, so the reference server keeps its users and credentials across restarts,
+// and its sessions across clean ones, without cgo.
 //
 // The database runs in WAL mode with foreign keys on and a busy timeout. All writes go
 // through one connection whose transactions begin IMMEDIATE (at an Update's first
@@ -10,8 +10,9 @@
 // connection too when no Update holds it, since its page cache is current, and
 // otherwise on a separate pool of read-only connections (each of which drops its
 // whole page cache whenever the database changed since its last transaction); either
-// way it sees a consistent WAL snapshot. An in-memory database (":memory:") lives on
-// the one connection, shared by Views and Updates.
+// way it sees a consistent WAL snapshot (sessions aside: see Durability). An
+// in-memory database (":memory:") lives on the one connection, shared by Views and
+// Updates.
 //
 // The schema is versioned: numbered files in migrations/ are applied in order, each in
 // its own transaction, and recorded in schema_migrations, so Open is idempotent and an
@@ -22,44 +23,54 @@
 //
 // # Durability
 //
-// An Update that writes anything but sessions (credentials, users, policies, stores,
+// An Update that writes to the database (credentials, users, policies, stores,
 // tenants, OAuth clients) is on stable storage before Update returns, as under
 // synchronous=FULL: SPEC section 7 says no acknowledged renewal is ever lost, and a
-// lost failure count would hand out free guesses. An Update that writes only sessions
-// (PutSession, TakeSession, PurgeExpiredSessions) is not synced on its own. The
-// connection runs at synchronous=NORMAL, and after the commit of a durable Update the
-// store syncs the WAL file itself (SQLite cannot change synchronous inside a
-// transaction, and which kind an Update is only shows once its function has run).
-// The WAL is append-only between checkpoints and a sync covers the whole file, so
-// every earlier session write is synced with it; after a crash the WAL replays a
-// prefix of the commits, never a later one without an earlier one.
+// lost failure count would hand out free guesses. The connection runs at
+// synchronous=NORMAL and the store syncs the WAL file itself after each commit that
+// wrote; a commit of statements that only read writes nothing and is not synced. That
+// split dates from when session writes went unsynced: now it syncs exactly the
+// commits FULL would, only after the commit rather than before it (see below).
 //
-// Why losing a session write is acceptable: a lost PutSession makes the client's
-// completion SESSION_NOT_FOUND, and it starts again. A lost TakeSession is the case
-// that matters: a consumed session would come back, and single use (SPEC section 7)
-// is what limits a session to one proof check and keeps a captured completion from
-// being replayed. Most completions end in a durable write (a counted failure, a
-// renewal, a registration, a reset failure count), which syncs the take with it; a
-// wrong proof in particular is counted and synced before INVALID_PROOF is answered,
-// so no guess goes uncounted. The rest (a successful authentication that changes
-// nothing, a refused or stale request) would leave the take unsynced. So Open drops
-// every session when the database was not closed cleanly: Open marks it open and
-// Close marks it closed (both synced, 0003_lifecycle.sql), and an open mark found by
-// Open means a crash, in which case no session from before it survives, consumed or
-// not. Clients in flight then start again, as they must after a crash anyway. This
-// assumes one process uses the database file at a time: a second process would find
-// it marked open (and drop the first one's sessions), and the first one's clean Close
-// would vouch for the second's unsynced writes.
+// Sessions are not in the database while it is open. They live in the Store's
+// memory (sessions.go), and an Update's session changes take effect only when it
+// commits, after its sync if it has one; an Update that touches only sessions (a
+// start's PutSession, a purge) begins no SQL transaction at all, and a completion's
+// TakeSession adds nothing to the disk work of its Update. Losing them all to a crash
+// is acceptable: a client in flight gets SESSION_NOT_FOUND and starts again, as it
+// must after a crash anyway, and a consumed session can never come back, so single
+// use (SPEC section 7), which limits a session to one proof check and keeps a
+// captured completion from being replayed, holds across a crash too.
+//
+// A clean Close writes every session the store holds (expired ones a purge has not
+// removed too: the store has no clock, its callers judge expiry) to the sessions
+// table, in the synced transaction that also marks the database closed; Open marks
+// it open in a synced transaction too (both in the lifecycle table,
+// 0003_lifecycle.sql). Open, finding the closed mark, reads the sessions back into
+// memory and empties the table in that transaction. An open mark found by Open means
+// the last process did not close the database (a crash, a kill, a power cut): Open
+// then empties the table without reading it (only a database last used by an older
+// version of this package, which kept sessions in the table, can have rows there).
+// So sessions survive a clean restart and never a crash. This assumes one process
+// uses the database file at a time: its sessions are in its memory alone, and a
+// second process would find the file marked open.
+//
+// A View reads the sessions as committed when each of its calls runs, not as of its
+// snapshot of the database, since giving each View a copy would cost more than the
+// sessions save: a caller that needs sessions consistent with other records reads
+// them in an Update, which sees the sessions as the last Update left them. (The
+// server reads sessions in a View only for the open-sessions gauge.)
 //
 // A durable commit is visible to other transactions of this process for the moment
 // between the commit and its sync (under FULL it is not), but no caller is told of
 // it before the sync, and its writer holds the write connection until then, so no
 // other Update can build on it in between; a View can read it, which is harmless:
-// a crash in that moment only undoes a change no one acknowledged. If that sync
-// fails, the commit's frames stay in the WAL (FULL syncs before committing, so it
-// leaves none), and should they never reach the disk, recovery would stop at them
-// and drop every later commit: so after a failed sync the store takes no more
-// writes, and Ping fails, until a restart.
+// a crash in that moment only undoes a change no one acknowledged. The Update's
+// session changes are not visible before the sync. If that sync fails, the commit's
+// frames stay in the WAL (FULL syncs before committing, so it leaves none), and
+// should they never reach the disk, recovery would stop at them and drop every later
+// commit: so after a failed sync the store takes no more writes, and Ping fails,
+// until a restart.
 package sqlite
 
 import (
@@ -106,6 +117,7 @@ type Store struct {
 	writeSt    *statements
 	readSt     *statements // nil for an in-memory database
 	cache      *historyCache
+	sessions   *sessions
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
 	// syncErr holds the first failed sync, after which the store takes no writes.
@@ -141,7 +153,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s := &Store{write: db, cache: newHistoryCache()}
+		s := &Store{write: db, cache: newHistoryCache(), sessions: newSessions()}
 		if s.writeSt, err = prepare(ctx, db); err == nil {
 			err = s.holdWriter(ctx)
 		}
@@ -173,7 +185,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
 	// mark the database closed.
-	s := &Store{write: write, read: read, cache: newHistoryCache()}
+	s := &Store{write: write, read: read, cache: newHistoryCache(), sessions: newSessions()}
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
 	}
@@ -263,7 +275,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
 	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
-	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache}
+	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions}
 	if onWriter {
 		t.conn, t.st = s.writer, s.writeSt
 	} else {
@@ -279,8 +291,9 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return fn(t)
 }
 
-// Update implements store.Store. An Update that wrote anything but sessions is on
-// stable storage when it returns nil (package comment, Durability).
+// Update implements store.Store. An Update that wrote to the database is on stable
+// storage when it returns nil; its session changes take effect only then (package
+// comment, Durability).
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -293,11 +306,14 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
 
-// update runs fn in a write transaction and, if fn made it durable, syncs the commit.
-// Close uses it directly, after it has refused further Updates.
+// update runs fn in a write transaction and, if fn made it durable, syncs the commit;
+// then it applies fn's session changes. Close uses it directly, after it has refused
+// further Updates.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
-	// The writer is held until the commit is synced, as under synchronous=FULL, so
-	// no other Update (nor a View on the writer) runs on a commit not yet durable.
+	// The writer is held until the commit is synced and the sessions changed, as under
+	// synchronous=FULL, so no other Update (nor a View on the writer) runs on a
+	// commit not yet durable, and every Update sees the sessions as the last one left
+	// them.
 	if err := s.takeWriter(ctx); err != nil {
 		return err
 	}
@@ -306,8 +322,8 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		return err
 	}
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
-	// the writer's DSN asks: an Update that runs none never begins one.
-	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache}
+	// the writer's DSN asks: an Update that touches only sessions never begins one.
+	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache, sessions: s.sessions}
 	committed := false
 	defer func() {
 		t.done = true
@@ -340,11 +356,13 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 			// later commit, synced or not (SQLite's own FULL sync comes before the
 			// commit and so leaves nothing behind). So the store fails stop: every
 			// later Update fails, and Ping too, until a restart recovers the WAL.
+			// The session changes are dropped with the acknowledgement.
 			err = fmt.Errorf("sqlite: sync failed, no more writes until restart: %w", err)
 			s.syncErr.CompareAndSwap(nil, &err)
 			return err
 		}
 	}
+	s.sessions.apply(t.changed)
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -365,5 +367,216 @@ func TestMigrateHistoryFromV1(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSessionsAcrossRestart: sessions, kept in memory while the store is open, read
+// back exactly as after a clean restart, which writes them to the file and reads them
+// back: times in UTC without a monotonic reading, empty byte slices nil. A session
+// taken before the restart stays taken, and one expired but not yet purged is still
+// there to purge, as when sessions lived in the table.
+func TestSessionsAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "renewkit.db")
+	st := open(t, path)
+	now := time.Now() // with a monotonic reading
+	zone := time.FixedZone("UTC+5", 5*3600)
+	sessions := []store.Session{
+		{ID: "S-FULL", Flow: store.FlowRenewal, Tenant: "t", Store: "s", UserID: "u", Policy: "p", Identity: "I",
+			Salt: []byte("salt"), CredentialVersion: 3, ServerSecret: []byte("b"), ServerPublic: []byte("B"),
+			CreatedAt: now.In(zone), ExpiresAt: now.Add(time.Hour)},
+		{ID: "S-EMPTY", Flow: store.FlowRegistration, Tenant: "t", Store: "s", UserID: "u",
+			Salt: []byte{}, ServerSecret: []byte{}, ExpiresAt: now.Add(time.Hour).In(zone)},
+		{ID: "S-TAKEN", Flow: store.FlowAuthentication, Tenant: "t", Store: "s", UserID: "u", ExpiresAt: now.Add(time.Hour)},
+		{ID: "S-EXPIRED", Flow: store.FlowAuthentication, Tenant: "t", Store: "s", UserID: "u", ExpiresAt: now.Add(-time.Hour)},
+	}
+	err := st.Update(ctx, func(tx store.Tx) error {
+		for _, s := range sessions {
+			if err := tx.PutSession(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S-TAKEN", now); return err }); err != nil {
+		t.Fatal(err)
+	}
+	// read returns the live sessions as st holds them, and whether S-TAKEN is gone.
+	read := func(st store.Store) (live []store.Session, taken bool) {
+		t.Helper()
+		err := st.View(ctx, func(tx store.Tx) error {
+			for _, id := range []string{"S-FULL", "S-EMPTY"} {
+				s, err := tx.Session(ctx, id, now)
+				if err != nil {
+					return fmt.Errorf("Session %s: %w", id, err)
+				}
+				live = append(live, s)
+			}
+			_, err := tx.Session(ctx, "S-TAKEN", now)
+			taken = errors.Is(err, store.ErrSessionNotFound)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return live, taken
+	}
+	before, taken := read(st)
+	if !taken {
+		t.Error("S-TAKEN still there after its take")
+	}
+	for i, s := range before {
+		want := sessions[i]
+		want.Salt, want.ServerSecret, want.ServerPublic = blob(want.Salt), blob(want.ServerSecret), blob(want.ServerPublic)
+		want.CreatedAt, want.ExpiresAt = unixUTC(want.CreatedAt), unixUTC(want.ExpiresAt)
+		if !reflect.DeepEqual(s, want) {
+			t.Errorf("%s before the restart differs from what was put, as the table would give it back", s.ID)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st = open(t, path)
+	after, taken := read(st)
+	if !taken {
+		t.Error("S-TAKEN back after the restart")
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Error("sessions after the restart differ from those before it")
+	}
+	err = st.Update(ctx, func(tx store.Tx) error {
+		n, err := tx.PurgeExpiredSessions(ctx, now)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("purged %d sessions after the restart, want S-EXPIRED", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// blob is b as a BLOB column reads back: nil when empty.
+func blob(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// unixUTC is t as a time stored in Unix nanoseconds reads back.
+func unixUTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.Unix(0, t.UnixNano()).UTC()
+}
+
+// TestTakeSessionConsumeConcurrent: the reference server's consume, many at once on
+// one session: each takes it and reads the credential inside an Update, and half of
+// them then fail (which rolls their take back), while Views read the sessions. Of the
+// takers whose Update commits exactly one gets the session, and it is gone afterwards.
+// Run under -race.
+func TestTakeSessionConsumeConcurrent(t *testing.T) {
+	for _, dsn := range []string{"memory", "file"} {
+		t.Run(dsn, func(t *testing.T) {
+			t.Parallel()
+			d := sqlite.MemoryDSN
+			if dsn == "file" {
+				d = filepath.Join(t.TempDir(), "renewkit.db")
+			}
+			st := open(t, d)
+			ctx := context.Background()
+			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			err := st.Update(ctx, func(tx store.Tx) error {
+				return errors.Join(
+					tx.PutTenant(ctx, store.Tenant{ID: "t"}),
+					tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s"}),
+					tx.CreateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive}),
+					tx.CreateCredential(ctx, store.Credential{Tenant: "t", Store: "s", UserID: "u", Identity: "I", Salt: []byte("salt"),
+						Verifier: []byte("v"), Version: 1}),
+				)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fail := errors.New("fails after the take")
+			const n = 64
+			for round := range 3 {
+				id := fmt.Sprintf("S%d", round)
+				err := st.Update(ctx, func(tx store.Tx) error {
+					return tx.PutSession(ctx, store.Session{ID: id, Flow: store.FlowRenewal, Tenant: "t", Store: "s", UserID: "u",
+						ExpiresAt: now.Add(time.Hour)})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var (
+					wg         sync.WaitGroup
+					won, undid atomic.Int32
+				)
+				errc := make(chan error, 2*n)
+				start := make(chan struct{})
+				for i := range n {
+					wg.Go(func() {
+						<-start
+						err := st.Update(ctx, func(tx store.Tx) error {
+							if _, err := tx.TakeSession(ctx, id, now); err != nil {
+								return err
+							}
+							if _, err := tx.Credential(ctx, "t", "s", "u"); err != nil {
+								return err
+							}
+							if i%2 == 0 {
+								return fail
+							}
+							return nil
+						})
+						switch {
+						case err == nil:
+							won.Add(1)
+						case errors.Is(err, fail):
+							undid.Add(1)
+						case !errors.Is(err, store.ErrSessionNotFound):
+							errc <- err
+						}
+					})
+					wg.Go(func() {
+						<-start
+						errc <- st.View(ctx, func(tx store.Tx) error {
+							if _, err := tx.CountSessions(ctx, now); err != nil {
+								return err
+							}
+							if _, err := tx.Session(ctx, id, now); err != nil && !errors.Is(err, store.ErrSessionNotFound) {
+								return err
+							}
+							return nil
+						})
+					})
+				}
+				close(start)
+				wg.Wait()
+				close(errc)
+				for err := range errc {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if won.Load() != 1 {
+					t.Fatalf("round %d: %d committed takes of one session, want 1 (%d rolled back)", round, won.Load(), undid.Load())
+				}
+				err = st.View(ctx, func(tx store.Tx) error {
+					_, err := tx.Session(ctx, id, now)
+					return err
+				})
+				if !errors.Is(err, store.ErrSessionNotFound) {
+					t.Fatalf("round %d: session after the takes: %v, want ErrSessionNotFound", round, err)
+				}
+			}
+		})
 	}
 }

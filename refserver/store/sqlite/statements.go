@@ -34,7 +34,8 @@ type statements struct {
 
 	historyList, historyInsert, historyTrim, historyDeleteAll *sql.Stmt
 
-	sessionGet, sessionInsert, sessionTake, sessionPurge, sessionCountLive *sql.Stmt
+	// sessionInsert writes the sessions at Close; they live in memory until then.
+	sessionInsert *sql.Stmt
 
 	clientGet, clientPut *sql.Stmt
 
@@ -104,11 +105,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 				ORDER BY seq DESC LIMIT 1 OFFSET ` + strconv.Itoa(store.MaxHistory-1) + ")"},
 		{&s.historyDeleteAll, "DELETE FROM credential_history WHERE tenant = ? AND store = ? AND user_id = ?"},
 
-		{&s.sessionGet, "SELECT " + sessionColumns + " FROM sessions WHERE id = ?"},
-		{&s.sessionInsert, "INSERT INTO sessions (" + sessionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"},
-		{&s.sessionTake, "DELETE FROM sessions WHERE id = ? RETURNING " + sessionColumns},
-		{&s.sessionPurge, "DELETE FROM sessions WHERE expires_at <= ?"},
-		{&s.sessionCountLive, "SELECT COUNT(*) FROM sessions WHERE expires_at > ?"},
+		{&s.sessionInsert, "INSERT INTO sessions (" + sessionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 
 		{&s.clientGet, "SELECT secret_hash, tenant, permissions FROM oauth_clients WHERE id = ?"},
 		{&s.clientPut, `INSERT INTO oauth_clients (id, secret_hash, tenant, permissions) VALUES (?, ?, ?, ?)

@@ -12,7 +12,8 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
-// tx is a store.Tx over one database/sql transaction, begun on the first statement.
+// tx is a store.Tx: its sessions live in the Store's memory (sessions.go), everything
+// else in one database/sql transaction, begun on the first statement.
 type tx struct {
 	// ctx is the View's or Update's: the SQL transaction lives as long as it does.
 	ctx  context.Context
@@ -20,18 +21,22 @@ type tx struct {
 		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 	} // where the SQL transaction runs: the writer connection or the read pool
 	opts *sql.TxOptions
-	// sqlTx is nil until a statement needs it, so an Update that runs none never
-	// begins, commits or syncs one.
+	// sqlTx is nil until a statement needs it, so an Update that touches only
+	// sessions never begins, commits or syncs one.
 	sqlTx *sql.Tx
 	st    *statements // prepared on the pool tx runs on
 	write bool
 	done  bool
-	// durable is set by every write method but the session ones: Update then syncs
+	// durable is set by every method that writes to the database: Update then syncs
 	// the commit to stable storage before it returns (see the package comment).
 	durable bool
 	cache   *historyCache
 	// pending holds, in an Update, the histories to cache once it has committed.
 	pending []pendingHistory
+	// sessions is the Store's; changed holds, in an Update, the session changes that
+	// take effect only once it has committed.
+	sessions *sessions
+	changed  map[string]sessionChange
 }
 
 // pendingHistory is a history an Update read or wrote, for the cache.
@@ -42,10 +47,9 @@ type pendingHistory struct {
 
 var _ store.Tx = (*tx)(nil)
 
-// check guards every method: a finished transaction and, for writes, a read-only one
-// refuse; database/sql watches the context. A write checked here makes the
-// transaction durable: new write methods are synced unless they opt out through
-// checkSessionWrite.
+// check guards every method but the session ones: a finished transaction and, for
+// writes, a read-only one refuse; database/sql watches the context. A write checked
+// here makes the transaction durable.
 func (t *tx) check(write bool) error {
 	if t.done {
 		return store.ErrTxDone
@@ -55,19 +59,6 @@ func (t *tx) check(write bool) error {
 	}
 	if write {
 		t.durable = true
-	}
-	return nil
-}
-
-// checkSessionWrite guards the methods that write only sessions (put, take, purge):
-// like check(true), but without making the transaction durable, since losing such a
-// write to a crash is safe (package comment, Durability).
-func (t *tx) checkSessionWrite() error {
-	if t.done {
-		return store.ErrTxDone
-	}
-	if !t.write {
-		return store.ErrReadOnly
 	}
 	return nil
 }
@@ -644,105 +635,6 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 		}
 		return nil
 	})
-}
-
-// session reads a session, expired or not.
-func (t *tx) session(ctx context.Context, id string) (store.Session, error) {
-	return scanSession(t.queryRow(ctx, t.st.sessionGet, id), "get session")
-}
-
-// scanSession reads one session row selected (or returned) with sessionColumns.
-func scanSession(r row, op string) (store.Session, error) {
-	var s store.Session
-	var created, expires int64
-	err := r.Scan(
-		&s.ID, &s.Flow, &s.Tenant, &s.Store, &s.UserID, &s.Policy, &s.Identity, &s.Salt, &s.CredentialVersion,
-		&s.ServerSecret, &s.ServerPublic, &created, &expires)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.Session{}, store.ErrSessionNotFound
-	case err != nil:
-		return store.Session{}, wrap(op, err)
-	}
-	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
-	return s, nil
-}
-
-func (t *tx) Session(ctx context.Context, id string, now time.Time) (store.Session, error) {
-	if err := t.check(false); err != nil {
-		return store.Session{}, err
-	}
-	s, err := t.session(ctx, id)
-	if err != nil {
-		return store.Session{}, err
-	}
-	if s.ExpiredAt(now) {
-		return store.Session{}, store.ErrSessionNotFound
-	}
-	return s, nil
-}
-
-func (t *tx) PutSession(ctx context.Context, s store.Session) error {
-	if err := t.checkSessionWrite(); err != nil {
-		return err
-	}
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	// One statement: the insert does nothing for an ID in use.
-	res, err := t.exec(ctx, t.st.sessionInsert, s.ID, string(s.Flow), s.Tenant, s.Store, s.UserID, s.Policy, s.Identity, s.Salt, s.CredentialVersion,
-		s.ServerSecret, s.ServerPublic, nanos(s.CreatedAt), nanos(s.ExpiresAt))
-	if err != nil {
-		return wrap("put session", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("put session", err)
-	} else if n == 0 {
-		return store.ErrSessionExists
-	}
-	return nil
-}
-
-func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {
-	if err := t.checkSessionWrite(); err != nil {
-		return store.Session{}, err
-	}
-	// One statement deletes and returns the row: the single writer makes it the
-	// only taker.
-	s, err := scanSession(t.queryRow(ctx, t.st.sessionTake, id), "take session")
-	if err != nil {
-		return store.Session{}, err
-	}
-	if s.ExpiredAt(now) {
-		return store.Session{}, store.ErrSessionNotFound
-	}
-	return s, nil
-}
-
-func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	if err := t.checkSessionWrite(); err != nil {
-		return 0, err
-	}
-	res, err := t.exec(ctx, t.st.sessionPurge, now.UnixNano())
-	if err != nil {
-		return 0, wrap("purge sessions", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("purge sessions", err)
-	}
-	return int(n), nil
-}
-
-func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
-	if err := t.check(false); err != nil {
-		return 0, err
-	}
-	var n int
-	if err := t.queryRow(ctx, t.st.sessionCountLive, now.UnixNano()).Scan(&n); err != nil {
-		return 0, wrap("count sessions", err)
-	}
-	return n, nil
 }
 
 func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, error) {
