@@ -293,7 +293,10 @@ func (c OAuthClient) CheckSecret(secret string) bool {
 // reports the failure to its caller by other means. fn must not call View or Update
 // of the same Store: the in-memory and single-connection stores would deadlock.
 type Store interface {
-	// View runs fn in a read-only transaction over a consistent snapshot.
+	// View runs fn in a read-only transaction over a consistent snapshot of the
+	// durable records. Sessions may be read as of each call rather than of the
+	// snapshot (the SQLite store keeps them in memory); read them in an Update when
+	// they must agree with other records.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction: all of fn's writes, or none.
 	Update(ctx context.Context, fn func(Tx) error) error
