@@ -95,6 +95,11 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	if err := fn(t); err != nil {
 		return err
 	}
+	// A context that ended while fn ran fails the Update, as a database's commit
+	// under that context would, even if fn ignored the error it was given.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	committed = true
 	return nil
 }

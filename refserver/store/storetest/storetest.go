@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(tb testing.TB) store.Store) {
 		{"TxDone", testTxDone},
 		{"Isolation", testIsolation},
 		{"CancelledContext", testCancelledContext},
+		{"ContextEndsMidUpdate", testContextEndsMidUpdate},
 		{"TakeSessionConcurrent", testTakeSessionConcurrent},
 		{"CredentialCASConcurrent", testCredentialCASConcurrent},
 		{"CompareInsideUpdateConcurrent", testCompareInsideUpdateConcurrent},
@@ -955,6 +956,33 @@ func testCancelledContext(t *testing.T, st store.Store) {
 	if ran {
 		t.Error("a transaction ran under a cancelled context")
 	}
+}
+
+// testContextEndsMidUpdate: a context that ends while an Update runs stops its next
+// statement and fails the Update, and none of its writes remain.
+func testContextEndsMidUpdate(t *testing.T, st store.Store) {
+	w := seedWorld(t, st)
+	ctx, cancel := context.WithCancel(context.Background())
+	u := w.users["u1"]
+	u.Status = store.StatusDisabled
+	err := st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		cancel()
+		_, err := tx.User(ctx, "t1", "s1", "u2")
+		check(t, "User after the context ended", err, context.Canceled)
+		return nil // as if the caller ignored it: the Update must still fail
+	})
+	check(t, "Update", err, context.Canceled)
+	view(t, st, func(tx store.Tx) error {
+		got, err := tx.User(context.Background(), "t1", "s1", "u1")
+		check(t, "User", err, nil)
+		if got.Status != store.StatusActive {
+			t.Errorf("status %s after the failed Update, want %s: its write remained", got.Status, store.StatusActive)
+		}
+		return nil
+	})
 }
 
 // testTakeSessionConcurrent: of 64 concurrent takers of one session exactly one wins.
