@@ -52,7 +52,7 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 	s.syncWAL = syncWAL
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
-		sqlTx, err := t.begin()
+		sqlTx, err := t.begin(ctx)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (t *tx) loadSessions(ctx context.Context, sqlTx *sql.Tx) error {
 func (s *Store) markClosed(ctx context.Context) error {
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
-		sqlTx, err := t.begin()
+		sqlTx, err := t.begin(ctx)
 		if err != nil {
 			return err
 		}

@@ -335,13 +335,16 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	// The SQL transaction runs detached from ctx (tx.begin), so an ended ctx is
+	// refused here, as Commit would refuse it under ctx, and the deferred Rollback
+	// undoes the transaction.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
 	if t.sqlTx != nil {
 		if err := t.sqlTx.Commit(); err != nil {
 			return fmt.Errorf("sqlite: commit: %w", err)
 		}
-	} else if err := ctx.Err(); err != nil {
-		// What Commit does when the transaction's context has ended.
-		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
 	for _, p := range t.pending {

@@ -68,10 +68,27 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
+// The SQL transaction and its statements run under a context detached from the
+// caller's (context.WithoutCancel): database/sql watches a cancellable context with
+// a goroutine per transaction and per query, and the driver with one per statement,
+// which together cost a renewal more than its reads do. Every statement here is a
+// keyed lookup or write that ends in microseconds, and all writers are serialized in
+// this process (busy waits on another process are out of scope: one process per
+// file), so there is nothing long to interrupt. The caller's context is still
+// honoured: it is checked before the transaction begins, before every statement, and
+// before the commit (Store.update), so an ended request stops at the next step and
+// its Update fails, rolling back.
+
 // begin returns the SQL transaction, beginning it on first use.
-func (t *tx) begin() (*sql.Tx, error) {
+func (t *tx) begin(ctx context.Context) (*sql.Tx, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if t.sqlTx == nil {
-		sqlTx, err := t.conn.BeginTx(t.ctx, t.opts)
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		sqlTx, err := t.conn.BeginTx(context.WithoutCancel(t.ctx), t.opts)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: begin: %w", err)
 		}
@@ -96,27 +113,31 @@ func (r row) Scan(dest ...any) error {
 }
 
 // exec, queryRow and query run a prepared statement inside the transaction.
+// Each checks ctx first (begin), then runs detached from it (see begin).
 func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
-	sqlTx, err := t.begin()
+	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	return sqlTx.StmtContext(ctx, s).ExecContext(ctx, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) row {
-	sqlTx, err := t.begin()
+	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return row{err: err}
 	}
+	ctx = context.WithoutCancel(ctx)
 	return row{row: sqlTx.StmtContext(ctx, s).QueryRowContext(ctx, args...)}
 }
 
 func (t *tx) query(ctx context.Context, s *sql.Stmt, args ...any) (*sql.Rows, error) {
-	sqlTx, err := t.begin()
+	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	return sqlTx.StmtContext(ctx, s).QueryContext(ctx, args...)
 }
 
