@@ -21,6 +21,28 @@
 // No SQL error, log line or returned error carries a verifier, salt, session secret or
 // secret hash: those are bound as parameters and never formatted into text.
 //
+// # Row cache
+//
+// The keyed reads a renewal repeats, User (by id; UserByExternalID is not cached),
+// Policy and the credentials row behind Credential and UpdateCredential (its history
+// comes from the history cache, cache.go), are served from memory when the row
+// cache (rowcache.go) holds the row. The cache holds the latest committed rows and
+// is the database's answer because every write goes through this process's writer:
+// only a transaction holding the writer slot uses it, an Update or a View on the
+// writer, and no commit can happen while one runs. A View on the read pool never
+// reads or fills it, since its snapshot may be older than the cache. Inside an
+// Update, UpdateUser and UpdateCredential record the rows they wrote, which the
+// Update reads first; any other write makes the Update read only the database and
+// clears the whole cache when it commits. Rows read from the database fill the cache
+// at once in a View on the writer, and in an Update only once it has committed (and
+// synced); a failed Update adds nothing, and a failed commit or sync clears the
+// cache. Only rows found are cached, misses go to the database with their errors, a
+// read that hits still fails once its context has ended, and every value returned is
+// a copy. So a consume Update that finds its rows cached runs no SQL at all. Each
+// kind holds at most rowCacheSize rows. This assumes one process per database file
+// (as sessions do, see Durability): another process's change to a row this one has
+// cached would not be seen.
+//
 // # Durability
 //
 // An Update that writes to the database (credentials, users, policies, stores,
@@ -117,7 +139,9 @@ type Store struct {
 	writeSt    *statements
 	readSt     *statements // nil for an in-memory database
 	cache      *historyCache
+	rows       *rowCache
 	sessions   *sessions
+	counters   *testCounters // nil but in tests
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
 	// syncErr holds the first failed sync, after which the store takes no writes.
@@ -153,7 +177,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s := &Store{write: db, cache: newHistoryCache(), sessions: newSessions()}
+		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions()}
 		if s.writeSt, err = prepare(ctx, db); err == nil {
 			err = s.holdWriter(ctx)
 		}
@@ -185,7 +209,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
 	// mark the database closed.
-	s := &Store{write: write, read: read, cache: newHistoryCache(), sessions: newSessions()}
+	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions()}
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
 	}
@@ -275,9 +299,10 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
 	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
-	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions}
+	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions, counters: s.counters}
 	if onWriter {
-		t.conn, t.st = s.writer, s.writeSt
+		// Only here, holding the writer slot, may a View use the row cache.
+		t.conn, t.st, t.rows = s.writer, s.writeSt, s.rows
 	} else {
 		t.conn, t.st = s.read, s.readSt
 	}
@@ -323,7 +348,8 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	}
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
 	// the writer's DSN asks: an Update that touches only sessions never begins one.
-	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache, sessions: s.sessions}
+	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache, rows: s.rows, sessions: s.sessions,
+		counters: s.counters}
 	committed := false
 	defer func() {
 		t.done = true
@@ -343,6 +369,9 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	}
 	if t.sqlTx != nil {
 		if err := t.sqlTx.Commit(); err != nil {
+			// Whether anything reached the database is unknown: the row cache
+			// forgets all rather than guess.
+			s.rows.clear()
 			return fmt.Errorf("sqlite: commit: %w", err)
 		}
 	}
@@ -362,8 +391,18 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 			// The session changes are dropped with the acknowledgement.
 			err = fmt.Errorf("sqlite: sync failed, no more writes until restart: %w", err)
 			s.syncErr.CompareAndSwap(nil, &err)
+			// The commit is visible to Views, so the row cache must not keep
+			// the rows it replaced; nor is it made part of the cache.
+			s.rows.clear()
 			return err
 		}
+	}
+	// The row cache follows the commit: its reads and tracked writes, or, after any
+	// other write, nothing (see Row cache in the package comment).
+	if t.untracked {
+		s.rows.clear()
+	} else {
+		s.rows.apply(t.pendingRows)
 	}
 	s.sessions.apply(t.changed)
 	return nil

@@ -33,6 +33,17 @@ type tx struct {
 	cache   *historyCache
 	// pending holds, in an Update, the histories to cache once it has committed.
 	pending []pendingHistory
+	// rows is the Store's row cache for a transaction holding the writer slot (an
+	// Update or a View on the writer), nil for a View on the read pool, which must
+	// not use it (see Row cache in the package comment). pendingRows holds, in an
+	// Update, the rows it read from the database or wrote with a tracked write
+	// (UpdateUser, UpdateCredential), for the cache once it has committed. untracked
+	// is set by every other write: the Update then reads only the database, and its
+	// commit clears the cache.
+	rows        *rowCache
+	pendingRows *pendingRows
+	untracked   bool
+	counters    *testCounters // nil but in tests
 	// sessions is the Store's; changed holds, in an Update, the session changes that
 	// take effect only once it has committed.
 	sessions *sessions
@@ -49,8 +60,21 @@ var _ store.Tx = (*tx)(nil)
 
 // check guards every method but the session ones: a finished transaction and, for
 // writes, a read-only one refuse; database/sql watches the context. A write checked
-// here makes the transaction durable.
+// here makes the transaction durable and untracked (the row cache is cleared at its
+// commit): only UpdateUser and UpdateCredential use checkTracked instead.
 func (t *tx) check(write bool) error {
+	if err := t.checkTracked(write); err != nil {
+		return err
+	}
+	if write {
+		t.untracked = true
+	}
+	return nil
+}
+
+// checkTracked is check for the tracked writes, which record the rows they write in
+// pendingRows themselves.
+func (t *tx) checkTracked(write bool) error {
 	if t.done {
 		return store.ErrTxDone
 	}
@@ -61,6 +85,114 @@ func (t *tx) check(write bool) error {
 		t.durable = true
 	}
 	return nil
+}
+
+// cacheable reports whether this transaction reads and fills the row cache: it holds
+// the writer slot and has made no untracked write.
+func (t *tx) cacheable() bool {
+	return t.rows != nil && !t.untracked
+}
+
+// pendingFor returns the pending rows of an Update, made on first use.
+func (t *tx) pendingFor() *pendingRows {
+	if t.pendingRows == nil {
+		t.pendingRows = &pendingRows{
+			users:       make(map[rowKey]store.User),
+			policies:    make(map[rowKey]store.Policy),
+			credentials: make(map[rowKey]credentialRow),
+		}
+	}
+	return t.pendingRows
+}
+
+// cachedUser, cachedPolicy and cachedCredential return a row as this transaction
+// sees it, if the cache may answer and holds it: an Update's pending rows first,
+// then the cache. The values share memory with the cache: copy before handing out.
+func (t *tx) cachedUser(k rowKey) (store.User, bool) {
+	if !t.cacheable() {
+		return store.User{}, false
+	}
+	if p := t.pendingRows; p != nil {
+		if u, ok := p.users[k]; ok {
+			return u, true
+		}
+	}
+	return t.rows.user(k)
+}
+
+func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool) {
+	if !t.cacheable() {
+		return store.Policy{}, false
+	}
+	if p := t.pendingRows; p != nil {
+		if pol, ok := p.policies[k]; ok {
+			return pol, true
+		}
+	}
+	return t.rows.policy(k)
+}
+
+func (t *tx) cachedCredential(k rowKey) (credentialRow, bool) {
+	if !t.cacheable() {
+		return credentialRow{}, false
+	}
+	if p := t.pendingRows; p != nil {
+		if r, ok := p.credentials[k]; ok {
+			return r, true
+		}
+	}
+	return t.rows.credential(k)
+}
+
+// ended is the error a statement would fail with now, as begin checks it: the
+// method's context, and the transaction's until its SQL transaction has begun. A
+// read served from the cache fails with it too, so that an ended context is refused
+// as before.
+func (t *tx) ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t.sqlTx == nil {
+		return t.ctx.Err()
+	}
+	return nil
+}
+
+// fillUser, fillPolicy and fillCredential record a row read from the database or
+// written by a tracked write, which must not share memory with the caller: in a View
+// on the writer straight into the cache (it holds the writer slot, so no commit can
+// make the row stale meanwhile), in an Update into its pending rows.
+func (t *tx) fillUser(k rowKey, u store.User) {
+	if !t.cacheable() {
+		return
+	}
+	if !t.write {
+		t.rows.apply(&pendingRows{users: map[rowKey]store.User{k: u}})
+		return
+	}
+	t.pendingFor().users[k] = u
+}
+
+func (t *tx) fillPolicy(k rowKey, p store.Policy) {
+	if !t.cacheable() {
+		return
+	}
+	if !t.write {
+		t.rows.apply(&pendingRows{policies: map[rowKey]store.Policy{k: p}})
+		return
+	}
+	t.pendingFor().policies[k] = p
+}
+
+func (t *tx) fillCredential(k rowKey, r credentialRow) {
+	if !t.cacheable() {
+		return
+	}
+	if !t.write {
+		t.rows.apply(&pendingRows{credentials: map[rowKey]credentialRow{k: r}})
+		return
+	}
+	t.pendingFor().credentials[k] = r
 }
 
 // wrap names the failed operation; the driver's error text holds no bound values.
@@ -87,6 +219,9 @@ func (t *tx) begin(ctx context.Context) (*sql.Tx, error) {
 	if t.sqlTx == nil {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
+		}
+		if t.counters != nil {
+			t.counters.begins.Add(1)
 		}
 		sqlTx, err := t.conn.BeginTx(context.WithoutCancel(t.ctx), t.opts)
 		if err != nil {
@@ -115,6 +250,7 @@ func (r row) Scan(dest ...any) error {
 // exec, queryRow and query run a prepared statement inside the transaction.
 // Each checks ctx first (begin), then runs detached from it (see begin).
 func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
+	t.count()
 	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -124,6 +260,7 @@ func (t *tx) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, er
 }
 
 func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) row {
+	t.count()
 	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return row{err: err}
@@ -133,12 +270,20 @@ func (t *tx) queryRow(ctx context.Context, s *sql.Stmt, args ...any) row {
 }
 
 func (t *tx) query(ctx context.Context, s *sql.Stmt, args ...any) (*sql.Rows, error) {
+	t.count()
 	sqlTx, err := t.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	return sqlTx.StmtContext(ctx, s).QueryContext(ctx, args...)
+}
+
+// count counts a statement for tests.
+func (t *tx) count() {
+	if t.counters != nil {
+		t.counters.statements.Add(1)
+	}
 }
 
 // exists runs a COUNT statement and reports whether it found anything.
@@ -258,6 +403,13 @@ func (t *tx) Policy(ctx context.Context, tenant, st, name string) (store.Policy,
 	if err := t.check(false); err != nil {
 		return store.Policy{}, err
 	}
+	k := rowKey{tenant, st, name}
+	if p, ok := t.cachedPolicy(k); ok {
+		if err := t.ended(ctx); err != nil {
+			return store.Policy{}, wrap("get policy", err)
+		}
+		return clonePolicy(p), nil
+	}
 	var reqs []byte
 	err := t.queryRow(ctx, t.st.policyGet, tenant, st, name).Scan(&reqs)
 	switch {
@@ -273,6 +425,7 @@ func (t *tx) Policy(ctx context.Context, tenant, st, name string) (store.Policy,
 	if err := json.Unmarshal(reqs, &p.Requirements); err != nil {
 		return store.Policy{}, wrap("decode policy", err)
 	}
+	t.fillPolicy(k, clonePolicy(p))
 	return p, nil
 }
 
@@ -395,7 +548,18 @@ func (t *tx) UserByExternalID(ctx context.Context, tenant, st, externalID string
 
 // user finds a user with by (userByID or userByExternalID), reporting the first
 // missing link of tenant -> store -> user.
+// Users by id go through the row cache.
 func (t *tx) user(ctx context.Context, by *sql.Stmt, tenant, st, value string) (store.User, error) {
+	byID := by == t.st.userByID
+	k := rowKey{tenant, st, value}
+	if byID {
+		if u, ok := t.cachedUser(k); ok {
+			if err := t.ended(ctx); err != nil {
+				return store.User{}, wrap("get user", err)
+			}
+			return u, nil
+		}
+	}
 	u, err := scanUser(t.queryRow(ctx, by, tenant, st, value), tenant, st)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -405,6 +569,9 @@ func (t *tx) user(ctx context.Context, by *sql.Stmt, tenant, st, value string) (
 		return store.User{}, store.ErrUserNotFound
 	case err != nil:
 		return store.User{}, wrap("get user", err)
+	}
+	if byID {
+		t.fillUser(k, u)
 	}
 	return u, nil
 }
@@ -436,8 +603,9 @@ func (t *tx) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
+// UpdateUser is a tracked write: the row it writes becomes the pending one.
 func (t *tx) UpdateUser(ctx context.Context, u store.User) error {
-	if err := t.check(true); err != nil {
+	if err := t.checkTracked(true); err != nil {
 		return err
 	}
 	if err := u.Validate(); err != nil {
@@ -458,6 +626,7 @@ func (t *tx) UpdateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return wrap("update user", err)
 	}
+	t.fillUser(rowKey{u.Tenant, u.Store, u.ID}, storedUser(u))
 	return nil
 }
 
@@ -467,15 +636,24 @@ func (t *tx) Credential(ctx context.Context, tenant, st, userID string) (store.C
 	}
 	c := store.Credential{Tenant: tenant, Store: st, UserID: userID}
 	var nonce []byte
-	err := t.queryRow(ctx, t.st.credentialGet, tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version, &nonce)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if _, err := t.user(ctx, t.st.userByID, tenant, st, userID); err != nil {
-			return store.Credential{}, err
+	rk := rowKey{tenant, st, userID}
+	if r, ok := t.cachedCredential(rk); ok {
+		if err := t.ended(ctx); err != nil {
+			return store.Credential{}, wrap("get credential", err)
 		}
-		return store.Credential{}, store.ErrCredentialNotFound
-	case err != nil:
-		return store.Credential{}, wrap("get credential", err)
+		c.Identity, c.Salt, c.Verifier, c.Version, nonce = r.identity, cloneBytes(r.salt), cloneBytes(r.verifier), r.version, r.nonce
+	} else {
+		err := t.queryRow(ctx, t.st.credentialGet, tenant, st, userID).Scan(&c.Identity, &c.Salt, &c.Verifier, &c.Version, &nonce)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := t.user(ctx, t.st.userByID, tenant, st, userID); err != nil {
+				return store.Credential{}, err
+			}
+			return store.Credential{}, store.ErrCredentialNotFound
+		case err != nil:
+			return store.Credential{}, wrap("get credential", err)
+		}
+		t.fillCredential(rk, cloneCredentialRow(credentialRow{identity: c.Identity, salt: c.Salt, verifier: c.Verifier, version: c.Version, nonce: nonce}))
 	}
 	h, err := t.history(ctx, credentialKey{tenant, st, userID}, nonce, c.Version)
 	if err != nil {
@@ -553,8 +731,10 @@ func (t *tx) CreateCredential(ctx context.Context, c store.Credential) error {
 // makes, so every renewal), dropping the rows beyond store.MaxHistory; any other
 // history is written in full. Either way the stored history afterwards is
 // c.History trimmed to store.MaxHistory.
+//
+// It is a tracked write: the row it writes becomes the pending one.
 func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
-	if err := t.check(true); err != nil {
+	if err := t.checkTracked(true); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
@@ -563,13 +743,23 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	var identity string
 	var verifier, nonce []byte
 	var version int64
-	err := t.queryRow(ctx, t.st.credentialHead, c.Tenant, c.Store, c.UserID).Scan(&identity, &verifier, &version, &nonce)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrCredentialNotFound
-	case err != nil:
-		return wrap("get credential", err)
-	case identity != c.Identity || version != c.Version-1:
+	rk := rowKey{c.Tenant, c.Store, c.UserID}
+	if r, ok := t.cachedCredential(rk); ok {
+		if err := t.ended(ctx); err != nil {
+			return wrap("get credential", err)
+		}
+		// Shared with the cache, and only read here.
+		identity, verifier, version, nonce = r.identity, r.verifier, r.version, r.nonce
+	} else {
+		err := t.queryRow(ctx, t.st.credentialHead, c.Tenant, c.Store, c.UserID).Scan(&identity, &verifier, &version, &nonce)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return store.ErrCredentialNotFound
+		case err != nil:
+			return wrap("get credential", err)
+		}
+	}
+	if identity != c.Identity || version != c.Version-1 {
 		return store.ErrVersionConflict
 	}
 	k := credentialKey{c.Tenant, c.Store, c.UserID}
@@ -605,6 +795,7 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 		return err
 	}
 	t.remember(k, nonce, c.Version, written)
+	t.fillCredential(rk, cloneCredentialRow(credentialRow{identity: identity, salt: c.Salt, verifier: c.Verifier, version: c.Version, nonce: nonce}))
 	return nil
 }
 

@@ -1,0 +1,164 @@
+package sqlite
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+)
+
+// rowCacheSize bounds each kind of row the row cache keeps; a full kind evicts an
+// arbitrary entry. 4096 users, policies and credential rows (with 256-byte
+// verifiers) are well under 10 MiB.
+const rowCacheSize = 4096
+
+// rowKey names a user, a policy or a credential: tenant, store and the user id or the
+// policy name.
+type rowKey struct {
+	tenant, store, name string
+}
+
+// credentialRow is a credentials row: what Credential and UpdateCredential read of it.
+// Its byte slices are never changed once built: callers copy before they hand them
+// out.
+type credentialRow struct {
+	identity string
+	salt     []byte
+	verifier []byte
+	version  int64
+	nonce    []byte
+}
+
+// rowCache holds the latest committed users (by id), policies and credential rows,
+// so that the keyed reads of a renewal do not go to the database (see Row cache in the
+// package comment). It is read and changed only by a holder of the writer slot: an
+// Update, or a View on the writer connection. Entries are put only for committed
+// data: a writer View's reads, and an Update's reads and tracked writes once it has
+// committed (tx.rows); an Update with any other write clears it when it commits.
+// mu makes that independent of the slot's happens-before edges.
+type rowCache struct {
+	mu          sync.Mutex
+	users       map[rowKey]store.User
+	policies    map[rowKey]store.Policy
+	credentials map[rowKey]credentialRow
+}
+
+func newRowCache() *rowCache {
+	c := &rowCache{}
+	c.clear()
+	return c
+}
+
+// clear drops every entry.
+func (c *rowCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.users = make(map[rowKey]store.User)
+	c.policies = make(map[rowKey]store.Policy)
+	c.credentials = make(map[rowKey]credentialRow)
+}
+
+func (c *rowCache) user(k rowKey) (store.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.users[k]
+	return u, ok
+}
+
+func (c *rowCache) policy(k rowKey) (store.Policy, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.policies[k]
+	return p, ok
+}
+
+func (c *rowCache) credential(k rowKey) (credentialRow, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.credentials[k]
+	return r, ok
+}
+
+// apply puts every entry of p.
+func (c *rowCache) apply(p *pendingRows) {
+	if p == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, u := range p.users {
+		putBounded(c.users, k, u)
+	}
+	for k, pol := range p.policies {
+		putBounded(c.policies, k, pol)
+	}
+	for k, r := range p.credentials {
+		putBounded(c.credentials, k, r)
+	}
+}
+
+// putBounded sets m[k] = v, evicting an arbitrary entry when m is full.
+func putBounded[V any](m map[rowKey]V, k rowKey, v V) {
+	if _, ok := m[k]; !ok && len(m) >= rowCacheSize {
+		for old := range m {
+			delete(m, old)
+			break
+		}
+	}
+	m[k] = v
+}
+
+// pendingRows holds, in an Update, the rows it read from the database or wrote with
+// a tracked write: the Update reads them before the cache, and they go into the cache
+// once it has committed.
+type pendingRows struct {
+	users       map[rowKey]store.User
+	policies    map[rowKey]store.Policy
+	credentials map[rowKey]credentialRow
+}
+
+// clonePolicy copies p's slices, so that neither the cache nor a caller shares them
+// with the other. A nil slice stays nil and an empty one empty, as JSON decodes them.
+func clonePolicy(p store.Policy) store.Policy {
+	r := &p.Requirements
+	r.RequiredRegExes = cloneRegexes(r.RequiredRegExes)
+	r.AllowedRegExes = cloneRegexes(r.AllowedRegExes)
+	r.DisallowedRegExes = cloneRegexes(r.DisallowedRegExes)
+	return p
+}
+
+func cloneRegexes(rs []passcode.Regex) []passcode.Regex {
+	if rs == nil {
+		return nil
+	}
+	return slices.Clone(rs)
+}
+
+// cloneCredentialRow copies r's byte slices.
+func cloneCredentialRow(r credentialRow) credentialRow {
+	r.salt, r.verifier, r.nonce = cloneBytes(r.salt), cloneBytes(r.verifier), cloneBytes(r.nonce)
+	return r
+}
+
+// cloneBytes copies b, keeping nil and empty apart.
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// storedUser returns u as the users table gives it back: times in UTC to the
+// nanosecond without a monotonic reading, the zero time as the zero time.
+func storedUser(u store.User) store.User {
+	u.DateCreated, u.LockedUntil = fromNanos(nanos(u.DateCreated)), fromNanos(nanos(u.LockedUntil))
+	return u
+}
+
+// testCounters counts, for tests only, the SQL statements transactions run and the
+// SQL transactions they begin.
+type testCounters struct {
+	statements, begins atomic.Int64
+}
