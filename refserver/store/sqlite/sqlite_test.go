@@ -208,19 +208,7 @@ func credential(tb testing.TB, st store.Store, userID string) store.Credential {
 func TestHistoryTrimmed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "renewkit.db")
 	st := open(t, path)
-	ctx := context.Background()
-	err := st.Update(ctx, func(tx store.Tx) error {
-		return errors.Join(
-			tx.PutTenant(ctx, store.Tenant{ID: "t1"}),
-			tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t1", Name: "s1"}),
-			tx.CreateUser(ctx, store.User{Tenant: "t1", Store: "s1", ID: "u1", ExternalID: "e1", Status: store.StatusActive}),
-			tx.CreateCredential(ctx, store.Credential{Tenant: "t1", Store: "s1", UserID: "u1", Identity: "I", Salt: []byte("s"),
-				Verifier: []byte("v-0"), Version: 1}),
-		)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seedCredential(t, st, "t1", "s1", "u1", []byte("v-0"))
 	db := rawDB(t, path)
 	var want [][]byte // most recent first
 	prev := "v-0"
@@ -492,18 +480,7 @@ func TestTakeSessionConsumeConcurrent(t *testing.T) {
 			st := open(t, d)
 			ctx := context.Background()
 			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-			err := st.Update(ctx, func(tx store.Tx) error {
-				return errors.Join(
-					tx.PutTenant(ctx, store.Tenant{ID: "t"}),
-					tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s"}),
-					tx.CreateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive}),
-					tx.CreateCredential(ctx, store.Credential{Tenant: "t", Store: "s", UserID: "u", Identity: "I", Salt: []byte("salt"),
-						Verifier: []byte("v"), Version: 1}),
-				)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			seedCredential(t, st, "t", "s", "u", []byte("v"))
 			fail := errors.New("fails after the take")
 			const n = 64
 			for round := range 3 {
@@ -578,5 +555,24 @@ func TestTakeSessionConsumeConcurrent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// seedCredential creates tenant, its store st, an ACTIVE user and the user's credential
+// (identity "I", version 1) holding verifier.
+func seedCredential(tb testing.TB, s *sqlite.Store, tenant, st, user string, verifier []byte) {
+	tb.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(
+			tx.PutTenant(ctx, store.Tenant{ID: tenant}),
+			tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: tenant, Name: st}),
+			tx.CreateUser(ctx, store.User{Tenant: tenant, Store: st, ID: user, ExternalID: "ext-" + user, Status: store.StatusActive}),
+			tx.CreateCredential(ctx, store.Credential{Tenant: tenant, Store: st, UserID: user, Identity: "I", Salt: []byte("salt"),
+				Verifier: verifier, Version: 1}),
+		)
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
