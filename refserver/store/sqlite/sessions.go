@@ -173,22 +173,16 @@ func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, erro
 	if err := t.live(ctx, "purge sessions"); err != nil {
 		return 0, err
 	}
-	n := 0
-	t.sessions.mu.RLock()
-	for id, s := range t.sessions.m {
-		if _, ok := t.changed[id]; !ok && s.ExpiredAt(now) {
-			t.change(id, sessionChange{gone: true})
-			n++
+	var expired []string
+	t.eachSession(func(s store.Session) {
+		if s.ExpiredAt(now) {
+			expired = append(expired, s.ID)
 		}
+	})
+	for _, id := range expired {
+		t.change(id, sessionChange{gone: true})
 	}
-	t.sessions.mu.RUnlock()
-	for id, c := range t.changed {
-		if !c.gone && c.s.ExpiredAt(now) {
-			t.changed[id] = sessionChange{gone: true}
-			n++
-		}
-	}
-	return n, nil
+	return len(expired), nil
 }
 
 func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
@@ -199,19 +193,29 @@ func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
+	t.eachSession(func(s store.Session) {
+		if !s.ExpiredAt(now) {
+			n++
+		}
+	})
+	return n, nil
+}
+
+// eachSession calls fn with every session as this transaction sees it: the committed
+// ones it has not changed, then those it put. fn must not change the sessions.
+func (t *tx) eachSession(fn func(store.Session)) {
 	t.sessions.mu.RLock()
 	for id, s := range t.sessions.m {
-		if _, ok := t.changed[id]; !ok && !s.ExpiredAt(now) {
-			n++
+		if _, ok := t.changed[id]; !ok {
+			fn(s)
 		}
 	}
 	t.sessions.mu.RUnlock()
 	for _, c := range t.changed {
-		if !c.gone && !c.s.ExpiredAt(now) {
-			n++
+		if !c.gone {
+			fn(c.s)
 		}
 	}
-	return n, nil
 }
 
 // scanSession reads one session row selected with sessionColumns.
