@@ -302,7 +302,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions, counters: s.counters}
 	if onWriter {
 		// Only here, holding the writer slot, may a View use the row cache.
-		t.conn, t.st, t.rows = s.writer, s.writeSt, s.rows
+		t.conn, t.st, t.rows, t.onWriter = s.writer, s.writeSt, s.rows, true
 	} else {
 		t.conn, t.st = s.read, s.readSt
 	}
@@ -348,8 +348,8 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	}
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
 	// the writer's DSN asks: an Update that touches only sessions never begins one.
-	t := &tx{ctx: ctx, conn: s.writer, st: s.writeSt, write: true, cache: s.cache, rows: s.rows, sessions: s.sessions,
-		counters: s.counters}
+	t := &tx{ctx: ctx, conn: s.writer, onWriter: true, st: s.writeSt, write: true, cache: s.cache, rows: s.rows,
+		sessions: s.sessions, counters: s.counters}
 	committed := false
 	defer func() {
 		t.done = true

@@ -91,7 +91,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		// Every new credential gets a new nonce (see historyCache).
 		{&s.credentialInsert, `INSERT INTO credentials (tenant, store, user_id, identity, salt, verifier, version, nonce)
 			VALUES (?, ?, ?, ?, ?, ?, ?, randomblob(16))`},
-		{&s.credentialUpdate, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ?"},
+		{&s.credentialUpdate, "UPDATE credentials SET salt = ?, verifier = ?, version = ? WHERE tenant = ? AND store = ? AND user_id = ? AND identity = ? AND version = ?"},
 		{&s.credentialDelete, "DELETE FROM credentials WHERE tenant = ? AND store = ? AND user_id = ?"},
 
 		// Most recent first; the LIMIT only guards against rows a bug left behind.

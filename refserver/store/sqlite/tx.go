@@ -21,6 +21,8 @@ type tx struct {
 		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 	} // where the SQL transaction runs: the writer connection or the read pool
 	opts *sql.TxOptions
+	// onWriter is set when conn is the writer connection, which this transaction holds.
+	onWriter bool
 	// sqlTx is nil until a statement needs it, so an Update that touches only
 	// sessions never begins, commits or syncs one.
 	sqlTx *sql.Tx
@@ -209,7 +211,9 @@ func wrap(op string, err error) error {
 // file), so there is nothing long to interrupt. The caller's context is still
 // honoured: it is checked before the transaction begins, before every statement, and
 // before the commit (Store.update), so an ended request stops at the next step and
-// its Update fails, rolling back.
+// its Update fails, rolling back. Two exceptions: a View on the read pool begins under
+// its own context, since getting a pooled connection can wait; and a savepoint, once
+// set, is released or rolled back whatever the context (tx.atomic).
 
 // begin returns the SQL transaction, beginning it on first use.
 func (t *tx) begin(ctx context.Context) (*sql.Tx, error) {
@@ -223,7 +227,15 @@ func (t *tx) begin(ctx context.Context) (*sql.Tx, error) {
 		if t.counters != nil {
 			t.counters.begins.Add(1)
 		}
-		sqlTx, err := t.conn.BeginTx(context.WithoutCancel(t.ctx), t.opts)
+		// On the writer, which the caller already holds, BeginTx waits for nothing and
+		// runs detached. A View on the read pool may wait for a free connection, so it
+		// begins under its own context, whose deadline that wait must heed (database/sql
+		// then watches it for the transaction's life, as before).
+		bctx := t.ctx
+		if t.onWriter {
+			bctx = context.WithoutCancel(t.ctx)
+		}
+		sqlTx, err := t.conn.BeginTx(bctx, t.opts)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: begin: %w", err)
 		}
@@ -302,14 +314,22 @@ func (t *tx) atomic(ctx context.Context, fn func() error) error {
 	if _, err := t.exec(ctx, t.st.savepoint); err != nil {
 		return wrap("savepoint", err)
 	}
-	if err := fn(); err != nil {
+	// Once the savepoint is set, ending it runs whatever the context: a RELEASE
+	// refused for an ended context would leave fn's writes in place under an error,
+	// and the caller may go on and commit them (store.Tx: a method that fails has
+	// made no change).
+	undo := func() {
 		// Best effort: if even this fails the connection is broken and Commit fails too.
 		ctx := context.WithoutCancel(ctx)
 		_, _ = t.exec(ctx, t.st.rollbackTo)
 		_, _ = t.exec(ctx, t.st.release)
+	}
+	if err := fn(); err != nil {
+		undo()
 		return err
 	}
-	if _, err := t.exec(ctx, t.st.release); err != nil {
+	if _, err := t.exec(context.WithoutCancel(ctx), t.st.release); err != nil {
+		undo()
 		return wrap("release savepoint", err)
 	}
 	return nil
@@ -769,8 +789,17 @@ func (t *tx) UpdateCredential(ctx context.Context, c store.Credential) error {
 	}
 	written := storedHistory{verifiers: cloneVerifiers(c.History[:min(len(c.History), store.MaxHistory)])}
 	err = t.atomic(ctx, func() error {
-		if _, err := t.exec(ctx, t.st.credentialUpdate, c.Salt, c.Verifier, c.Version, c.Tenant, c.Store, c.UserID); err != nil {
+		// Identity and version in the WHERE clause make the database itself the last
+		// word on the compare-and-set above, whatever the head was read from.
+		res, err := t.exec(ctx, t.st.credentialUpdate, c.Salt, c.Verifier, c.Version,
+			c.Tenant, c.Store, c.UserID, c.Identity, c.Version-1)
+		if err != nil {
 			return wrap("update credential", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return wrap("update credential", err)
+		} else if n != 1 {
+			return store.ErrVersionConflict
 		}
 		if !pushed(c.History, verifier, old.verifiers) {
 			if _, err := t.exec(ctx, t.st.historyDeleteAll, c.Tenant, c.Store, c.UserID); err != nil {
