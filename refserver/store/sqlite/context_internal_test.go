@@ -171,25 +171,13 @@ func TestStaleHeadRefusedByDatabase(t *testing.T) {
 	ctx := context.Background()
 	a, path := openFile(t)
 	seed(t, a)
-	read := func(st *Store) store.Credential {
-		var c store.Credential
-		err := st.View(ctx, func(tx store.Tx) error {
-			var err error
-			c, err = tx.Credential(ctx, "t", "s", "u")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	stale := read(a) // a's row cache now holds version 1
+	stale := readCredential(t, a) // a's row cache now holds version 1
 	b, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	update(t, b, func(tx store.Tx) error { return tx.UpdateCredential(ctx, read(b).Renewed([]byte("by-b"))) })
+	update(t, b, func(tx store.Tx) error { return tx.UpdateCredential(ctx, readCredential(t, b).Renewed([]byte("by-b"))) })
 	err = a.Update(ctx, func(tx store.Tx) error { return tx.UpdateCredential(ctx, stale.Renewed([]byte("by-a"))) })
 	if !errors.Is(err, store.ErrVersionConflict) {
 		t.Errorf("renewing the stale version 1 over version 2: %v, want ErrVersionConflict", err)
