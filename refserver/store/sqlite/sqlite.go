@@ -41,7 +41,9 @@
 // a copy. So a consume Update that finds its rows cached runs no SQL at all. Each
 // kind holds at most rowCacheSize rows. This assumes one process per database file
 // (as sessions do, see Durability): another process's change to a row this one has
-// cached would not be seen.
+// cached, an operator's edit with the sqlite3 shell included, is not seen until a
+// restart. Should a stale head slip through anyway, the credential UPDATE names the
+// identity and version it replaces, so the database refuses it (ErrVersionConflict).
 //
 // # Durability
 //
