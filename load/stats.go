@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -64,7 +65,9 @@ func (m *Millis) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*m = Millis(time.Duration(f * float64(time.Millisecond)))
+	// Rounded, not truncated: 8.193 ms is 8192999.999... ns in floating point, and
+	// MarshalJSON's microseconds must come back exactly.
+	*m = Millis(time.Duration(math.Round(f * float64(time.Millisecond))))
 	return nil
 }
 
