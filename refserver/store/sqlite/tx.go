@@ -98,52 +98,48 @@ func (t *tx) cacheable() bool {
 // pendingFor returns the pending rows of an Update, made on first use.
 func (t *tx) pendingFor() *pendingRows {
 	if t.pendingRows == nil {
-		t.pendingRows = &pendingRows{
-			users:       make(map[rowKey]store.User),
-			policies:    make(map[rowKey]store.Policy),
-			credentials: make(map[rowKey]credentialRow),
-		}
+		t.pendingRows = newPendingRows()
 	}
 	return t.pendingRows
+}
+
+func newPendingRows() *pendingRows {
+	return &pendingRows{
+		users:       make(map[rowKey]store.User),
+		policies:    make(map[rowKey]store.Policy),
+		credentials: make(map[rowKey]credentialRow),
+	}
 }
 
 // cachedUser, cachedPolicy and cachedCredential return a row as this transaction
 // sees it, if the cache may answer and holds it: an Update's pending rows first,
 // then the cache. The values share memory with the cache: copy before handing out.
 func (t *tx) cachedUser(k rowKey) (store.User, bool) {
-	if !t.cacheable() {
-		return store.User{}, false
-	}
-	if p := t.pendingRows; p != nil {
-		if u, ok := p.users[k]; ok {
-			return u, true
-		}
-	}
-	return t.rows.user(k)
+	return cachedRow(t, k, func(p *pendingRows) map[rowKey]store.User { return p.users }, (*rowCache).user)
 }
 
 func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool) {
-	if !t.cacheable() {
-		return store.Policy{}, false
-	}
-	if p := t.pendingRows; p != nil {
-		if pol, ok := p.policies[k]; ok {
-			return pol, true
-		}
-	}
-	return t.rows.policy(k)
+	return cachedRow(t, k, func(p *pendingRows) map[rowKey]store.Policy { return p.policies }, (*rowCache).policy)
 }
 
 func (t *tx) cachedCredential(k rowKey) (credentialRow, bool) {
+	return cachedRow(t, k, func(p *pendingRows) map[rowKey]credentialRow { return p.credentials }, (*rowCache).credential)
+}
+
+// cachedRow is the one lookup behind the three: kind picks the row kind's pending
+// map, get reads the cache.
+func cachedRow[V any](t *tx, k rowKey, kind func(*pendingRows) map[rowKey]V,
+	get func(*rowCache, rowKey) (V, bool)) (V, bool) {
 	if !t.cacheable() {
-		return credentialRow{}, false
+		var zero V
+		return zero, false
 	}
 	if p := t.pendingRows; p != nil {
-		if r, ok := p.credentials[k]; ok {
-			return r, true
+		if v, ok := kind(p)[k]; ok {
+			return v, true
 		}
 	}
-	return t.rows.credential(k)
+	return get(t.rows, k)
 }
 
 // ended is the error a statement would fail with now, as begin checks it: the
@@ -165,36 +161,29 @@ func (t *tx) ended(ctx context.Context) error {
 // on the writer straight into the cache (it holds the writer slot, so no commit can
 // make the row stale meanwhile), in an Update into its pending rows.
 func (t *tx) fillUser(k rowKey, u store.User) {
-	if !t.cacheable() {
-		return
-	}
-	if !t.write {
-		t.rows.apply(&pendingRows{users: map[rowKey]store.User{k: u}})
-		return
-	}
-	t.pendingFor().users[k] = u
+	fillRow(t, k, u, func(p *pendingRows) map[rowKey]store.User { return p.users })
 }
 
 func (t *tx) fillPolicy(k rowKey, p store.Policy) {
-	if !t.cacheable() {
-		return
-	}
-	if !t.write {
-		t.rows.apply(&pendingRows{policies: map[rowKey]store.Policy{k: p}})
-		return
-	}
-	t.pendingFor().policies[k] = p
+	fillRow(t, k, p, func(p *pendingRows) map[rowKey]store.Policy { return p.policies })
 }
 
 func (t *tx) fillCredential(k rowKey, r credentialRow) {
+	fillRow(t, k, r, func(p *pendingRows) map[rowKey]credentialRow { return p.credentials })
+}
+
+// fillRow is the one recording behind the three; kind picks the row kind's map.
+func fillRow[V any](t *tx, k rowKey, v V, kind func(*pendingRows) map[rowKey]V) {
 	if !t.cacheable() {
 		return
 	}
 	if !t.write {
-		t.rows.apply(&pendingRows{credentials: map[rowKey]credentialRow{k: r}})
+		one := newPendingRows()
+		kind(one)[k] = v
+		t.rows.apply(one)
 		return
 	}
-	t.pendingFor().credentials[k] = r
+	kind(t.pendingFor())[k] = v
 }
 
 // wrap names the failed operation; the driver's error text holds no bound values.
