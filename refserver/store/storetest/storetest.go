@@ -995,34 +995,18 @@ func testTakeSessionConcurrent(t *testing.T, st store.Store) {
 		update(t, st, func(tx store.Tx) error {
 			return tx.PutSession(ctx, session(id, store.FlowRenewal, base.Add(time.Hour)))
 		})
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			won  int
-			errs []error
-		)
-		start := make(chan struct{})
-		for range n {
-			wg.Go(func() {
-				<-start
-				err := st.Update(ctx, func(tx store.Tx) error {
-					_, err := tx.TakeSession(ctx, id, base)
-					return err
-				})
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					won++
-				case !errors.Is(err, store.ErrSessionNotFound):
-					errs = append(errs, err)
-				}
+		winners, errs := race(n, func(int) (bool, error) {
+			err := st.Update(ctx, func(tx store.Tx) error {
+				_, err := tx.TakeSession(ctx, id, base)
+				return err
 			})
-		}
-		close(start)
-		wg.Wait()
-		if won != 1 || len(errs) > 0 {
-			t.Fatalf("round %d: %d of %d takers won (want 1); other errors: %v", round, won, n, errs)
+			if errors.Is(err, store.ErrSessionNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		})
+		if len(winners) != 1 || len(errs) > 0 {
+			t.Fatalf("round %d: %d of %d takers won (want 1); other errors: %v", round, len(winners), n, errs)
 		}
 	}
 }
@@ -1042,30 +1026,14 @@ func testCredentialCASConcurrent(t *testing.T, st store.Store) {
 		read, err = tx.Credential(ctx, "t1", "s1", "u1")
 		return err
 	})
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		winners []int
-		errs    []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			next := read.Renewed(fmt.Appendf(nil, "verifier-from-%d", i))
-			err := st.Update(ctx, func(tx store.Tx) error { return tx.UpdateCredential(ctx, next) })
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				winners = append(winners, i)
-			case !errors.Is(err, store.ErrVersionConflict):
-				errs = append(errs, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
+	winners, errs := race(n, func(i int) (bool, error) {
+		next := read.Renewed(fmt.Appendf(nil, "verifier-from-%d", i))
+		err := st.Update(ctx, func(tx store.Tx) error { return tx.UpdateCredential(ctx, next) })
+		if errors.Is(err, store.ErrVersionConflict) {
+			return false, nil
+		}
+		return err == nil, err
+	})
 	if len(winners) != 1 || len(errs) > 0 {
 		t.Fatalf("%d of %d writers won (want 1); other errors: %v", len(winners), n, errs)
 	}
@@ -1075,6 +1043,35 @@ func testCredentialCASConcurrent(t *testing.T, st store.Store) {
 		same(t, "winner's credential", got, read.Renewed(fmt.Appendf(nil, "verifier-from-%d", winners[0])))
 		return nil
 	})
+}
+
+// race runs attempt(0) ... attempt(n-1) at once, released together, and returns the
+// indexes whose attempt won and the errors of those that failed unexpectedly. An
+// attempt returns (true, nil) when it won, (false, nil) when it lost as the test
+// expects, and its error otherwise.
+func race(n int, attempt func(i int) (bool, error)) (winners []int, errs []error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		start = make(chan struct{})
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			won, err := attempt(i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case won:
+				winners = append(winners, i)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return winners, errs
 }
 
 // errStale is what a caller of the compare-inside-Update pattern returns when the
@@ -1098,44 +1095,25 @@ func testCompareInsideUpdateConcurrent(t *testing.T, st store.Store) {
 		}
 		return errors.Join(errs...)
 	})
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		winners []int
-		errs    []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			var outcome error
-			err := st.Update(ctx, func(tx store.Tx) error {
-				s, err := tx.TakeSession(ctx, fmt.Sprintf("S%d", i), base)
-				if err != nil {
-					return err
-				}
-				c, err := tx.Credential(ctx, s.Tenant, s.Store, s.UserID)
-				if err != nil {
-					return err
-				}
-				if c.Identity != s.Identity || c.Version != s.CredentialVersion {
-					outcome = errStale
-					return nil // keep the take
-				}
-				return tx.UpdateCredential(ctx, c.Renewed(fmt.Appendf(nil, "verifier-from-%d", i)))
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				errs = append(errs, err)
-			case outcome == nil:
-				winners = append(winners, i)
+	winners, errs := race(n, func(i int) (bool, error) {
+		var outcome error
+		err := st.Update(ctx, func(tx store.Tx) error {
+			s, err := tx.TakeSession(ctx, fmt.Sprintf("S%d", i), base)
+			if err != nil {
+				return err
 			}
+			c, err := tx.Credential(ctx, s.Tenant, s.Store, s.UserID)
+			if err != nil {
+				return err
+			}
+			if c.Identity != s.Identity || c.Version != s.CredentialVersion {
+				outcome = errStale
+				return nil // keep the take
+			}
+			return tx.UpdateCredential(ctx, c.Renewed(fmt.Appendf(nil, "verifier-from-%d", i)))
 		})
-	}
-	close(start)
-	wg.Wait()
+		return err == nil && outcome == nil, err
+	})
 	if len(winners) != 1 || len(errs) > 0 {
 		t.Fatalf("%d of %d renewals won (want 1); errors: %v", len(winners), n, errs)
 	}
