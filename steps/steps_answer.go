@@ -44,13 +44,9 @@ func answerSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(`^the requirements have every member of the guide's example with its JSON type$`, func(ctx context.Context) error {
 		s := sc(ctx)
-		ex, err := s.needAnswer()
+		ex, m, err := s.answerObject()
 		if err != nil {
 			return err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(ex.ResponseBody, &m); err != nil {
-			return s.fail(ex, "the answer is not a JSON object: %v", err)
 		}
 		if probs := requirementsShape(m["passcodeRequirements"]); len(probs) > 0 {
 			return s.fail(ex, "passcodeRequirements differ from the guide's example: %s (an empty pattern list is [], as in the guide)", strings.Join(probs, "; "))
@@ -496,15 +492,25 @@ func (s *scenario) expectM2() error {
 	return nil
 }
 
-// expectStartShape checks a start answer against the members SPEC section 4 lists.
-func (s *scenario) expectStartShape(flow api.Flow) error {
+// answerObject returns the last answer and its body decoded as a JSON object, or the
+// step's failure when there is no answer or the body is not an object.
+func (s *scenario) answerObject() (*api.Exchange, map[string]any, error) {
 	ex, err := s.needAnswer()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(ex.ResponseBody, &m); err != nil {
-		return s.fail(ex, "the answer is not a JSON object: %v", err)
+		return nil, nil, s.fail(ex, "the answer is not a JSON object: %v", err)
+	}
+	return ex, m, nil
+}
+
+// expectStartShape checks a start answer against the members SPEC section 4 lists.
+func (s *scenario) expectStartShape(flow api.Flow) error {
+	ex, m, err := s.answerObject()
+	if err != nil {
+		return err
 	}
 	var probs []string
 	if flow != api.FlowAuthentication {
@@ -565,13 +571,9 @@ func requirementsShape(v any) []string {
 
 // expectProofShape checks a completion answer of a proving flow (SPEC section 4).
 func (s *scenario) expectProofShape() error {
-	ex, err := s.needAnswer()
+	ex, m, err := s.answerObject()
 	if err != nil {
 		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(ex.ResponseBody, &m); err != nil {
-		return s.fail(ex, "the answer is not a JSON object: %v", err)
 	}
 	var probs []string
 	ai, _ := m["algorithmInfo"].(map[string]any)
