@@ -31,18 +31,37 @@ type credentialRow struct {
 	nonce    []byte
 }
 
+// rowSet holds rows by kind: the row cache's contents, and an Update's pending rows.
+type rowSet struct {
+	users       map[rowKey]store.User
+	policies    map[rowKey]store.Policy
+	credentials map[rowKey]credentialRow
+}
+
+func newRowSet() *rowSet {
+	return &rowSet{
+		users:       make(map[rowKey]store.User),
+		policies:    make(map[rowKey]store.Policy),
+		credentials: make(map[rowKey]credentialRow),
+	}
+}
+
+// The row kinds, as selectors of a rowSet's map: the generic functions below and in
+// tx.go take one.
+func userRows(s *rowSet) map[rowKey]store.User          { return s.users }
+func policyRows(s *rowSet) map[rowKey]store.Policy      { return s.policies }
+func credentialRows(s *rowSet) map[rowKey]credentialRow { return s.credentials }
+
 // rowCache holds the latest committed users (by id), policies and credential rows,
 // so that the keyed reads of a renewal do not go to the database (see Row cache in the
 // package comment). It is read and changed only by a holder of the writer slot: an
 // Update, or a View on the writer connection. Entries are put only for committed
 // data: a writer View's reads, and an Update's reads and tracked writes once it has
-// committed (tx.rows); an Update with any other write clears it when it commits.
-// mu makes that independent of the slot's happens-before edges.
+// committed (tx.pendingRows); an Update with any other write clears it when it
+// commits. mu makes that independent of the slot's happens-before edges.
 type rowCache struct {
-	mu          sync.Mutex
-	users       map[rowKey]store.User
-	policies    map[rowKey]store.Policy
-	credentials map[rowKey]credentialRow
+	mu sync.Mutex
+	rowSet
 }
 
 func newRowCache() *rowCache {
@@ -55,34 +74,26 @@ func newRowCache() *rowCache {
 func (c *rowCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.users = make(map[rowKey]store.User)
-	c.policies = make(map[rowKey]store.Policy)
-	c.credentials = make(map[rowKey]credentialRow)
+	c.rowSet = *newRowSet()
 }
 
-func (c *rowCache) user(k rowKey) (store.User, bool) {
+// getRow returns the cached row of kind at k.
+func getRow[V any](c *rowCache, k rowKey, kind func(*rowSet) map[rowKey]V) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	u, ok := c.users[k]
-	return u, ok
+	v, ok := kind(&c.rowSet)[k]
+	return v, ok
 }
 
-func (c *rowCache) policy(k rowKey) (store.Policy, bool) {
+// putRow caches one row of kind.
+func putRow[V any](c *rowCache, k rowKey, v V, kind func(*rowSet) map[rowKey]V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.policies[k]
-	return p, ok
+	putBounded(kind(&c.rowSet), k, v)
 }
 
-func (c *rowCache) credential(k rowKey) (credentialRow, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.credentials[k]
-	return r, ok
-}
-
-// apply puts every entry of p.
-func (c *rowCache) apply(p *pendingRows) {
+// apply puts every row of p.
+func (c *rowCache) apply(p *rowSet) {
 	if p == nil {
 		return
 	}
@@ -108,15 +119,6 @@ func putBounded[V any](m map[rowKey]V, k rowKey, v V) {
 		}
 	}
 	m[k] = v
-}
-
-// pendingRows holds, in an Update, the rows it read from the database or wrote with
-// a tracked write: the Update reads them before the cache, and they go into the cache
-// once it has committed.
-type pendingRows struct {
-	users       map[rowKey]store.User
-	policies    map[rowKey]store.Policy
-	credentials map[rowKey]credentialRow
 }
 
 // clonePolicy copies p's slices, so that neither the cache nor a caller shares them

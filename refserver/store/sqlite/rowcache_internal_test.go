@@ -527,7 +527,7 @@ func TestRowCacheBounded(t *testing.T) {
 	c := newRowCache()
 	for i := range rowCacheSize + 10 {
 		k := rowKey{"t", "s", fmt.Sprint(i)}
-		c.apply(&pendingRows{
+		c.apply(&rowSet{
 			users:       map[rowKey]store.User{k: {ID: k.name}},
 			policies:    map[rowKey]store.Policy{k: {Name: k.name}},
 			credentials: map[rowKey]credentialRow{k: {identity: k.name}},

@@ -43,7 +43,7 @@ type tx struct {
 	// is set by every other write: the Update then reads only the database, and its
 	// commit clears the cache.
 	rows        *rowCache
-	pendingRows *pendingRows
+	pendingRows *rowSet
 	untracked   bool
 	counters    *testCounters // nil but in tests
 	// sessions is the Store's; changed holds, in an Update, the session changes that
@@ -96,40 +96,22 @@ func (t *tx) cacheable() bool {
 }
 
 // pendingFor returns the pending rows of an Update, made on first use.
-func (t *tx) pendingFor() *pendingRows {
+func (t *tx) pendingFor() *rowSet {
 	if t.pendingRows == nil {
-		t.pendingRows = newPendingRows()
+		t.pendingRows = newRowSet()
 	}
 	return t.pendingRows
-}
-
-func newPendingRows() *pendingRows {
-	return &pendingRows{
-		users:       make(map[rowKey]store.User),
-		policies:    make(map[rowKey]store.Policy),
-		credentials: make(map[rowKey]credentialRow),
-	}
 }
 
 // cachedUser, cachedPolicy and cachedCredential return a row as this transaction
 // sees it, if the cache may answer and holds it: an Update's pending rows first,
 // then the cache. The values share memory with the cache: copy before handing out.
-func (t *tx) cachedUser(k rowKey) (store.User, bool) {
-	return cachedRow(t, k, func(p *pendingRows) map[rowKey]store.User { return p.users }, (*rowCache).user)
-}
+func (t *tx) cachedUser(k rowKey) (store.User, bool)          { return cachedRow(t, k, userRows) }
+func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool)      { return cachedRow(t, k, policyRows) }
+func (t *tx) cachedCredential(k rowKey) (credentialRow, bool) { return cachedRow(t, k, credentialRows) }
 
-func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool) {
-	return cachedRow(t, k, func(p *pendingRows) map[rowKey]store.Policy { return p.policies }, (*rowCache).policy)
-}
-
-func (t *tx) cachedCredential(k rowKey) (credentialRow, bool) {
-	return cachedRow(t, k, func(p *pendingRows) map[rowKey]credentialRow { return p.credentials }, (*rowCache).credential)
-}
-
-// cachedRow is the one lookup behind the three: kind picks the row kind's pending
-// map, get reads the cache.
-func cachedRow[V any](t *tx, k rowKey, kind func(*pendingRows) map[rowKey]V,
-	get func(*rowCache, rowKey) (V, bool)) (V, bool) {
+// cachedRow is the one lookup behind the three; kind picks the row kind.
+func cachedRow[V any](t *tx, k rowKey, kind func(*rowSet) map[rowKey]V) (V, bool) {
 	if !t.cacheable() {
 		var zero V
 		return zero, false
@@ -139,7 +121,7 @@ func cachedRow[V any](t *tx, k rowKey, kind func(*pendingRows) map[rowKey]V,
 			return v, true
 		}
 	}
-	return get(t.rows, k)
+	return getRow(t.rows, k, kind)
 }
 
 // ended is the error a statement would fail with now, as begin checks it: the
@@ -160,27 +142,17 @@ func (t *tx) ended(ctx context.Context) error {
 // written by a tracked write, which must not share memory with the caller: in a View
 // on the writer straight into the cache (it holds the writer slot, so no commit can
 // make the row stale meanwhile), in an Update into its pending rows.
-func (t *tx) fillUser(k rowKey, u store.User) {
-	fillRow(t, k, u, func(p *pendingRows) map[rowKey]store.User { return p.users })
-}
+func (t *tx) fillUser(k rowKey, u store.User)          { fillRow(t, k, u, userRows) }
+func (t *tx) fillPolicy(k rowKey, p store.Policy)      { fillRow(t, k, p, policyRows) }
+func (t *tx) fillCredential(k rowKey, r credentialRow) { fillRow(t, k, r, credentialRows) }
 
-func (t *tx) fillPolicy(k rowKey, p store.Policy) {
-	fillRow(t, k, p, func(p *pendingRows) map[rowKey]store.Policy { return p.policies })
-}
-
-func (t *tx) fillCredential(k rowKey, r credentialRow) {
-	fillRow(t, k, r, func(p *pendingRows) map[rowKey]credentialRow { return p.credentials })
-}
-
-// fillRow is the one recording behind the three; kind picks the row kind's map.
-func fillRow[V any](t *tx, k rowKey, v V, kind func(*pendingRows) map[rowKey]V) {
+// fillRow is the one recording behind the three; kind picks the row kind.
+func fillRow[V any](t *tx, k rowKey, v V, kind func(*rowSet) map[rowKey]V) {
 	if !t.cacheable() {
 		return
 	}
 	if !t.write {
-		one := newPendingRows()
-		kind(one)[k] = v
-		t.rows.apply(one)
+		putRow(t.rows, k, v, kind)
 		return
 	}
 	kind(t.pendingFor())[k] = v
