@@ -255,6 +255,11 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 		c.ctr = ctr
 	}
 	if err != nil {
+		if ctr != nil {
+			if exited := exitedError(ctx, ctr, im); exited != nil {
+				return nil, fmt.Errorf("%w%s", exited, c.logHint())
+			}
+		}
 		return nil, fmt.Errorf("target: starting container %s: %w%s", im.Name, err, c.logHint())
 	}
 	base, err := waitReady(ctx, ctr, port, im)
@@ -278,6 +283,10 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 func waitReady(ctx context.Context, ctr testcontainers.Container, port string, im Image) (string, error) {
 	mapped, err := ctr.MappedPort(ctx, port)
 	if err != nil {
+		// A container that has already exited has no published port: say it exited.
+		if exited := exitedError(ctx, ctr, im); exited != nil {
+			return "", exited
+		}
 		return "", fmt.Errorf("target: container %s: port %s: %w", im.Name, port, err)
 	}
 	hosts := []string{"127.0.0.1"}
@@ -301,8 +310,8 @@ func waitReady(ctx context.Context, ctr testcontainers.Container, port string, i
 				}
 			}
 		}
-		if st, err := ctr.State(ctx); err == nil && !st.Running {
-			return "", fmt.Errorf("target: container %s exited with status %d before %s answered 200", im.Name, st.ExitCode, im.ReadyPath)
+		if exited := exitedError(ctx, ctr, im); exited != nil {
+			return "", exited
 		}
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("target: container %s: %s did not answer 200 within %v (tried %v, port %s)", im.Name, im.ReadyPath, timeout, hosts, mapped.Port())
@@ -313,6 +322,15 @@ func waitReady(ctx context.Context, ctr testcontainers.Container, port string, i
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// exitedError is the error of a container that is no longer running, or nil while it
+// runs (or its state cannot be read).
+func exitedError(ctx context.Context, ctr testcontainers.Container, im Image) error {
+	if st, err := ctr.State(ctx); err == nil && !st.Running {
+		return fmt.Errorf("target: container %s exited with status %d before %s answered 200", im.Name, st.ExitCode, im.ReadyPath)
+	}
+	return nil
 }
 
 // target builds the target of the server at base.
