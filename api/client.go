@@ -57,6 +57,10 @@ type Client struct {
 	// MaxResponseBytes caps the body read; DefaultMaxResponseBytes when zero. A
 	// longer body is a transport error.
 	MaxResponseBytes int64
+	// Observe, when set, is called with every Exchange Do returns, once it is
+	// complete (whatever its status, and also when no answer came): the
+	// conformance suite checks its invariants there, over every exchange.
+	Observe func(*Exchange)
 }
 
 // NewClient returns a Client for baseURL and tenant with every other option at its
@@ -117,6 +121,9 @@ func (c *Client) httpClient() *http.Client {
 // (ErrTransport); any status, 4xx and 5xx included, is a successful exchange.
 func (c *Client) Do(ctx context.Context, method, path string, body []byte, header http.Header) (*Exchange, error) {
 	ex := &Exchange{Method: method, Path: path, RequestBody: body}
+	if c.Observe != nil {
+		defer func() { c.Observe(ex) }()
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -145,3 +145,27 @@ Feature: Bad input
     Given a user with a registered passcode
     When the client sends each request of the bad-input corpus where renewkit chose the answer
     Then each got its status, never a 5xx, and the victim's passcode still authenticated after it
+
+  @BAD-010 @must
+  Scenario Outline: a well-formed <flow> <request> of <size> bytes is answered <status>
+    SPEC.md section 2: bodies over 64 KiB are 413, so 65,536 bytes is not over:
+    a request a correct server accepts, padded with JSON whitespace to exactly
+    65,536 bytes, is still accepted, and one byte more is 413.
+    Given a user ready for the <flow>
+    When the client sends a well-formed <flow> <request> padded with whitespace to <size> bytes
+    Then the answer is <status>
+
+    Examples:
+      | flow           | request    | size  | status                |
+      | registration   | start      | 65536 | 200                   |
+      | registration   | start      | 65537 | 413 PAYLOAD_TOO_LARGE |
+      | authentication | start      | 65536 | 200                   |
+      | authentication | start      | 65537 | 413 PAYLOAD_TOO_LARGE |
+      | renewal        | start      | 65536 | 200                   |
+      | renewal        | start      | 65537 | 413 PAYLOAD_TOO_LARGE |
+      | registration   | completion | 65536 | 200                   |
+      | registration   | completion | 65537 | 413 PAYLOAD_TOO_LARGE |
+      | authentication | completion | 65536 | 200                   |
+      | authentication | completion | 65537 | 413 PAYLOAD_TOO_LARGE |
+      | renewal        | completion | 65536 | 200                   |
+      | renewal        | completion | 65537 | 413 PAYLOAD_TOO_LARGE |

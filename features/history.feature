@@ -35,3 +35,17 @@ Feature: Passcode history
       | pin6      | 1        | the passcode from 1 renewal before     |
       | nohistory | 0        | the current passcode                   |
       | nohistory | 2        | the passcode from 1 renewal before     |
+
+  @HIS-003 @must @lockout
+  Scenario Outline: with the "<policy>" policy a renewal back to <which> is refused without counting toward the lock
+    Given a user with a registered passcode under the "<policy>" policy
+    And the user's passcode has been renewed <renewals> times
+    When the client fails the authentication one time less than the store allows
+    And the client renews the passcode back to <which>
+    Then the answer is 400 PASSCODE_HISTORY_VIOLATION
+    And the passcode still authenticates
+
+    Examples:
+      | policy   | renewals | which                              |
+      | standard | 1        | the passcode from 1 renewal before |
+      | pin6     | 0        | the current passcode               |

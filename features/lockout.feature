@@ -3,7 +3,9 @@ Feature: Lockout and user status
   INVALID_PROOF or INVALID_PUBLIC_VALUE counts; a successful one resets the count; at
   the store's maxFailedAttempts the user becomes TEMP_LOCKED. Any start or completion
   for a TEMP_LOCKED or LOCKED user is 400 USER_LOCKED, for a DISABLED one 400
-  USER_DISABLED.
+  USER_DISABLED. Concurrent completions of one user count as if they ran one at a
+  time; a completion refused for the lock gets the same answer whether its proof was
+  right or wrong; a counted failure leaves the user's other open sessions valid.
 
   @LCK-001 @must @lockout
   Scenario: after the maximum of wrong proofs the user is locked, even with the right passcode
@@ -69,3 +71,127 @@ Feature: Lockout and user status
       | locked   | renewal        | external id | USER_LOCKED   |
       | disabled | authentication | external id | USER_DISABLED |
       | disabled | renewal        | user id     | USER_DISABLED |
+
+  # The order of completion checks (SPEC.md section 2) at the MUST level: which
+  # refusals count toward the lock shows which check refused them.
+
+  @LCK-008 @must @lockout
+  Scenario: renewals with a wrong proof and a new passcode that breaks history count toward the lock
+    Given a user with a registered passcode
+    When the client renews with a wrong proof and the current passcode as the new one, as often as the store allows
+    And the client starts an authentication for the user by user id
+    Then the answer is 400 USER_LOCKED
+
+  @SES-013 @must @lockout
+  Scenario Outline: a stale <flow> session completed with a refused A is INVALID_PUBLIC_VALUE and counts toward the lock
+    Given a user with a registered passcode
+    And the user has started a <flow> session "before"
+    And the user has renewed the passcode
+    When the client fails the authentication one time less than the store allows
+    And the client completes session "before" with A = 0 and a forged proof
+    Then the answer is 400 INVALID_PUBLIC_VALUE
+    When the client starts an authentication for the user by user id
+    Then the answer is 400 USER_LOCKED
+
+    Examples:
+      | flow           |
+      | authentication |
+      | renewal        |
+
+  @SES-014 @must @lockout
+  Scenario Outline: a stale <flow> session completed with <proof> is STALE_SESSION and does not count toward the lock
+    Given a user with a registered passcode
+    And the user has started a <flow> session "before"
+    And the user has renewed the passcode
+    When the client fails the authentication one time less than the store allows
+    And the client completes session "before" with <proof>
+    Then the answer is 400 STALE_SESSION
+    And the passcode still authenticates
+
+    Examples:
+      | flow           | proof                      |
+      | authentication | the passcode it started on |
+      | authentication | a wrong passcode           |
+      | renewal        | the passcode it started on |
+      | renewal        | a wrong passcode           |
+
+  # What resets the count, and what a counted failure leaves alone.
+
+  @LCK-009 @must @lockout
+  Scenario: a successful renewal resets the count of failures
+    Given a user with a registered passcode
+    When the client fails the authentication one time less than the store allows
+    And the client starts a renewal for the user by user id
+    And the client proves the old passcode and sends the verifier of a new passcode
+    Then the answer is 200
+    When the client fails the authentication one time less than the store allows
+    Then the passcode still authenticates
+
+  @LCK-013 @must @lockout
+  Scenario Outline: a failed <failed> completion (<code>) leaves the user's open <open> session valid
+    Given a user with a registered passcode
+    And the user has started a <open> session "open"
+    And the user has started a <failed> session "failed"
+    When the client completes session "failed" with <defect>
+    Then the answer is 400 <code>
+    When the client completes session "open" correctly
+    Then the answer is 200
+    And the answer's m2 verifies
+
+    Examples:
+      | open           | failed         | defect                   | code                 |
+      | authentication | authentication | a wrong passcode         | INVALID_PROOF        |
+      | renewal        | authentication | a wrong passcode         | INVALID_PROOF        |
+      | authentication | renewal        | a wrong passcode         | INVALID_PROOF        |
+      | renewal        | renewal        | A = 0 and a forged proof | INVALID_PUBLIC_VALUE |
+
+  # Lockout under concurrency (SPEC.md section 9): one user's completions count as
+  # if they ran one at a time. A burst is at least 16 sessions, and at least three
+  # times maxFailedAttempts, started one after another and completed at once.
+
+  @LCK-010 @must @lockout
+  Scenario Outline: of a burst of concurrent <flow> completions with wrong proofs after <prior> failures, at most the rest of the allowance are INVALID_PROOF
+    Given a user with a registered passcode
+    And the user has failed <prior> authentications
+    When the client starts a burst of <flow> sessions, three times as many as the store allows failures and at least 16
+    And the client completes the burst at once with wrong proofs
+    Then no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED
+    When the client starts an authentication for the user by user id
+    Then the answer is 400 USER_LOCKED
+
+    Examples:
+      | flow           | prior                      |
+      | authentication | no                         |
+      | renewal        | no                         |
+      | authentication | all but one of the allowed |
+      | renewal        | all but one of the allowed |
+
+  @LCK-011 @must @lockout
+  Scenario Outline: a right <flow> proof in a burst of concurrent wrong ones is accepted or refused exactly like them
+    Given a user with a registered passcode
+    And the user has failed all but one of the allowed authentications
+    When the client starts a burst of <flow> sessions, three times as many as the store allows failures and at least 16
+    And the client completes the burst at once, one session with the right proof and the others with wrong proofs
+    Then the right proof is answered 200 or exactly as the wrong proofs refused for the lock are
+
+    Examples:
+      | flow           |
+      | authentication |
+      | renewal        |
+
+  @LCK-012 @must @lockout
+  Scenario Outline: after the lock, <flow> sessions started before it are refused alike with a right and a wrong proof
+    Given a user with a registered passcode
+    And the user has started a <flow> session "right"
+    And the user has started a <flow> session "wrong"
+    When the client fails the authentication as often as the store allows
+    And the client completes session "right" correctly
+    Then the answer is 400 USER_LOCKED
+    When the client completes session "wrong" with a wrong passcode
+    Then the answer is 400 USER_LOCKED
+    And the answers to sessions "right" and "wrong" are the same
+
+    Examples:
+      | flow           |
+      | authentication |
+      | renewal        |

@@ -6,7 +6,7 @@ Feature: The guide's passcode renewal as a process definition
   opens the token's flow, the browser (here the harness, computing SRP itself)
   answers the form, and the instance runs on. The reference server ships the flow
   as the fixture "passcodeRenewal"; the process endpoints are renewkit's own and
-  documented in refserver/openapi.yaml.
+  documented in api/openapi.yaml.
 
   @PRC-001 @must
   Scenario: an instance runs through every activity of the guide in order

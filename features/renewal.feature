@@ -67,3 +67,43 @@ Feature: Renewal by user id
     Then every renewal answered 200 with an m2 that verifies
     And values with leading zero bytes occurred in A, the verifier, M1 and M2
     And every user's last passcode authenticates
+
+  @RNW-008 @must
+  Scenario Outline: after a renewal under the "<policy>" policy the new passcode authenticates and the old one no longer does
+    Given a user with a registered passcode under the "<policy>" policy
+    When the client starts a renewal for the user by user id
+    And the client proves the old passcode and sends the verifier of a passcode the user never had
+    Then the answer is 200
+    And the answer's m2 verifies
+    And the old passcode no longer authenticates
+    And the new passcode authenticates
+
+    Examples:
+      | policy    |
+      | standard  |
+      | pin6      |
+      | nohistory |
+
+  @RNW-009 @must
+  Scenario Outline: a renewal under the "<policy>" policy refused for <defect> leaves the old passcode working and the new one not
+    Given a user with a registered passcode under the "<policy>" policy
+    And the user's passcode has been renewed <renewals> times
+    When the client starts a renewal for the user by user id
+    And the client completes the renewal with <defect>
+    Then the answer is 400 <code>
+    And the passcode still authenticates
+    And the refused new passcode does not authenticate
+
+    Examples:
+      | policy    | renewals | defect                                             | code                       |
+      | standard  | 0        | a wrong proof                                      | INVALID_PROOF              |
+      | pin6      | 0        | a wrong proof                                      | INVALID_PROOF              |
+      | nohistory | 0        | a wrong proof                                      | INVALID_PROOF              |
+      | standard  | 0        | the verifier v+N                                   | INVALID_VERIFIER           |
+      | pin6      | 0        | the verifier v+N                                   | INVALID_VERIFIER           |
+      | nohistory | 0        | the verifier v+N                                   | INVALID_VERIFIER           |
+      | standard  | 0        | a verifier that is not base64                      | INVALID_REQUEST            |
+      | pin6      | 0        | a verifier that is not base64                      | INVALID_REQUEST            |
+      | nohistory | 0        | a verifier that is not base64                      | INVALID_REQUEST            |
+      | standard  | 1        | the passcode from 1 renewal before as the new one  | PASSCODE_HISTORY_VIOLATION |
+      | standard  | 2        | the passcode from 2 renewals before as the new one | PASSCODE_HISTORY_VIOLATION |

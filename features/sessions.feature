@@ -88,6 +88,7 @@ Feature: Sessions
     Examples:
       | flow           |
       | registration   |
+      | authentication |
       | renewal        |
 
   @SES-007 @must
@@ -155,3 +156,57 @@ Feature: Sessions
       | the ranges before staleness                | the user has renewed the passcode    | A = 0 and a forged proof       | 400    | INVALID_PUBLIC_VALUE |
       | the verifier range before staleness        | the user has renewed the passcode    | the verifier 1                 | 400    | INVALID_VERIFIER     |
       | staleness before the proof                 | the user has renewed the passcode    | a wrong passcode               | 400    | STALE_SESSION        |
+
+  # Binding in the host form. Accepting the host form is a SHOULD (section 2), so the
+  # check runs only for a target that declares host-paths; but once a server serves a
+  # path, section 7's binding holds for it, whatever its form: completing a session
+  # through another flow's, store's or tenant's path is 404, a status code and so a
+  # MUST (section 10). The session is started in the canonical form (a MUST form), so
+  # that only the host-form completion is under test, not HOST-004's crossing of
+  # forms: any answer but 404 is wrong, whether or not the server would complete the
+  # session through its own host-form path. Whether the session is still usable
+  # afterwards SPEC.md does not say, and the check does not ask.
+  @SES-015 @must @host-paths
+  Scenario Outline: a session of the <flow> flow completed in the host form through <route> is not found
+    Given a user ready for the <flow>
+    When the client starts the <flow> for the user by user id
+    And the client uses the host form
+    And the client sends the session's completion to <route>
+    Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples: another flow's path
+      | flow           | route                           |
+      | registration   | the authentication flow's path  |
+      | registration   | the renewal flow's path         |
+      | authentication | the registration flow's path    |
+      | authentication | the renewal flow's path         |
+      | renewal        | the registration flow's path    |
+      | renewal        | the authentication flow's path  |
+
+    @second-store
+    Examples: another store's path
+      | flow           | route                  |
+      | registration   | the second store's path |
+      | authentication | the second store's path |
+      | renewal        | the second store's path |
+
+    @other-tenant
+    Examples: another tenant's path, with that tenant's token
+      | flow           | route                   |
+      | registration   | the other tenant's path |
+      | authentication | the other tenant's path |
+      | renewal        | the other tenant's path |
+
+  @SES-016 @must
+  Scenario: 256 session ids repeat none, have no near neighbours and have balanced bits
+    SPEC.md section 1: a sessionId is unpredictable, at least 128 bits from a
+    CSPRNG. Over 256 starts of the three flows: no id repeats, no two ids (26-character
+    IDs decoded to 16 bytes, other forms taken as their bytes) are less than 2^32
+    apart as big-endian integers, and the bits of 26-character IDs pass a bit
+    balance test, in total and at each of the 128 positions. The bounds make a
+    false alarm on a correct server rarer than 2 in 10 million runs (the
+    derivation is in steps/identifiers.go).
+    Given a user with a registered passcode
+    When the client starts 128 registration, 64 authentication and 64 renewal sessions
+    Then no two session ids are equal or within 2^32 of each other
+    And the bits of the session ids are balanced

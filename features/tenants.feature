@@ -30,12 +30,18 @@ Feature: Tenant isolation
       | external id |
 
   @TEN-003 @must @other-tenant
-  Scenario: a session of this tenant is not found through the other tenant's paths
-    Given a user with a registered passcode
-    When the client starts the renewal for the user by user id
+  Scenario Outline: a session of the <flow> flow of this tenant is not found through the other tenant's paths
+    Given a user ready for the <flow>
+    When the client starts the <flow> for the user by user id
     And the client acts as the other tenant
     And the client completes the session correctly
     Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples:
+      | flow           |
+      | registration   |
+      | authentication |
+      | renewal        |
 
   @TEN-004 @must @other-tenant @admin
   Scenario: the same external id in two tenants names two independent users

@@ -82,14 +82,22 @@ func (s *Server) token(c *gin.Context) (*api.TokenResponse, error) {
 	case !client.CheckSecret(secret):
 		return nil, errBadClient
 	}
-	tok, err := s.tokens.issue(client.ID, client.Permissions)
+	// A client may have its own token lifetime (the fixtures' short-lived client
+	// for the expired role); the server's applies otherwise.
+	ttl := s.tokens.ttl
+	if client.TokenTTL > 0 {
+		ttl = client.TokenTTL
+	}
+	tok, err := s.tokens.issueFor(client.ID, client.Permissions, ttl)
 	if err != nil {
 		return nil, err
 	}
 	return &api.TokenResponse{
 		AccessToken: tok,
 		TokenType:   "Bearer",
-		ExpiresIn:   int(s.tokens.ttl.Seconds()),
+		// RFC 6749 section 5.1 counts whole seconds; a lifetime under one second
+		// still says 1, so a client never reads "already expired" from a fresh token.
+		ExpiresIn: max(1, int(ttl.Seconds())),
 	}, nil
 }
 

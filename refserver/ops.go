@@ -1,7 +1,6 @@
 package refserver
 
 import (
-	_ "embed"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -9,13 +8,11 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 )
 
-// openAPISpec is the OpenAPI 3.1 description of every endpoint, kept in the
-// repository beside this file and checked against the router by TestOpenAPIRoutes.
-//
-//go:embed openapi.yaml
-var openAPISpec []byte
+// openAPISpec is the OpenAPI 3.1 description of every endpoint (api/openapi.yaml),
+// checked against the router by TestOpenAPIRoutes.
+var openAPISpec = api.OpenAPIDocument()
 
-// OpenAPI returns a copy of the embedded OpenAPI 3.1 document served at /openapi.yaml.
+// OpenAPI returns a copy of the OpenAPI 3.1 document served at /openapi.yaml.
 func OpenAPI() []byte { return append([]byte(nil), openAPISpec...) }
 
 // statusBody is the body of /healthz and /readyz.

@@ -65,6 +65,7 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 	}
 	now := s.now()
 	var (
+		is      store.IdentityStore
 		policy  store.Policy
 		user    store.User
 		cred    store.Credential
@@ -72,7 +73,10 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 	)
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		// Policy first: its lookup reports a missing tenant or store as such.
+		// The store first: its lookup reports a missing tenant or store as such.
+		if is, err = tx.IdentityStore(ctx, tenant, storeName); err != nil {
+			return err
+		}
 		if policy, err = tx.Policy(ctx, tenant, storeName, policyName); err != nil {
 			return err
 		}
@@ -103,7 +107,7 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 		UserID:    user.ID,
 		Policy:    policy.Name,
 		CreatedAt: now,
-		ExpiresAt: now.Add(s.cfg.SessionTTL),
+		ExpiresAt: now.Add(s.sessionTTL(is)),
 	}
 	group := s.params.Group()
 	resp := &api.StartResponse{
@@ -163,6 +167,15 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 	return resp, user, nil
 }
 
+// sessionTTL is the lifetime of a session of store is: the store's own when it has
+// one (the fixtures' sessionTTL), else the server's (Config.SessionTTL).
+func (s *Server) sessionTTL(is store.IdentityStore) time.Duration {
+	if is.SessionTTL > 0 {
+		return is.SessionTTL
+	}
+	return s.cfg.SessionTTL
+}
+
 // lookupUser finds a user by id or by external id.
 func lookupUser(ctx context.Context, tx store.Tx, tenant, storeName string, ref api.UserRef) (store.User, error) {
 	if ref.IsExternal() {
@@ -201,6 +214,11 @@ type completion struct {
 	user   store.User
 	policy store.Policy
 	cred   *store.Credential // nil when the user has none
+	// reserved is set while the completion holds one of its user's lockout attempts
+	// (store.Tx.ReserveAttempt) that no committed Update has released yet; busy when
+	// it is to evaluate a proof but its user's attempts were all in flight, so it
+	// must wait for one (awaitAttempt).
+	reserved, busy bool
 }
 
 // complete finishes a session in the order of SPEC section 2: session lookup (and
@@ -213,19 +231,24 @@ type completion struct {
 // store's Update runs alone), so throughput would be one modexp pair at a time. Split:
 //
 //  1. consume: one Update takes the session (exactly one of any number of concurrent
-//     completions gets it, SPEC section 7) and reads the user, the credential and, for
-//     renewal, the policy. Consuming before verifying is what limits a session to one
-//     guess: completions racing on one session never verify more than one proof;
+//     completions gets it, SPEC section 7), reads the user, the credential and, for
+//     renewal, the policy, and, for an authentication or renewal whose request is
+//     well formed, reserves one of the user's lockout attempts (lockout.go).
+//     Consuming before verifying is what limits a session to one guess: completions
+//     racing on one session never verify more than one proof. Reserving before
+//     verifying is what limits a user to the store's maxFailedAttempts guesses
+//     however many sessions complete at once (SPEC section 9);
 //  2. decode, range-check, check staleness against the credential read in step 1, and
 //     verify M1, all without holding the store;
 //  3. commit: a second Update writes only if the credential's identity and version are
 //     still those the session started on (renewal through UpdateCredential's
 //     compare-and-set, authentication by re-reading), so a renewal that committed
 //     between steps 1 and 3 makes this one STALE_SESSION and no acknowledged renewal
-//     is lost.
+//     is lost, and releases the reservation.
 //
 // Failures that must move something (a wrong proof counts toward lockout) use their
-// own small Update; every other failure writes nothing after step 1.
+// own small Update, which also releases the reservation; every other failure writes
+// nothing after step 1 but the release of its reservation, uncounted.
 func (s *Server) complete(c *gin.Context, flow api.Flow) (*api.CompleteResponse, error) {
 	// The body is read before anything else: an oversized body is a transport error
 	// (413) and does not consume the session.
@@ -244,19 +267,29 @@ func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, sto
 	if !flow.Valid() {
 		return nil, fmt.Errorf("refserver: complete: invalid flow")
 	}
+	// Request shape and encodings are checked before the session is taken, and
+	// reported after its lookup, in the order of SPEC section 2: a request that
+	// cannot be evaluated then takes no lockout attempt and never waits for one.
+	in, shapeErr := parseCompletion(contentType, body, flow, s.params)
 	now := s.now()
-	found, err := s.consume(ctx, flow, tenant, storeName, sessionID, now)
+	found, err := s.consume(ctx, flow, tenant, storeName, sessionID, now, shapeErr == nil && flow != api.FlowRegistration)
+	if found != nil {
+		// Every way out releases a reservation that is still held; the paths that
+		// settle it in their own Update (a counted failure, the commit) clear
+		// found.reserved.
+		defer s.releaseAttempt(ctx, found)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := statusError(found.user, now); err != nil {
-		return nil, err
+	if shapeErr != nil {
+		return nil, shapeErr
 	}
-
-	// Request shape and encodings.
-	in, err := parseCompletion(contentType, body, flow, s.params)
-	if err != nil {
-		return nil, err
+	if found.busy {
+		if err := s.awaitAttempt(ctx, flow, found); err != nil {
+			return nil, err
+		}
+		now = s.now()
 	}
 
 	// Ranges: the public value first (it counts toward lockout), then the verifier.
@@ -275,7 +308,7 @@ func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, sto
 		in.verifier = fixedWidth(in.verifier, s.params.Group().Size())
 	}
 
-	// Staleness, against the credential as it was when the session was consumed.
+	// Staleness, against the credential as it was when the attempt was reserved.
 	if flow == api.FlowRegistration {
 		if found.cred != nil {
 			return nil, store.ErrCredentialExists
@@ -315,13 +348,15 @@ func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, sto
 }
 
 // consume is step 1 of complete: find the session, check that it belongs to this
-// flow, tenant and store, take it, and read what the later steps need. A session of
-// another flow or store is reported as not found and is NOT consumed, so that a caller
-// who may use one store cannot burn another store's sessions.
-func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, id string, now time.Time) (*completion, error) {
+// flow, tenant and store, take it, and read what the later steps need (prepare),
+// reserving a lockout attempt when attempt is set. A session of another flow or
+// store is reported as not found and is NOT consumed, so that a caller who may use
+// one store cannot burn another store's sessions. Once the session is taken the
+// completion is returned, beside the error of a later step if there is one.
+func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, id string, now time.Time, attempt bool) (*completion, error) {
 	var (
-		found     completion
-		afterTake error
+		found completion
+		p     prepared
 	)
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		sess, err := tx.TakeSession(ctx, id, now)
@@ -342,32 +377,66 @@ func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, 
 		found.sess = sess
 		// From here on the session is consumed whatever happens (SPEC section 7), so
 		// failures are reported beside a nil return: an error would roll the take back.
-		if found.user, afterTake = tx.User(ctx, tenant, storeName, sess.UserID); afterTake != nil {
-			return nil
-		}
-		if flow == api.FlowRenewal {
-			// Only renewal uses the policy at completion (its passcodeHistory).
-			if found.policy, afterTake = tx.Policy(ctx, tenant, storeName, sess.Policy); afterTake != nil {
-				return nil
-			}
-		}
-		cred, err := tx.Credential(ctx, tenant, storeName, sess.UserID)
-		switch {
-		case errors.Is(err, store.ErrCredentialNotFound):
-		case err != nil:
-			afterTake = err
-		default:
-			found.cred = &cred
-		}
+		p = prepare(ctx, tx, flow, &found, now, attempt)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if afterTake != nil {
-		return nil, afterTake
+	// Only a committed Update holds a reservation: set after it, not inside fn.
+	found.reserved, found.busy = p.reserved, p.busy
+	return &found, p.err
+}
+
+// prepared is what prepare did.
+type prepared struct {
+	reserved, busy bool
+	err            error
+}
+
+// prepare reads, inside an Update of a completion of flow, what its later steps
+// need: the user, whose status must let it complete anything (SPEC section 9), then,
+// when attempt is set, one of its lockout attempts (reserveAttempt), then for renewal
+// the policy and the credential. The credential is read after the reservation, so
+// that a completion that waited for its attempt checks staleness against the
+// credential as it is once it may go on. Failures are returned for the caller to
+// report beside a nil return of its Update, which must keep what it did before.
+func prepare(ctx context.Context, tx store.Tx, flow api.Flow, found *completion, now time.Time, attempt bool) prepared {
+	var p prepared
+	sess := found.sess
+	if found.user, p.err = tx.User(ctx, sess.Tenant, sess.Store, sess.UserID); p.err != nil {
+		return p
 	}
-	return &found, nil
+	if p.err = statusError(found.user, now); p.err != nil {
+		return p
+	}
+	if attempt {
+		switch err := reserveAttempt(ctx, tx, sess, now); {
+		case errors.Is(err, store.ErrAttemptsBusy):
+			p.busy = true
+			return p
+		case err != nil:
+			p.err = err
+			return p
+		}
+		p.reserved = true
+	}
+	if flow == api.FlowRenewal {
+		// Only renewal uses the policy at completion (its passcodeHistory).
+		if found.policy, p.err = tx.Policy(ctx, sess.Tenant, sess.Store, sess.Policy); p.err != nil {
+			return p
+		}
+	}
+	found.cred = nil
+	cred, err := tx.Credential(ctx, sess.Tenant, sess.Store, sess.UserID)
+	switch {
+	case errors.Is(err, store.ErrCredentialNotFound):
+	case err != nil:
+		p.err = err
+	default:
+		found.cred = &cred
+	}
+	return p
 }
 
 // sameCredential reports whether cred is the credential the session started on: same
@@ -398,29 +467,6 @@ func (s *Server) verifyProof(found *completion, in *completionInput) ([]byte, er
 		s.metrics.srp(srpKindVerify, srpOutcomeError)
 	}
 	return m2, err
-}
-
-// countFailure records a failed proof (or a refused public value) toward the user's
-// lockout (SPEC section 9) and returns cause, the error to report. If the count cannot
-// be written, the request fails as an internal error instead: answering INVALID_PROOF
-// without counting would give an attacker free guesses while the store misbehaves.
-func (s *Server) countFailure(ctx context.Context, found *completion, now time.Time, cause error) error {
-	sess := found.sess
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		is, err := tx.IdentityStore(ctx, sess.Tenant, sess.Store)
-		if err != nil {
-			return err
-		}
-		u, err := tx.User(ctx, sess.Tenant, sess.Store, sess.UserID)
-		if err != nil {
-			return err
-		}
-		return tx.UpdateUser(ctx, u.WithFailure(is.Lock, now))
-	})
-	if err != nil {
-		return fmt.Errorf("refserver: counting a failed proof: %v", err)
-	}
-	return cause
 }
 
 // commit is step 3 of complete: re-check the credential, enforce history, write the
@@ -484,12 +530,21 @@ func (s *Server) commit(ctx context.Context, flow api.Flow, found *completion, v
 				return err
 			}
 		}
+		if found.reserved {
+			if err := tx.ReleaseAttempt(ctx, sess.Tenant, sess.Store, sess.UserID); err != nil {
+				return err
+			}
+		}
 		user = u.WithSuccess(now)
 		if user == u {
 			return nil // nothing to reset: save the write
 		}
 		return tx.UpdateUser(ctx, user)
 	})
+	if err == nil && found.reserved {
+		found.reserved = false
+		s.gates.settle(attemptKeyOf(sess))
+	}
 	return user, err
 }
 

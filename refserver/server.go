@@ -43,8 +43,10 @@ type Server struct {
 	metrics   *metrics
 	engine    *gin.Engine
 	processes *processAPI
-	log       *slog.Logger
-	now       func() time.Time
+	// gates queues the completions waiting for a lockout attempt (lockout.go).
+	gates *attemptGates
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 // New builds a server from cfg: it opens (or adopts) the store, seeds the fixtures,
@@ -74,6 +76,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg:    cfg,
 		params: params,
 		tokens: tokens,
+		gates:  newAttemptGates(),
 		log:    cfg.Logger,
 		now:    cfg.Now,
 	}

@@ -155,8 +155,14 @@ func loadSigningKey(path string) (*ecdsa.PrivateKey, error) {
 	}
 }
 
-// issue returns a signed token for the client sub with the given permissions.
+// issue returns a signed token for the client sub with the given permissions, valid
+// for the service's lifetime.
 func (t *tokenService) issue(sub string, permissions []string) (string, error) {
+	return t.issueFor(sub, permissions, t.ttl)
+}
+
+// issueFor is issue with a lifetime of ttl.
+func (t *tokenService) issueFor(sub string, permissions []string, ttl time.Duration) (string, error) {
 	now := t.now()
 	perms := permissions
 	if perms == nil {
@@ -168,7 +174,7 @@ func (t *tokenService) issue(sub string, permissions []string) (string, error) {
 			Issuer:    t.issuer,
 			Subject:   sub,
 			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,5 +314,51 @@ func TestLoadSigningKey(t *testing.T) {
 				t.Fatalf("loaded key differs or unusable: %v", err)
 			}
 		})
+	}
+}
+
+// TestTokenNumericDates: exp, iat and nbf are NumericDates (RFC 7519 section 2), JSON
+// numbers: a validly signed token that gives one of them as a string, or as anything
+// else that is not a number, is refused, whatever the value says.
+func TestTokenNumericDates(t *testing.T) {
+	t.Parallel()
+	clock := &fixedClock{t: time.Unix(1_800_000_000, 0)}
+	ts := newTestTokens(t, clock)
+	now := clock.t.Unix()
+	base := func() jwt.MapClaims {
+		return jwt.MapClaims{
+			"iss": "https://issuer.test", "sub": "acme-full",
+			"iat": now, "exp": now + 3600, "nbf": now - 60,
+			"permissions": []string{"TNT#acme#*"},
+		}
+	}
+	sign := func(c jwt.MapClaims) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodES256, c).SignedString(ts.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := ts.verify(sign(base())); err != nil {
+		t.Fatalf("numbers: %v", err)
+	}
+	for _, claim := range []string{"exp", "iat", "nbf"} {
+		for name, v := range map[string]any{
+			"string":        fmt.Sprint(base()[claim]),
+			"empty string":  "",
+			"boolean":       true,
+			"array":         []int64{now},
+			"object":        map[string]int64{"t": now},
+			"null":          nil,
+			"numeric title": "1.8e9",
+		} {
+			t.Run(claim+" as "+name, func(t *testing.T) {
+				c := base()
+				c[claim] = v
+				if _, err := ts.verify(sign(c)); !errors.Is(err, ErrBadToken) {
+					t.Fatalf("%s = %#v: err = %v, want ErrBadToken", claim, v, err)
+				}
+			})
+		}
 	}
 }

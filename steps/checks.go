@@ -56,10 +56,15 @@ func Catalogue() []Check {
 		{"RNW-005", Must, "§9", "renewal of a user without a passcode", `"Authentication or renewal of a user with none: 400 PASSCODE_NOT_REGISTERED"`},
 		{"RNW-006", Must, "§2", "a wrong proof is reported before history", `"a wrong proof is reported as INVALID_PROOF even when the new passcode would also break history"`},
 		{"RNW-007", Must, "§6", "200 renewals (50 in a row for 4 users), leading zero bytes included", `every renewal verifies, whatever leading zero bytes A, v, M1, M2 (and B, S) have: PAD and the lenient decodings of §6`},
+		{"RNW-008", Must, "§4, §8", "the renewal's effect under every policy", `"afterwards the new passcode authenticates and the old one does not" (the guide's flow) under the standard, pin6 and nohistory policies, passcodeHistory 0 included`},
+		{"RNW-009", Must, "§2", "a refused renewal moves nothing", `"A request that fails changes nothing: no verifier, history, user or policy moves": after INVALID_PROOF, INVALID_VERIFIER, INVALID_REQUEST or PASSCODE_HISTORY_VIOLATION the old passcode works and the new one does not`},
 
 		{"EXT-001", Must, "§4", "renewal by external id", `"{P}/users/{extUserId}/passcodes/renewals/{policyName}/ext" with permission createUserPasscodeRenewalForUserByExtUserId`},
 		{"EXT-002", Must, "§1, §4", "both start forms name one credential", `a user named by id or by externalId has one credential: same i and salt`},
 		{"EXT-003", Should, "§1, §4", "external ids that need escaping", `"externalId is the caller's own key": any string, carried as one escaped path segment`},
+		{"EXT-004", Must, "§2", "external ids are not case-folded", `"External ids and every path value are compared as exact bytes (no case folding ...)": the upper-cased external id of a user is 404 USER_NOT_FOUND at every start`},
+		{"EXT-005", Must, "§2", "external ids are not Unicode-normalized", `"compared as exact bytes (... no Unicode normalization)": an external id in NFC is 404 USER_NOT_FOUND by its NFD form, and the other way round`},
+		{"EXT-006", Must, "§2", "non-ASCII external ids round-trip", `"any UTF-8 external id of up to 256 code points is accepted": created, read, started by and named in every completion byte for byte; "No input from a client may produce a 5xx"`},
 
 		{"NF-001", Must, "§4", "unknown store, policy or user is 404", `"404: tenant, store, policy, user or session not found (STORE_NOT_FOUND, POLICY_NOT_FOUND, USER_NOT_FOUND)"`},
 		{"NF-002", Must, "§4", "unknown tenant is 404", `"404: tenant ... not found (TENANT_NOT_FOUND)"`},
@@ -75,6 +80,7 @@ func Catalogue() []Check {
 		{"BAD-007", Must, "§2", "odd path values", `"No input from a client may produce a 5xx"`},
 		{"BAD-008", Must, "§2, §4-§10", "the reference bad-input corpus", `each malformed request of fixtures/badinput.yaml gets the status SPEC.md names; "No input from a client may produce a 5xx"; "A request that fails changes nothing"`},
 		{"BAD-009", Should, "§2", "the corpus where SPEC.md is silent", `requests whose answer SPEC.md leaves open (unknown or case-folded members, members of another flow, renames) get the reference server's answer`},
+		{"BAD-010", Must, "§2", "the 64 KiB limit's boundary", `"Request bodies over 64 KiB: 413": a well-formed request of exactly 65,536 bytes (padded with JSON whitespace) is answered as without the padding, one of 65,537 bytes is 413`},
 
 		{"PUB-001", Must, "§6", "A mod N = 0, A >= N, A = 1, A = N-1 refused", `"The server MUST reject a with A mod N = 0, A >= N, A = 1 or A = N - 1: 400 INVALID_PUBLIC_VALUE. It MUST also reject a proof forged for S = 0."`},
 		{"PUB-002", Must, "§6", "verifiers outside 1 < v < N-1 refused", `"The server MUST reject a verifier outside 1 < v < N - 1: 400 INVALID_VERIFIER"`},
@@ -103,9 +109,14 @@ func Catalogue() []Check {
 		{"SES-010", Must, "§7", "concurrent completions of one session", `"of N concurrent completions of one session, at most one succeeds"`},
 		{"SES-011", Must, "§7", "concurrent renewals of one user", `"at most one succeeds; the others get STALE_SESSION. No acknowledged renewal is ever lost."`},
 		{"SES-012", Must, "§2", "the order of completion checks", `"Completion checks run in this order: session lookup, request shape and encodings, public value and verifier ranges, staleness (section 7), the proof M1, then history."`},
+		{"SES-013", Must, "§2, §9", "a stale session with a refused A counts", `"public value and verifier ranges, staleness (section 7), the proof M1": a stale session with a bad A fails with INVALID_PUBLIC_VALUE, and "each completion ... that fails with INVALID_PROOF or INVALID_PUBLIC_VALUE counts"`},
+		{"SES-014", Must, "§2, §7, §9", "a stale session is refused before its proof and does not count", `"a stale session is never verified against an old verifier": 400 STALE_SESSION whether its proof is right for the old passcode or wrong, and only INVALID_PROOF or INVALID_PUBLIC_VALUE count toward the lock`},
+		{"SES-015", Must, "§2, §7", "a session is bound in the host form too", `"A session is bound to its flow, tenant and store: completing it through another flow's or store's path is 404", in the host form of §2 as in the canonical one`},
+		{"SES-016", Must, "§1", "session ids are unpredictable", `"A sessionId MUST be unpredictable: at least 128 bits from a CSPRNG, so that no session ID can be derived from others": of 256 ids none repeats, none is within 2^32 of another, and their bits are balanced`},
 
 		{"HIS-001", Must, "§8, §2", "history violations", `"passcodeHistory: the number of most recent passcodes, the current one included, that a renewal may not reuse ... 400 PASSCODE_HISTORY_VIOLATION"`},
 		{"HIS-002", Must, "§8", "reuse beyond the history and with history 0", `passcodes older than passcodeHistory may be reused; "0 turns the check off"`},
+		{"HIS-003", Must, "§2, §8, §9", "a history violation does not count toward the lock", `"A request that fails changes nothing ... Two things do move, on purpose: ... a wrong proof counts toward lockout"; PASSCODE_HISTORY_VIOLATION is neither INVALID_PROOF nor INVALID_PUBLIC_VALUE`},
 
 		{"REQ-001", Must, "§8", "fixture policies returned verbatim", `"The server returns the policy's requirements verbatim"`},
 		{"REQ-002", Must, "§8", "every rule returned verbatim and usable", `each rule of §8 comes back verbatim, and a passcode that meets it registers`},
@@ -127,11 +138,22 @@ func Catalogue() []Check {
 		{"LCK-005", Must, "§9", "the locked status", `"at the maximum the user becomes TEMP_LOCKED until the duration ends"`},
 		{"LCK-006", Must, "§9", "statuses refuse starts", `"TEMP_LOCKED or LOCKED user: 400 USER_LOCKED; for a DISABLED user: 400 USER_DISABLED"`},
 		{"LCK-007", Must, "§9", "locked and disabled users with a passcode", `"Any start ... for a TEMP_LOCKED or LOCKED user: 400 USER_LOCKED; for a DISABLED user: 400 USER_DISABLED"`},
+		{"LCK-008", Must, "§2, §9", "a wrong proof with a history-breaking passcode counts", `"a wrong proof is reported as INVALID_PROOF even when the new passcode would also break history"; "each completion ... that fails with INVALID_PROOF ... counts"`},
+		{"LCK-009", Must, "§9", "a successful renewal resets the count", `"each completion of an authentication or renewal that fails ... counts; a successful one resets the count"`},
+		{"LCK-010", Must, "§9", "concurrent wrong proofs are counted one at a time", `"of any number of concurrent completions with wrong proofs, at most maxFailedAttempts (less the failures already counted) are answered INVALID_PROOF; the rest are answered USER_LOCKED without their proof being evaluated"`},
+		{"LCK-011", Must, "§9", "a right proof in a concurrent burst is no oracle", `"A completion refused for the lock gets the same answer whether its proof was right or wrong: the lock is never a passcode oracle"`},
+		{"LCK-012", Must, "§9", "after the lock, right and wrong proofs get one answer", `"Any start or completion for a TEMP_LOCKED ... user: 400 USER_LOCKED"; "A completion refused for the lock gets the same answer whether its proof was right or wrong"`},
+		{"LCK-013", Must, "§9", "a counted failure leaves other sessions valid", `"A counted failure changes nothing else: the user's other open sessions stay valid."`},
 
 		{"TEN-001", Must, "§3", "another tenant's token is 403", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
 		{"TEN-002", Must, "§1, §4", "users are per tenant", `"Tenant: an isolated customer"; a user of one tenant is USER_NOT_FOUND in another`},
 		{"TEN-003", Must, "§7", "sessions are bound to their tenant", `"A session is bound to its flow, tenant and store"`},
 		{"TEN-004", Must, "§1", "external ids are per tenant", `"externalId is the caller's own key, unique per store"; tenants are isolated`},
+
+		{"PERM-001", Must, "§3", "every passcode operation with every restricted token", `"No token, a malformed, expired or badly signed token ...: 401 UNAUTHORIZED. A valid token without the permission for this tenant and operation: 403 FORBIDDEN"; TNT#{tenantId}#{operation} grants the operation`},
+		{"PERM-002", Must, "§3, §5", "every admin operation with every restricted token", `"Permission IdentityStore:admin"; "expired ... token: 401 UNAUTHORIZED. A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
+		{"PERM-003", Must, "§2, §3", "a refused passcode write changes nothing", `"A request that fails changes nothing: no verifier, history, user or policy moves": a completion refused with 401 or 403 registers or renews nothing`},
+		{"PERM-004", Must, "§2, §3, §5", "a refused admin write changes nothing", `"A request that fails changes nothing: no verifier, history, user or policy moves": a refused user or policy creation, policy update or deletion, or credential deletion leaves everything as it was`},
 
 		{"HOST-001", Should, "§2", "renewal in the host form", `"A server SHOULD also accept the host form of the guide's example URL, /stores/... with the tenant taken from the first DNS label of the Host header"`},
 		{"HOST-002", Should, "§2", "registration and authentication in the host form", `the host form is accepted for every passcode endpoint`},
@@ -141,6 +163,12 @@ func Catalogue() []Check {
 		{"ERR-001", Must, "§10", "the error body", `"Every non-2xx response has the body {"code": "...", "message": "...", "processingDetails": [{"code": "...", "message": "..."}]}"`},
 		{"ERR-002", Should, "§10", "no internal detail in messages", `"message is for people and never holds internal detail (no stack, SQL or Go error text)"`},
 		{"ERR-003", Must, "§2", "JSON content type", `"JSON in UTF-8 both ways; responses carry Content-Type: application/json"`},
+
+		{"INV-001", Must, "§2", "no answer of the run is a 5xx", `"No input from a client may produce a 5xx": checked on every exchange of every scenario`},
+		{"INV-002", Must, "§2", "every JSON answer says application/json", `"JSON in UTF-8 both ways; responses carry Content-Type: application/json": checked on every answer with a body whose operation answers JSON`},
+		{"INV-003", Must, "§10", "every non-2xx answer has the error body", `"Every non-2xx response has the body {code, message, processingDetails: [{code, message}]}": checked on every exchange`},
+		{"INV-004", Must, "§2, §4, §11", "every answer matches openapi.yaml", `every answer's status and body match the OpenAPI 3.1 description of its operation ("a user object is exactly {id, externalId, status, dateCreated}")`},
+		{"INV-005", Must, "§2", "no answer carries a secret", `"No response ever carries a verifier, a verifier history, or anything derived from a server secret other than what section 4 names": no answer carries a verifier the suite sent or derived (base64, base64url, hex or decimal), nor another user's salt`},
 
 		{"ADM-001", May, "§5", "create a user", `"POST {P}/users {externalId, status?} -> 201 with the user object"`},
 		{"ADM-002", May, "§5", "a taken external id", `"a taken externalId: 409 EXTERNAL_ID_NOT_UNIQUE"`},

@@ -181,27 +181,47 @@ func TestRFC2945Target(t *testing.T) {
 	}
 }
 
-// TestNotApplicable: scenarios that need a capability the target lacks are
-// reported as not applicable, never as passed, and do not fail the run.
+// TestNotApplicable: a scenario that needs a capability the target lacks is
+// reported as not applicable, never as passed. A MAY check that does not run leaves
+// the verdict PASS; a MUST check that does not run makes it INCOMPLETE (SPEC.md
+// section 3), unless the expectations accept it.
 func TestNotApplicable(t *testing.T) {
 	t.Parallel()
 	url := serveLiar(t)
-	tg, err := target.Load(url) // a bare URL declares no expired token
+	tg, err := target.Load(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@TOK-003,@PRF-010"})
-	if err != nil {
+	delete(tg.Tokens, target.RoleExpired) // a target that names no expired-token client
+	expect := filepath.Join(t.TempDir(), "expect.txt")
+	if err := os.WriteFile(expect, []byte("TOK-003 n/a our tokens live an hour\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"TOK-003", "PRF-010"} {
-		c, ok := sum.Check(id)
-		if !ok || c.Status != steps.StatusNotApplicable || !strings.Contains(c.Scenarios[0].Reason, "does not offer") {
-			t.Errorf("%s: %+v, want not applicable with a reason", id, c)
-		}
-	}
-	if sum.ExitCode() != 0 {
-		t.Errorf("exit code %d, want 0", sum.ExitCode())
+	for _, tc := range []struct {
+		name, tags, expect, verdict string
+		exit                        int
+	}{
+		{"MAY", "@PRF-010", "", steps.VerdictPass, steps.ExitPass},
+		{"MUST", "@TOK-003 or @PRF-010", "", steps.VerdictIncomplete, steps.ExitIncomplete},
+		{"MUST accepted", "@TOK-003 or @PRF-010", expect, steps.VerdictPass, steps.ExitPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: tc.tags, Expect: tc.expect})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range sum.Checks {
+				if c.Status != steps.StatusNotApplicable || !strings.Contains(c.Scenarios[0].Reason, "does not offer") {
+					t.Errorf("%s: %+v, want not applicable with a reason", c.ID, c)
+				}
+			}
+			if sum.Verdict != tc.verdict || sum.ExitCode() != tc.exit {
+				t.Errorf("verdict %s, exit %d; want %s, %d (incomplete: %+v)", sum.Verdict, sum.ExitCode(), tc.verdict, tc.exit, sum.Incomplete)
+			}
+			if tc.verdict == steps.VerdictIncomplete && (len(sum.Incomplete) != 1 || sum.Incomplete[0].ID != "TOK-003" || !strings.Contains(sum.Incomplete[0].Fix, "tokens.expired")) {
+				t.Errorf("incomplete %+v, want TOK-003 with how to offer an expired token", sum.Incomplete)
+			}
+		})
 	}
 }
 

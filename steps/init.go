@@ -68,6 +68,13 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		cancel()
 		s.rec.finish(err)
+		if err == nil {
+			// A breach of an invariant fails the scenario in godog and go test too;
+			// the reports count it under the invariant's id.
+			if berr := breachError(s.rec.inv.breaches()); berr != nil {
+				return ctx, berr
+			}
+		}
 		if w.strictShould && err == nil {
 			if code := s.rec.codeFailure(); code != "" {
 				return ctx, errors.New(code)
@@ -90,6 +97,12 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	tokenSteps(c)
 	adminSteps(c)
 	corpusSteps(c)
+	permissionSteps(c)
+	bindingSteps(c)
+	identifierSteps(c)
+	bodyLimitSteps(c)
+	invariantSteps(c)
+	verdictSteps(c)
 }
 
 // collector gathers the records of a run's scenarios, keyed by pickle id: the plan

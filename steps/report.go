@@ -72,18 +72,17 @@ type Summary struct {
 	ExpectedFailures []string `json:"expectedFailures"`
 	Fixed            []string `json:"fixed"`
 	Scenarios        int      `json:"scenarios"`
+	// Verdict is PASS, FAIL, INCOMPLETE or INTERRUPTED (verdict.go).
+	Verdict string `json:"verdict"`
+	// Incomplete are the selected MUST checks that did not run (wholly or in
+	// some scenarios) and that the expectations do not accept.
+	Incomplete []Unrun `json:"incomplete"`
+	// Interrupted is set when the run was cut short (SIGINT, SIGTERM).
+	Interrupted bool `json:"interrupted"`
 	// Attachments are the files that go with the reports (Options.Attachments).
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// ExitCode is the process status `renewkit conform` exits with: 0 when every
-// applicable MUST (and declared MAY) check passed or failed as expected, else 1.
-func (s *Summary) ExitCode() int {
-	if len(s.Failures) > 0 {
-		return 1
-	}
-	return 0
-}
 
 // Check returns the result of one check id, if it is in the run.
 func (s *Summary) Check(id string) (CheckResult, bool) {
@@ -95,8 +94,11 @@ func (s *Summary) Check(id string) (CheckResult, bool) {
 }
 
 // summarize turns the records of a run into its Summary.
-func summarize(o Options, plan *Plan, results *collector, expect Expectations, started time.Time, elapsed time.Duration) *Summary {
+func summarize(o Options, plan *Plan, results *collector, expect Expectations, started time.Time, elapsed time.Duration, interrupted bool) *Summary {
+	unrun := map[string]*Unrun{}
 	sum := &Summary{
+		Interrupted: interrupted,
+		Incomplete:  []Unrun{},
 		Target:      o.Target.Label(),
 		Started:     started.UTC(),
 		Counts:      map[Level]LevelCounts{},
@@ -131,6 +133,7 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 			Rerun: rerunCommands(o.Rerun, o.RerunImage, p.Name, p.ID)}
 		if len(p.Missing) > 0 {
 			sr.Status, sr.Reason = StatusNotApplicable, p.reason()
+			noteUnrun(unrun, p, "")
 			add(p.ID, sr)
 			sum.Scenarios++
 			continue
@@ -147,6 +150,9 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		if sr.Status != StatusFailed {
 			sr.Step, sr.Problem, sr.Evidence = "", "", ""
 		}
+		if sr.Status == StatusNotApplicable {
+			noteUnrun(unrun, p, sr.Reason)
+		}
 		add(p.ID, sr)
 		sum.Scenarios++
 		if code != nil {
@@ -158,6 +164,7 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 			add(p.ID+CodeSuffix, cs)
 		}
 	}
+	invariantResults(o, plan, results, add)
 	// Catalogue order, with the code sub-check after its check.
 	rank := map[string]int{}
 	for i, c := range Catalogue() {
@@ -202,6 +209,8 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		sum.Counts[cr.Level] = lc
 		sum.Checks = append(sum.Checks, *cr)
 	}
+	sum.Incomplete = incompleteChecks(byID, order, unrun, expect)
+	sum.setVerdict()
 	return sum
 }
 
@@ -237,21 +246,24 @@ func (s *Summary) Print(w io.Writer) {
 			}
 		}
 	}
+	if s.Interrupted {
+		// Scenarios cut short fail with the context's error: listing them would
+		// read as a verdict on the server.
+		fmt.Fprintf(w, "\n%s\n", s.VerdictLine())
+		return
+	}
 	show("FAIL", s.Failures)
 	show("WARN", s.Warnings)
 	show("EXPECTED", s.ExpectedFailures)
 	for _, id := range s.Fixed {
 		fmt.Fprintf(w, "\nFIXED %s: listed as a known failure but passes; remove it from the expectations\n", id)
 	}
-	fmt.Fprintln(w)
-	switch {
-	case len(s.Failures) > 0:
-		fmt.Fprintf(w, "FAIL: %d MUST/MAY checks failed: %s\n", len(s.Failures), strings.Join(s.Failures, ", "))
-	case len(s.Warnings) > 0:
-		fmt.Fprintf(w, "PASS with %d SHOULD warnings: %s\n", len(s.Warnings), strings.Join(s.Warnings, ", "))
-	default:
-		fmt.Fprintln(w, "PASS: every applicable check passed")
+	for _, u := range s.Incomplete {
+		fmt.Fprintf(w, "\nNOT RUN %s: %d of %d scenarios: %s\n  to run it: %s, or accept it in the expectations file (%s n/a <reason>)\n",
+			u.ID, u.Scenarios, u.Of, u.Reason, u.Fix, u.ID)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, s.VerdictLine())
 }
 
 // WriteReports writes junit.xml, report.json and report.html into dir (cucumber.json
@@ -297,7 +309,8 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
+	Name       string          `xml:"name,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Skipped  int         `xml:"skipped,attr"`
@@ -311,6 +324,14 @@ type junitCase struct {
 	Time      float64       `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	// SystemOut carries a SHOULD warning: CI test reporters turn any <failure>
+	// red, while a SHOULD failure does not fail the run.
+	SystemOut string `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitFailure struct {
@@ -332,7 +353,8 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 		for _, sr := range cr.Scenarios {
 			js, ok := suites[sr.Feature]
 			if !ok {
-				js = &junitSuite{Name: sr.Feature}
+				js = &junitSuite{Name: sr.Feature, Properties: []junitProperty{
+					{"renewkit.verdict", s.Verdict}, {"renewkit.target", s.Target}}}
 				suites[sr.Feature] = js
 				order = append(order, sr.Feature)
 			}
@@ -343,12 +365,12 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 				jc.Skipped = &junitSkipped{Message: sr.Reason}
 			case sr.Status == StatusFailed && cr.Expected:
 				jc.Skipped = &junitSkipped{Message: "expected failure: " + cr.ExpectReason}
+			case sr.Status == StatusFailed && s.Interrupted:
+				jc.Skipped = &junitSkipped{Message: "INTERRUPTED: the run was cut short; this outcome is no verdict"}
+			case sr.Status == StatusFailed && !cr.Level.Gates():
+				jc.SystemOut = "WARNING (SHOULD, does not fail the run): " + sr.Problem + "\n\n" + sr.Evidence
 			case sr.Status == StatusFailed:
-				typ := string(cr.Level)
-				if !cr.Level.Gates() {
-					typ = "warning"
-				}
-				jc.Failure = &junitFailure{Message: sr.Problem, Type: typ, Text: sr.Evidence}
+				jc.Failure = &junitFailure{Message: sr.Problem, Type: string(cr.Level), Text: sr.Evidence}
 			}
 			js.Tests++
 			js.Time += jc.Time
@@ -400,7 +422,9 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}
 .passed{color:#176f2c}.failed{color:#b00020;font-weight:bold}.not-applicable{color:#777}
-.warn{color:#a15c00;font-weight:bold}.expected{color:#555;font-style:italic}
+.warn{color:#a15c00;font-weight:bold}
+.verdict-PASS{color:#176f2c;font-weight:bold}.verdict-FAIL{color:#b00020;font-weight:bold}
+.verdict-INCOMPLETE,.verdict-INTERRUPTED{color:#a15c00;font-weight:bold}.expected{color:#555;font-style:italic}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 summary{cursor:pointer}
 </style></head><body>
@@ -408,9 +432,9 @@ summary{cursor:pointer}
 <p>Target <b>{{.Target}}</b> &mdash; {{.Scenarios}} scenarios in {{secs .DurationMS}}, started {{.Started.Format "2006-01-02 15:04:05 UTC"}}.<br>
 Capabilities: {{range $i, $c := .Capabilities}}{{if $i}}, {{end}}{{$c}}{{end}}</p>
 {{if .Attachments}}<p>Attachments: {{range $i, $a := .Attachments}}{{if $i}}, {{end}}<a href="{{$a.Path}}">{{$a.Name}}</a>{{end}}</p>{{end}}
-{{if .Failures}}<p class="failed">FAIL: {{len .Failures}} MUST/MAY checks failed: {{range $i, $f := .Failures}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
-{{else if .Warnings}}<p class="warn">PASS with SHOULD warnings: {{range $i, $f := .Warnings}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
-{{else}}<p class="passed">PASS: every applicable check passed.</p>{{end}}
+<p class="verdict-{{.Verdict}}">{{.VerdictLine}}</p>
+{{range .Incomplete}}<p class="warn">not run: {{.ID}} ({{.Scenarios}} of {{.Of}} scenarios): {{.Reason}}; to run it: {{.Fix}}</p>
+{{end}}
 {{if .Fixed}}<p>Listed as known failures but passing (remove them from the expectations): {{range $i, $f := .Fixed}}{{if $i}}, {{end}}{{$f}}{{end}}</p>{{end}}
 <table><tr><th>level</th><th>checks</th><th>passed</th><th>failed</th><th>n/a</th><th>expected failures</th></tr>
 {{range $l, $c := .Counts}}<tr><td>{{upper $l}}</td><td>{{$c.Checks}}</td><td>{{$c.Passed}}</td><td>{{$c.Failed}}</td><td>{{$c.NotApplicable}}</td><td>{{$c.ExpectedFailures}}</td></tr>

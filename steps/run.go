@@ -110,13 +110,23 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := MakePlan(o.Features, paths, o.Tags, o.Target)
+	tags, err := ParseTags(o.Tags)
 	if err != nil {
 		return nil, err
+	}
+	plan, err := MakePlan(o.Features, paths, tags, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	if plan.selected(nameRe) == 0 {
+		return nil, fmt.Errorf("%w: %s selects no scenario (tags are check ids such as @RNW-004, levels such as @must, or capabilities; see docs/conformance.md)", ErrOptions, describeSelection(o.Tags, o.Name))
 	}
 	results := newCollector(nameRe)
 	w, err := newWorld(o.Target, results)
 	if err != nil {
+		return nil, err
+	}
+	if err := preflight(ctx, w); err != nil {
 		return nil, err
 	}
 	w.strictShould = o.StrictShould
@@ -147,7 +157,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			Concurrency:    o.Concurrency,
 			Paths:          paths,
 			FS:             o.Features,
-			Tags:           runTags(o.Tags, plan.missing()),
+			Tags:           runTags(tags, plan.missing()),
 			TestingT:       o.TestingT,
 			DefaultContext: ctx,
 		},
@@ -166,7 +176,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 
-	sum := summarize(o, plan, results, expect, started, elapsed)
+	sum := summarize(o, plan, results, expect, started, elapsed, ctx.Err() != nil)
 	if o.ReportDir != "" {
 		if err := sum.WriteReports(o.ReportDir); err != nil {
 			return sum, err
@@ -227,6 +237,32 @@ func (p PlannedScenario) reason() string {
 // Plan is the scenarios of a run in order.
 type Plan struct {
 	Scenarios []PlannedScenario
+}
+
+// selected counts the scenarios of the plan whose name nameRe matches.
+func (p *Plan) selected(nameRe *regexp.Regexp) int {
+	n := 0
+	for _, s := range p.Scenarios {
+		if nameRe == nil || nameRe.MatchString(s.Name) {
+			n++
+		}
+	}
+	return n
+}
+
+// describeSelection names a selection for an error message.
+func describeSelection(tags, name string) string {
+	var parts []string
+	if tags != "" {
+		parts = append(parts, fmt.Sprintf("--tags %q", tags))
+	}
+	if name != "" {
+		parts = append(parts, fmt.Sprintf("--name %q", name))
+	}
+	if len(parts) == 0 {
+		return "the selection"
+	}
+	return "the selection " + strings.Join(parts, " with ")
 }
 
 // missing returns every capability some selected scenario needs and the target

@@ -325,6 +325,8 @@ type record struct {
 	Code     *subRecord
 	Duration time.Duration
 	started  time.Time
+	// inv is what the scenario's exchanges did to the invariants.
+	inv invariantLog
 }
 
 // subRecord is the outcome of a scenario's error-code sub-check.

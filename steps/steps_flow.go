@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -307,16 +306,6 @@ func flowSteps(c *godog.ScenarioContext) {
 		}
 		_, err = s.complete(ctx, sess, completion{store: s.w.tgt.SecondStoreName})
 		return err
-	})
-	c.Step(`^the session's lifetime passes$`, func(ctx context.Context) error {
-		s := sc(ctx)
-		wait := time.Duration(s.w.tgt.SessionTTL) + time.Second
-		select {
-		case <-time.After(wait):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 	})
 	named := func(ctx context.Context, name string) error {
 		s := sc(ctx)

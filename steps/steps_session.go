@@ -5,16 +5,21 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/target"
 )
 
 // sessionSteps are the steps of concurrency, history, lockout and the property
 // scenario: those that send many requests.
 func sessionSteps(c *godog.ScenarioContext) {
+	c.Step(`^the session's lifetime passes$`, func(ctx context.Context) error {
+		return sc(ctx).sessionLifetimePasses(ctx)
+	})
 	c.Step(`^the client sends (\d+) correct completions of the session at once$`, func(ctx context.Context, n int) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
@@ -390,4 +395,63 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 		p.mu.Unlock()
 	}
 	return nil
+}
+
+// sessionLifetimePasses waits out the lifetime of the scenario's current session
+// (SES-004). The target declares a short lifetime for one store
+// (target.SessionExpiryStore, the fixtures' "ephemeral" on the reference server);
+// a session started in another store is started again there, the same flow by the
+// same form and policy, for a user of that store made through the admin API, and
+// the scenario goes on in that store. The wait, from now, is the lifetime plus
+// waitMargin of the start: the server started the session before its answer
+// arrived, so the lifetime has passed by the margin when the next request leaves.
+func (s *scenario) sessionLifetimePasses(ctx context.Context) error {
+	sess, err := s.needSession()
+	if err != nil {
+		return err
+	}
+	t := s.w.tgt
+	if st := t.SessionExpiryStore(); st != s.store {
+		if sess, err = s.restartIn(ctx, sess, st); err != nil {
+			return err
+		}
+		if sess.parseErr != nil {
+			return s.fail(sess.startEx, "setup: the %s start in store %s, whose sessions live %v, failed: %v",
+				sess.flow, st, time.Duration(t.SessionTTL), sess.parseErr)
+		}
+	}
+	timer := time.NewTimer(time.Duration(t.SessionTTL) + waitMargin(sess.startEx, s.last))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// restartIn starts old's flow again in storeName, for a new user of that store in
+// the state old's user was in (a registered passcode unless old is a registration),
+// and makes that store, user and session the scenario's.
+func (s *scenario) restartIn(ctx context.Context, old *session, storeName string) (*session, error) {
+	t := s.w.tgt
+	if !t.Has(target.Admin) {
+		return nil, notApplicable{fmt.Sprintf("the short session lifetime is declared for store %s (sessionTTLStore), "+
+			"and without the admin API no user of that store can be made", storeName)}
+	}
+	u, err := s.createUser(ctx, t.Tenant, storeName, freshExternalID(), "")
+	if err != nil {
+		return nil, err
+	}
+	if old.flow != api.FlowRegistration {
+		role := old.user.policyRole
+		if role == "" {
+			role = target.PolicyStandard
+		}
+		if err := s.register(ctx, u, role, ""); err != nil {
+			return nil, err
+		}
+	}
+	s.user, s.store = u, storeName
+	return s.startSession(ctx, old.flow, old.form, old.policy, emptyObject())
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/invariant"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/target"
@@ -38,6 +39,9 @@ type world struct {
 	procOnce sync.Once
 	proc     ProcessTarget
 	procErr  error
+
+	// inv checks the invariants over every exchange of every scenario.
+	inv *invariant.Checker
 }
 
 // newWorld prepares a run against t.
@@ -46,6 +50,11 @@ func newWorld(t *target.Target, results *collector) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("steps: target srp parameters: %w", err)
 	}
+	inv, err := invariant.New(invariant.Options{Prefix: t.Prefix})
+	if err != nil {
+		return nil, err
+	}
+	inv.Secrets().SetModulus(p.Group().N())
 	hc := target.NewHTTPClient(0)
 	checks := map[string]Check{}
 	for _, c := range Catalogue() {
@@ -59,6 +68,7 @@ func newWorld(t *target.Target, results *collector) (*world, error) {
 		pool:    newUserPool(t.Users),
 		checks:  checks,
 		results: results,
+		inv:     inv,
 		gens:    map[string]*passcode.Generator{},
 		rerun:   func(string, string) string { return "" },
 	}, nil
@@ -73,6 +83,9 @@ func (w *world) client(ctx context.Context, tenant string, role target.Role, hos
 	}
 	if hostForm {
 		c.HostForm = true
+	}
+	if s := sc(ctx); s != nil {
+		c.Observe = s.observe
 	}
 	if role != "" {
 		tok, err := w.tokens.Token(ctx, role)

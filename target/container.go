@@ -20,9 +20,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/refserver"
 )
 
 // Defaults of Image.
@@ -352,7 +356,9 @@ func (c *Container) target(base string, reference bool, key *ecdsa.PrivateKey) (
 	}
 	if reference {
 		t.Name = "reference server image " + im.Name
-		t.SessionTTL = Duration(c.sessionTTL())
+		// The image runs with --session-ttl, which every store without a lifetime
+		// of its own has, whatever fixtures the image was built with.
+		t.SessionTTL, t.SessionTTLStore = Duration(c.sessionTTL()), ""
 		if err := addMintedTokens(t, key); err != nil {
 			return nil, err
 		}
@@ -455,4 +461,46 @@ func (c *Container) progress(format string, args ...any) {
 	if c.opts.Progress != nil {
 		fmt.Fprintf(c.opts.Progress, format+"\n", args...)
 	}
+}
+
+// UnknownTenantName is the tenant the unknown-tenant token minted for a reference
+// image grants: the reference fixtures have no such tenant.
+const UnknownTenantName = "nosuchtenant"
+
+// addMintedTokens gives the target of a reference image that signs with key the
+// tokens only the key can make: an expired one and one for UnknownTenantName. A
+// reference image built from an older tree may lack the fixtures' short-lived and
+// ghost clients; minted tokens work with any.
+func addMintedTokens(t *Target, key *ecdsa.PrivateKey) error {
+	now := time.Now()
+	expired, err := mint(key, "renewkit-expired", []string{api.Permission(t.Tenant, api.OpAll)},
+		now.Add(-2*time.Hour), now.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	unknown, err := mint(key, "renewkit-unknown-tenant", []string{api.Permission(UnknownTenantName, api.OpAll)},
+		now, now.Add(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	t.Tokens[RoleExpired] = Credentials{Token: expired}
+	t.Tokens[RoleUnknownTenant] = Credentials{Token: unknown}
+	t.UnknownTenantID = UnknownTenantName
+	return nil
+}
+
+// mint signs an access token as the reference server would (SPEC section 3 claims).
+func mint(key *ecdsa.PrivateKey, sub string, perms []string, iat, exp time.Time) (string, error) {
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"iss":         refserver.DefaultIssuer,
+		"sub":         sub,
+		"iat":         iat.Unix(),
+		"exp":         exp.Unix(),
+		"permissions": perms,
+	})
+	s, err := tok.SignedString(key)
+	if err != nil {
+		return "", fmt.Errorf("target: mint token: %w", err)
+	}
+	return s, nil
 }

@@ -2,36 +2,22 @@ package target
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/fixtures"
 	"github.com/seedb14f67b8/renewkit/refserver"
 )
 
 // DefaultInProcessSessionTTL is the session lifetime of the in-process reference
-// server: short enough for the session expiry check to wait it out, long enough for
-// any flow of the suite (the slowest starts a session and completes it after a
-// dozen other requests).
+// server's stores but the fixtures' "ephemeral" one (whose own lifetime, 5 s, the
+// session expiry check waits out): long enough for any flow of the suite (the
+// slowest starts a session and completes it after a dozen other requests).
 const DefaultInProcessSessionTTL = 6 * time.Second
-
-// UnknownTenantName is the tenant the in-process target's unknown-tenant token
-// grants: the reference fixtures have no such tenant.
-const UnknownTenantName = "nosuchtenant"
 
 // InProcessOptions configure the in-process reference server. The zero value is the
 // default target of the suite, the load generator and their commands.
@@ -47,10 +33,10 @@ type InProcessOptions struct {
 }
 
 // InProcess is a Provider that runs the reference server (refserver) in this
-// process on a loopback port, seeded with the reference fixtures. Beyond what
-// FromURL describes, its target declares the session TTL (session expiry check),
-// an expired token and a token for a tenant that does not exist, both minted with
-// the server's own signing key.
+// process on a loopback port, seeded with the reference fixtures. Its target is
+// what FromURL describes, every role included: the tokens, the expired role's and
+// the unknown-tenant role's too, come from the fixtures' clients through the
+// server's own token endpoint.
 type InProcess struct {
 	opts InProcessOptions
 
@@ -79,23 +65,12 @@ func (p *InProcess) Start(ctx context.Context) (*Target, error) {
 	if dsn == "" {
 		dsn = "memory:"
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("target: signing key: %w", err)
-	}
-	keyFile, cleanup, err := writeKey(key)
-	if err != nil {
-		return nil, err
-	}
 	srv, err := refserver.New(ctx, refserver.Config{
-		SRPProfile:     p.opts.SRPProfile,
-		SessionTTL:     ttl,
-		StoreDSN:       dsn,
-		SigningKeyFile: keyFile,
-		Logger:         p.opts.Logger,
+		SRPProfile: p.opts.SRPProfile,
+		SessionTTL: ttl,
+		StoreDSN:   dsn,
+		Logger:     p.opts.Logger,
 	})
-	// The server has read the key; the file is not needed any more.
-	cleanup()
 	if err != nil {
 		return nil, fmt.Errorf("target: in-process server: %w", err)
 	}
@@ -112,12 +87,10 @@ func (p *InProcess) Start(ctx context.Context) (*Target, error) {
 	if err == nil {
 		var t *Target
 		if t, err = fromFixtures(set, "http://"+ln.Addr().String()); err == nil {
-			err = p.extend(t, key, ttl)
-			if err == nil {
-				if err = t.Validate(); err == nil {
-					p.srv, p.cancel, p.done = srv, cancel, done
-					return t, nil
-				}
+			p.extend(t)
+			if err = t.Validate(); err == nil {
+				p.srv, p.cancel, p.done = srv, cancel, done
+				return t, nil
 			}
 		}
 	}
@@ -127,34 +100,12 @@ func (p *InProcess) Start(ctx context.Context) (*Target, error) {
 	return nil, err
 }
 
-// extend adds what only an in-process server can offer to its fixtures target.
-func (p *InProcess) extend(t *Target, key *ecdsa.PrivateKey, ttl time.Duration) error {
+// extend names the fixtures target and gives it the server's SRP profile.
+func (p *InProcess) extend(t *Target) {
 	t.Name = "in-process reference server"
 	if p.opts.SRPProfile != "" {
 		t.SRP.Profile = p.opts.SRPProfile
 	}
-	t.SessionTTL = Duration(ttl)
-	return addMintedTokens(t, key)
-}
-
-// addMintedTokens gives the target of a reference server that signs with key the
-// tokens only the key can make: an expired one and one for UnknownTenantName.
-func addMintedTokens(t *Target, key *ecdsa.PrivateKey) error {
-	now := time.Now()
-	expired, err := mint(key, "renewkit-expired", []string{api.Permission(t.Tenant, api.OpAll)},
-		now.Add(-2*time.Hour), now.Add(-time.Hour))
-	if err != nil {
-		return err
-	}
-	unknown, err := mint(key, "renewkit-unknown-tenant", []string{api.Permission(UnknownTenantName, api.OpAll)},
-		now, now.Add(24*time.Hour))
-	if err != nil {
-		return err
-	}
-	t.Tokens[RoleExpired] = Credentials{Token: expired}
-	t.Tokens[RoleUnknownTenant] = Credentials{Token: unknown}
-	t.UnknownTenantID = UnknownTenantName
-	return nil
 }
 
 // Stop shuts the server down and releases its store.
@@ -184,40 +135,4 @@ func (p *InProcess) Server() *refserver.Server {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.srv
-}
-
-// mint signs an access token as the reference server would (SPEC section 3 claims).
-func mint(key *ecdsa.PrivateKey, sub string, perms []string, iat, exp time.Time) (string, error) {
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
-		"iss":         refserver.DefaultIssuer,
-		"sub":         sub,
-		"iat":         iat.Unix(),
-		"exp":         exp.Unix(),
-		"permissions": perms,
-	})
-	s, err := tok.SignedString(key)
-	if err != nil {
-		return "", fmt.Errorf("target: mint token: %w", err)
-	}
-	return s, nil
-}
-
-// writeKey writes key as PEM to a private temporary file and returns its path and a
-// function that removes it.
-func writeKey(key *ecdsa.PrivateKey) (string, func(), error) {
-	der, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", nil, fmt.Errorf("target: signing key: %w", err)
-	}
-	dir, err := os.MkdirTemp("", "renewkit-key-")
-	if err != nil {
-		return "", nil, fmt.Errorf("target: signing key: %w", err)
-	}
-	cleanup := func() { _ = os.RemoveAll(dir) }
-	path := filepath.Join(dir, "signing.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("target: signing key: %w", err)
-	}
-	return path, cleanup, nil
 }

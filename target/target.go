@@ -89,8 +89,8 @@ const (
 	UnknownTenant Capability = "unknown-tenant"
 	// SecondStore: a second store of the tenant is configured.
 	SecondStore Capability = "second-store"
-	// SessionExpiry: the session TTL is declared and short enough
-	// (MaxSessionTTLToWait) for a check to wait it out.
+	// SessionExpiry: the session TTL of some store (SessionExpiryStore) is declared
+	// and short enough (MaxSessionTTLToWait) for a check to wait it out.
 	SessionExpiry Capability = "session-expiry"
 )
 
@@ -124,7 +124,9 @@ const (
 	RoleNone Role = "none"
 	// RoleOtherTenant holds every permission of OtherTenant and none of Tenant.
 	RoleOtherTenant Role = "other-tenant"
-	// RoleExpired is an expired token that was otherwise valid for Tenant.
+	// RoleExpired is an expired token that was otherwise valid for Tenant: a
+	// static token past its exp, or the credentials of a client whose tokens
+	// expire within seconds, which the checks wait out (TokenSource.Expired).
 	RoleExpired Role = "expired"
 	// RoleUnknownTenant holds every permission of UnknownTenantID, a tenant the
 	// server does not have.
@@ -251,8 +253,15 @@ type Target struct {
 	Tokens map[Role]Credentials `yaml:"tokens"`
 	// Capabilities are the declared capabilities (DeclarableCapabilities).
 	Capabilities []Capability `yaml:"capabilities"`
-	// SessionTTL is the server's session lifetime, when known.
+	// SessionTTL is the lifetime of the sessions of SessionTTLStore, when known
+	// (capability session-expiry when at most MaxSessionTTLToWait).
 	SessionTTL Duration `yaml:"sessionTTL"`
+	// SessionTTLStore is the store of Tenant whose sessions live SessionTTL; Store
+	// when empty. A deployment that keeps its sessions for minutes in Store can name
+	// a store with short-lived sessions here, as the reference fixtures' "ephemeral"
+	// store is; it must have the target's policies, and the session expiry check
+	// makes its users through the admin API when it is not Store.
+	SessionTTLStore string `yaml:"sessionTTLStore"`
 	// Lock is the lock configuration of Store.
 	Lock Lock `yaml:"lock"`
 	// Policies maps each policy role (PolicyRoles) to the target's policy.
@@ -335,9 +344,12 @@ func Parse(b []byte) (*Target, error) {
 
 // FromURL returns the target of a server at baseURL loaded with the reference
 // fixtures (fixtures.Default): tenant acme, store default, the fixtures' OAuth
-// clients for the roles, and the capabilities of the reference server (admin,
-// lockout, host-paths, oauth, ops, process). The session TTL is not assumed, so the session
-// expiry check is not applicable.
+// clients for every role (the expired role's client has tokens of a few seconds,
+// which the checks wait out; the unknown-tenant role's names the absent tenant
+// ghost), the fixtures' store with short-lived sessions for the session expiry
+// check, and the capabilities of the reference server (admin, lockout, host-paths,
+// oauth, ops, process). So against `renewkit serve` with its default fixtures every
+// check can run.
 func FromURL(baseURL string) (*Target, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -360,15 +372,19 @@ const (
 	fixtureStore       = "default"
 	fixtureSecondStore = "secondary"
 	fixtureOtherTenant = "globex"
+	// fixtureShortStore is the store whose sessions live a few seconds.
+	fixtureShortStore = "ephemeral"
 )
 
 // fixtureClients maps the roles to the reference fixtures' OAuth clients.
 func fixtureClients() map[Role]string {
 	return map[Role]string{
-		RoleFull:        "acme-full",
-		RoleRenewal:     "acme-renewal",
-		RoleNone:        "acme-readonly",
-		RoleOtherTenant: "globex-full",
+		RoleFull:          "acme-full",
+		RoleRenewal:       "acme-renewal",
+		RoleNone:          "acme-readonly",
+		RoleOtherTenant:   "globex-full",
+		RoleExpired:       "acme-short-lived",
+		RoleUnknownTenant: "ghost-full",
 	}
 }
 
@@ -395,10 +411,19 @@ func fromFixtures(set *fixtures.Set, baseURL string) (*Target, error) {
 			return nil, fmt.Errorf("%w: the reference fixtures have no client %q", ErrInvalid, id)
 		}
 		t.Tokens[role] = Credentials{ClientID: c.ID, ClientSecret: c.Secret}
+		if role == RoleUnknownTenant {
+			// The tenant its permissions name: TNT#{tenant}#*.
+			if len(c.Permissions) > 0 {
+				t.UnknownTenantID = strings.SplitN(c.Permissions[0], "#", 3)[1]
+			}
+		}
 	}
 	for _, s := range set.Stores {
 		if s.Tenant == t.Tenant && s.Name == t.Store {
 			t.Lock = Lock{MaxFailedAttempts: s.Lock.MaxFailedAttempts, LockDurationSeconds: s.Lock.LockDurationSeconds}
+		}
+		if s.Tenant == t.Tenant && s.Name == fixtureShortStore {
+			t.SessionTTL, t.SessionTTLStore = Duration(s.SessionTTL), s.Name
 		}
 	}
 	for _, role := range PolicyRoles() {
@@ -541,6 +566,12 @@ func (t *Target) Validate() error {
 	if t.Tokens[RoleUnknownTenant].configured() && t.UnknownTenantID == "" {
 		bad("tokens.unknown-tenant needs unknownTenant")
 	}
+	if t.SessionTTL < 0 {
+		bad("sessionTTL must not be negative")
+	}
+	if t.SessionTTLStore != "" && t.SessionTTL == 0 {
+		bad("sessionTTLStore needs sessionTTL, the lifetime of its sessions")
+	}
 	for _, c := range t.Capabilities {
 		if !slices.Contains(DeclarableCapabilities(), c) {
 			bad("capabilities: %q cannot be declared (want some of %v)", c, DeclarableCapabilities())
@@ -622,6 +653,15 @@ func (t *Target) Offered() []Capability {
 		}
 	}
 	return out
+}
+
+// SessionExpiryStore is the store whose sessions live SessionTTL:
+// SessionTTLStore, else Store.
+func (t *Target) SessionExpiryStore() string {
+	if t.SessionTTLStore != "" {
+		return t.SessionTTLStore
+	}
+	return t.Store
 }
 
 // Label is the target's name for reports: Name, else BaseURL.

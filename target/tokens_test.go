@@ -2,9 +2,11 @@ package target
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,5 +57,75 @@ func TestTokenSourceRenews(t *testing.T) {
 	}
 	if n := fetches.Load(); n != 2 {
 		t.Fatalf("%d token fetches, want 2", n)
+	}
+}
+
+// TestTokenSourceExpired: Expired waits a fresh token's lifetime (exp - iat of a
+// JWT, else expires_in) plus the margin from when the token arrived, keeps the
+// expired token for later calls, takes a static token past its exp at once, and
+// refuses a token whose lifetime it cannot tell.
+func TestTokenSourceExpired(t *testing.T) {
+	t.Parallel()
+	jwt := func(iat, exp int64) string {
+		claims := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"iat":%d,"exp":%d,"sub":"x"}`, iat, exp))
+		return "eyJhbGciOiJFUzI1NiJ9." + claims + ".c2ln"
+	}
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _, _ := r.BasicAuth()
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		switch id {
+		case "jwt": // one second by its claims; expires_in says an hour
+			fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":3600}`, jwt(5000, 5001))
+		case "opaque":
+			fmt.Fprint(w, `{"access_token":"opaque-token","token_type":"Bearer","expires_in":1}`)
+		case "mute":
+			fmt.Fprint(w, `{"access_token":"mute-token","token_type":"Bearer"}`)
+		}
+	}))
+	defer srv.Close()
+	static := jwt(100, 200)
+	tg := &Target{BaseURL: srv.URL, Tenant: "acme", Store: "default", Tokens: map[Role]Credentials{
+		RoleExpired:       {ClientID: "jwt", ClientSecret: "s"},
+		RoleFull:          {ClientID: "opaque", ClientSecret: "s"},
+		RoleRenewal:       {ClientID: "mute", ClientSecret: "s"},
+		RoleNone:          {Token: static},
+		RoleUnknownTenant: {Token: "not-a-jwt"},
+	}}
+	ts := NewTokenSource(tg, srv.Client())
+	ctx := context.Background()
+	const margin = 200 * time.Millisecond
+	for _, tc := range []struct {
+		role Role
+		want string
+		wait time.Duration // at least
+	}{
+		{RoleExpired, jwt(5000, 5001), time.Second + margin},
+		{RoleExpired, jwt(5000, 5001), 0}, // kept
+		{RoleFull, "opaque-token", time.Second + margin},
+		{RoleNone, static, 0},               // exp long past
+		{RoleUnknownTenant, "not-a-jwt", 0}, // static: expired by the target's word
+	} {
+		start := time.Now()
+		got, err := ts.Expired(ctx, tc.role, margin)
+		took := time.Since(start)
+		if err != nil || got != tc.want {
+			t.Fatalf("Expired(%s) = %q, %v; want %q", tc.role, got, err, tc.want)
+		}
+		if took < tc.wait || (tc.wait == 0 && took > 500*time.Millisecond) {
+			t.Errorf("Expired(%s) took %v, want %v", tc.role, took, tc.wait)
+		}
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches, want 2 (a kept token is not fetched again)", n)
+	}
+	if _, err := ts.Expired(ctx, RoleRenewal, margin); err == nil || !strings.Contains(err.Error(), "expires_in") {
+		t.Errorf("a token without a lifetime: err = %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := NewTokenSource(tg, srv.Client()).Expired(cctx, RoleExpired, margin); err == nil {
+		t.Error("a cancelled context did not end the wait")
 	}
 }

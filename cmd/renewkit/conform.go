@@ -15,15 +15,21 @@ import (
 
 const conformSynopsis = `conform [flags]    run the conformance suite of SPEC.md against a server
 
-Exit status: 0 every applicable MUST check passed (SHOULD failures are warnings),
-1 a MUST check failed or the run could not be carried out, 2 usage error.`
+Exit status:
+  0    PASS: every selected MUST (and declared MAY) check ran and passed;
+       SHOULD failures are warnings
+  1    FAIL: a MUST or declared MAY check failed (or the run could not be carried out)
+  2    usage error: bad flags, a selection of no scenario, a bad target or expectations file
+  3    preflight: the target cannot be used (nothing answers, no token, not the API)
+  4    INCOMPLETE: nothing failed, but a selected MUST check did not run
+  130  INTERRUPTED by SIGINT (143 by SIGTERM): the reports say so and give no verdict`
 
 // runConform is `renewkit conform`: it starts or names the target and runs the
 // embedded features against it (package steps).
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("conform", conformSynopsis, stderr)
 	spec := fs.String("target", "", "server URL (loaded with the reference fixtures) or target YAML file (default: the reference server in this process)")
-	tags := fs.String("tags", "", `scenarios to run, as a godog tag expression: "@RNW-001,@RNW-002", "@must && ~@lockout"`)
+	tags := fs.String("tags", "", `scenarios to run, as a tag expression: "@RNW-001 or @RNW-002", "@must and not @lockout", "(@a or @b) and @must"`)
 	name := fs.String("name", "", "run only the scenarios whose name matches this regular expression")
 	reportDir := fs.String("report-dir", filepath.Join("reports", "conform"), `where junit.xml, cucumber.json, report.json and report.html go ("" for none)`)
 	expect := fs.String("expect", "", "file of known failures, one check id per line: they do not fail the run")
@@ -92,16 +98,18 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 			return exitError{2}
 		}
+		if errors.Is(err, steps.ErrPreflight) {
+			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
+			return exitError{steps.ExitPreflight}
+		}
 		return err
 	}
 	if *reportDir != "" {
 		fmt.Fprintf(stdout, "reports: %s\n", *reportDir)
 	}
-	if ctx.Err() != nil {
-		// Scenarios cut short fail with the context's error: the counts above are
-		// not a verdict on the server.
-		fmt.Fprintln(stderr, "renewkit conform: interrupted: the run is incomplete, and checks cut short count as failed")
-		return exitError{1}
+	if sum.Verdict == steps.VerdictInterrupted {
+		fmt.Fprintf(stderr, "renewkit conform: %v: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
+		return exitError{interruptStatus(ctx)}
 	}
 	if code := sum.ExitCode(); code != 0 {
 		return exitError{code}

@@ -36,9 +36,42 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// interrupted is the cause of a context ended by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
+// signalContext returns a context that SIGINT or SIGTERM ends, with the signal as
+// its cause. After the first signal the default handling is back, so a second one
+// ends the process at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			cancel(interrupted{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel(nil) }
+}
+
+// interruptStatus is the exit status of a run ctx's signal cut short: 128 plus the
+// signal's number, as shells report it (130 for SIGINT, 143 for SIGTERM).
+func interruptStatus(ctx context.Context) int {
+	var i interrupted
+	if errors.As(context.Cause(ctx), &i) && i.sig == syscall.SIGTERM {
+		return 143
+	}
+	return 130
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -45,7 +45,7 @@ func Seed(ctx context.Context, st Store, set *fixtures.Set, derive DeriveFunc) e
 			is := IdentityStore{Tenant: s.Tenant, Name: s.Name, Lock: LockConfig{
 				MaxFailedAttempts: s.Lock.MaxFailedAttempts,
 				LockDuration:      time.Duration(s.Lock.LockDurationSeconds) * time.Second,
-			}}
+			}, SessionTTL: time.Duration(s.SessionTTL)}
 			if err := tx.PutIdentityStore(ctx, is); err != nil {
 				return fmt.Errorf("store: seed store %s/%s: %w", s.Tenant, s.Name, err)
 			}
@@ -61,7 +61,8 @@ func Seed(ctx context.Context, st Store, set *fixtures.Set, derive DeriveFunc) e
 			}
 		}
 		for _, c := range set.Clients {
-			oc := OAuthClient{ID: c.ID, SecretHash: HashSecret(c.Secret), Tenant: c.Tenant, Permissions: c.Permissions}
+			oc := OAuthClient{ID: c.ID, SecretHash: HashSecret(c.Secret), Tenant: c.Tenant, Permissions: c.Permissions,
+				TokenTTL: time.Duration(c.TokenTTL)}
 			if err := tx.PutOAuthClient(ctx, oc); err != nil {
 				return fmt.Errorf("store: seed client %q: %w", c.ID, err)
 			}

@@ -131,6 +131,9 @@ func TestSeedDefault(t *testing.T) {
 				if s.Stores[i].Lock != want {
 					t.Errorf("store %s/%s lock %+v, want %+v", fs.Tenant, fs.Name, s.Stores[i].Lock, want)
 				}
+				if s.Stores[i].SessionTTL != time.Duration(fs.SessionTTL) {
+					t.Errorf("store %s/%s session lifetime %v, want %v", fs.Tenant, fs.Name, s.Stores[i].SessionTTL, time.Duration(fs.SessionTTL))
+				}
 				for _, p := range s.Policies[i] {
 					fp, ok := set.Policy(fs.Tenant, fs.Name, p.Name)
 					if !ok || !reflect.DeepEqual(p.Requirements, fp.Requirements) {
@@ -143,7 +146,8 @@ func TestSeedDefault(t *testing.T) {
 			}
 			for i, fc := range set.Clients {
 				c := s.Clients[i]
-				if !c.CheckSecret(fc.Secret) || c.CheckSecret(fc.Secret+"x") || c.Tenant != fc.Tenant || len(c.Permissions) != len(fc.Permissions) {
+				if !c.CheckSecret(fc.Secret) || c.CheckSecret(fc.Secret+"x") || c.Tenant != fc.Tenant || len(c.Permissions) != len(fc.Permissions) ||
+					c.TokenTTL != time.Duration(fc.TokenTTL) {
 					t.Errorf("client %s not as in the fixture", fc.ID)
 				}
 			}

@@ -49,6 +49,15 @@ var (
 	// ErrInvalid is returned for a record the store cannot hold: an empty key, a
 	// negative count, a credential version below 1.
 	ErrInvalid = errors.New("store: invalid record")
+	// ErrAttemptsExhausted is returned by ReserveAttempt when the user's counted
+	// failures alone reach the limit (SPEC `USER_LOCKED`).
+	ErrAttemptsExhausted = errors.New("store: lockout attempts exhausted")
+	// ErrAttemptsBusy is returned by ReserveAttempt when the counted failures are
+	// below the limit but the attempts in flight make up the rest: whether one more
+	// may be evaluated depends on how those end.
+	ErrAttemptsBusy = errors.New("store: lockout attempts all in flight")
+	// ErrNoAttempt is returned by ReleaseAttempt for a user with no attempt in flight.
+	ErrNoAttempt = errors.New("store: no attempt in flight")
 )
 
 // Defaults of a store's lock configuration (SPEC section 9).
@@ -93,6 +102,10 @@ type IdentityStore struct {
 	Tenant string
 	Name   string
 	Lock   LockConfig
+	// SessionTTL is the lifetime of the store's sessions; zero means the server's
+	// default (SPEC section 7: configurable). A short one lets a conformance suite
+	// wait a session out (SPEC section 3).
+	SessionTTL time.Duration
 }
 
 // Policy is a named passcode policy of one identity store.
@@ -144,6 +157,33 @@ func (u User) StatusAt(now time.Time) Status {
 		return StatusActive
 	}
 	return u.Status
+}
+
+// FailuresAt returns the failed proofs that count toward the lock at now: none once a
+// temporary lock has run out (WithFailure starts the count over then), else
+// FailedAttempts.
+func (u User) FailuresAt(now time.Time) int {
+	if u.Status == StatusTempLocked && !now.Before(u.LockedUntil) {
+		return 0
+	}
+	return u.FailedAttempts
+}
+
+// AttemptError reports whether one more completion of u may have its public value
+// and proof evaluated under limit at now, with inFlight completions of u evaluating
+// already: nil when the counted failures and the attempts in flight stay below the
+// limit; ErrAttemptsExhausted when the counted failures alone reach it; else
+// ErrAttemptsBusy. Each attempt in flight is taken to fail until it ends, so
+// completions running at the same time are counted as if they ran one at a time
+// (SPEC section 9). It is the rule of Tx.ReserveAttempt, for the stores to share.
+func (u User) AttemptError(inFlight, limit int, now time.Time) error {
+	switch f := u.FailuresAt(now); {
+	case f >= limit:
+		return ErrAttemptsExhausted
+	case f+inFlight >= limit:
+		return ErrAttemptsBusy
+	}
+	return nil
 }
 
 // WithFailure returns u after one more failed proof at now under lock: the count
@@ -270,6 +310,10 @@ type OAuthClient struct {
 	SecretHash  []byte
 	Tenant      string
 	Permissions []string
+	// TokenTTL is the lifetime of the client's access tokens; zero means the
+	// server's default. A short one gives a conformance suite a token it can wait
+	// out (SPEC section 3, role `expired`).
+	TokenTTL time.Duration
 }
 
 // HashSecret returns the hash under which an OAuth client's secret is stored. Client
@@ -368,6 +412,24 @@ type Tx interface {
 	PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error)
 	// CountSessions returns the number of sessions unexpired at now (for metrics).
 	CountSessions(ctx context.Context, now time.Time) (int, error)
+
+	// ReserveAttempt reserves one lockout attempt of a user for a completion about to
+	// evaluate its public value and proof (SPEC section 9). It reserves only when
+	// User.AttemptError(attempts in flight, limit, now) is nil, and otherwise returns
+	// that error (ErrAttemptsExhausted or ErrAttemptsBusy) and reserves nothing; so
+	// of any number of completions of one user, at most limit less the counted
+	// failures are evaluated at once, and no more are let in until those have ended.
+	// ErrInvalid for a limit below 1; the errors of User. Reservations are not
+	// durable: a new Store (a restart) has none, as it has no completion in flight.
+	ReserveAttempt(ctx context.Context, tenant, store, userID string, limit int, now time.Time) error
+	// ReleaseAttempt ends one of the user's reservations, whatever the completion's
+	// outcome: the caller records a counted failure (User.WithFailure) or a success
+	// (User.WithSuccess) in the same Update, so the count and the attempts in flight
+	// change together. ErrNoAttempt when the user has none.
+	ReleaseAttempt(ctx context.Context, tenant, store, userID string) error
+	// Attempts returns the number of the user's reservations in flight, with the
+	// errors of User.
+	Attempts(ctx context.Context, tenant, store, userID string) (int, error)
 
 	// OAuthClient returns a client, or ErrClientNotFound.
 	OAuthClient(ctx context.Context, id string) (OAuthClient, error)

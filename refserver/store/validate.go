@@ -27,6 +27,8 @@ func (s IdentityStore) Validate() error {
 		return invalid("store %q: negative maxFailedAttempts", s.Name)
 	case s.Lock.LockDuration < 0:
 		return invalid("store %q: negative lock duration", s.Name)
+	case s.SessionTTL < 0:
+		return invalid("store %q: negative session lifetime", s.Name)
 	}
 	return nil
 }
@@ -108,6 +110,8 @@ func (c OAuthClient) Validate() error {
 		return invalid("oauth client %q: tenant is empty", c.ID)
 	case len(c.SecretHash) != len(HashSecret("")):
 		return invalid("oauth client %q: secret hash has the wrong length", c.ID)
+	case c.TokenTTL < 0:
+		return invalid("oauth client %q: negative token lifetime", c.ID)
 	}
 	return nil
 }

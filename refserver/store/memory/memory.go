@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ type Store struct {
 	creds    map[key]store.Credential
 	sessions map[string]store.Session
 	clients  map[string]store.OAuthClient
+	// attempts holds each user's lockout attempts in flight (ReserveAttempt); a user
+	// with none has no entry.
+	attempts map[key]int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -53,6 +57,7 @@ func New() *Store {
 		creds:    map[key]store.Credential{},
 		sessions: map[string]store.Session{},
 		clients:  map[string]store.OAuthClient{},
+		attempts: map[key]int{},
 	}
 }
 
@@ -509,6 +514,52 @@ func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func (t *tx) ReserveAttempt(ctx context.Context, tenant, st, userID string, limit int, now time.Time) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if limit < 1 {
+		return fmt.Errorf("%w: attempt limit below 1", store.ErrInvalid)
+	}
+	u, err := t.user(tenant, st, userID)
+	if err != nil {
+		return err
+	}
+	k := key{tenant, st, userID}
+	n := t.s.attempts[k]
+	if err := u.AttemptError(n, limit, now); err != nil {
+		return err
+	}
+	set(t, t.s.attempts, k, n+1)
+	return nil
+}
+
+func (t *tx) ReleaseAttempt(ctx context.Context, tenant, st, userID string) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key{tenant, st, userID}
+	switch n := t.s.attempts[k]; n {
+	case 0:
+		return store.ErrNoAttempt
+	case 1:
+		del(t, t.s.attempts, k)
+	default:
+		set(t, t.s.attempts, k, n-1)
+	}
+	return nil
+}
+
+func (t *tx) Attempts(ctx context.Context, tenant, st, userID string) (int, error) {
+	if err := t.check(ctx, false); err != nil {
+		return 0, err
+	}
+	if _, err := t.user(tenant, st, userID); err != nil {
+		return 0, err
+	}
+	return t.s.attempts[key{tenant, st, userID}], nil
 }
 
 func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, error) {

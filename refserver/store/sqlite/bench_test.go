@@ -52,9 +52,13 @@ func BenchmarkRenewalTransactions(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		now := time.Now()
-		// Start: read policy, user and credential, then store the session.
+		// Start: read the store (its session lifetime), policy, user and credential,
+		// then store the session.
 		var c store.Credential
 		err := st.View(ctx, func(tx store.Tx) error {
+			if _, err := tx.IdentityStore(ctx, tenant, storeName); err != nil {
+				return err
+			}
 			if _, err := tx.Policy(ctx, tenant, storeName, policyName); err != nil {
 				return err
 			}
@@ -76,12 +80,19 @@ func BenchmarkRenewalTransactions(b *testing.B) {
 		if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) }); err != nil {
 			b.Fatal(err)
 		}
-		// Completion: consume, then commit.
+		// Completion: consume (with the lockout attempt), then commit (releasing it).
 		err = st.Update(ctx, func(tx store.Tx) error {
 			if _, err := tx.TakeSession(ctx, id, now); err != nil {
 				return err
 			}
 			if _, err := tx.User(ctx, tenant, storeName, userID); err != nil {
+				return err
+			}
+			is, err := tx.IdentityStore(ctx, tenant, storeName)
+			if err != nil {
+				return err
+			}
+			if err := tx.ReserveAttempt(ctx, tenant, storeName, userID, is.Lock.OrDefault().MaxFailedAttempts, now); err != nil {
 				return err
 			}
 			if _, err := tx.Policy(ctx, tenant, storeName, policyName); err != nil {
@@ -97,7 +108,10 @@ func BenchmarkRenewalTransactions(b *testing.B) {
 			if _, err := tx.User(ctx, tenant, storeName, userID); err != nil {
 				return err
 			}
-			return tx.UpdateCredential(ctx, c.Renewed(next))
+			if err := tx.UpdateCredential(ctx, c.Renewed(next)); err != nil {
+				return err
+			}
+			return tx.ReleaseAttempt(ctx, tenant, storeName, userID)
 		})
 		if err != nil {
 			b.Fatal(err)

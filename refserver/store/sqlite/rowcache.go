@@ -14,8 +14,8 @@ import (
 // verifiers) are well under 10 MiB.
 const rowCacheSize = 4096
 
-// rowKey names a user, a policy or a credential: tenant, store and the user id or the
-// policy name.
+// rowKey names an identity store, a user, a policy or a credential: tenant, store and
+// the user id or the policy name (empty for the store itself).
 type rowKey struct {
 	tenant, store, name string
 }
@@ -33,6 +33,7 @@ type credentialRow struct {
 
 // rowSet holds rows by kind: the row cache's contents, and an Update's pending rows.
 type rowSet struct {
+	stores      map[rowKey]store.IdentityStore
 	users       map[rowKey]store.User
 	policies    map[rowKey]store.Policy
 	credentials map[rowKey]credentialRow
@@ -40,6 +41,7 @@ type rowSet struct {
 
 func newRowSet() *rowSet {
 	return &rowSet{
+		stores:      make(map[rowKey]store.IdentityStore),
 		users:       make(map[rowKey]store.User),
 		policies:    make(map[rowKey]store.Policy),
 		credentials: make(map[rowKey]credentialRow),
@@ -48,13 +50,14 @@ func newRowSet() *rowSet {
 
 // The row kinds, as selectors of a rowSet's map: the generic functions below and in
 // tx.go take one.
-func userRows(s *rowSet) map[rowKey]store.User          { return s.users }
-func policyRows(s *rowSet) map[rowKey]store.Policy      { return s.policies }
-func credentialRows(s *rowSet) map[rowKey]credentialRow { return s.credentials }
+func storeRows(s *rowSet) map[rowKey]store.IdentityStore { return s.stores }
+func userRows(s *rowSet) map[rowKey]store.User           { return s.users }
+func policyRows(s *rowSet) map[rowKey]store.Policy       { return s.policies }
+func credentialRows(s *rowSet) map[rowKey]credentialRow  { return s.credentials }
 
-// rowCache holds the latest committed users (by id), policies and credential rows,
-// so that the keyed reads of a renewal do not go to the database (see Row cache in the
-// package comment). It is read and changed only by a holder of the writer slot: an
+// rowCache holds the latest committed identity stores, users (by id), policies and
+// credential rows, so that the keyed reads of a renewal do not go to the database
+// (see Row cache in the package comment). It is read and changed only by a holder of the writer slot: an
 // Update, or a View on the writer connection. Entries are put only for committed
 // data: a writer View's reads, and an Update's reads and tracked writes once it has
 // committed (tx.pendingRows); an Update with any other write clears it when it
@@ -99,6 +102,9 @@ func (c *rowCache) apply(p *rowSet) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for k, is := range p.stores {
+		putBounded(c.stores, k, is)
+	}
 	for k, u := range p.users {
 		putBounded(c.users, k, u)
 	}

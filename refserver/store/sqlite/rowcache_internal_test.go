@@ -144,6 +144,22 @@ func TestRowCacheHits(t *testing.T) {
 	if _, ok := st.sessions.get("S1"); ok {
 		t.Error("the consume Update did not take its session")
 	}
+	// The lockout attempt of a completion: the store's lock configuration, the
+	// reservation and its release run no SQL either once the store is cached.
+	update(t, st, func(tx store.Tx) error { _, err := tx.IdentityStore(ctx, "t", "s"); return err })
+	n, b = statementsDuring(c, func() {
+		update(t, st, func(tx store.Tx) error {
+			is, err := tx.IdentityStore(ctx, "t", "s")
+			if err != nil {
+				return err
+			}
+			return tx.ReserveAttempt(ctx, "t", "s", "u", is.Lock.OrDefault().MaxFailedAttempts, t0)
+		})
+		update(t, st, func(tx store.Tx) error { return tx.ReleaseAttempt(ctx, "t", "s", "u") })
+	})
+	if n != 0 || b != 0 {
+		t.Errorf("reserve and release: %d statements, %d transactions, want none", n, b)
+	}
 	// Misses still go to the database, with its errors.
 	err := st.View(ctx, func(tx store.Tx) error {
 		if _, err := tx.User(ctx, "t", "nostore", "u"); !errors.Is(err, store.ErrStoreNotFound) {

@@ -23,10 +23,10 @@
 //
 // # Row cache
 //
-// The keyed reads a renewal repeats, User (by id; UserByExternalID is not cached),
-// Policy and the credentials row behind Credential and UpdateCredential (its history
-// comes from the history cache, cache.go), are served from memory when the row
-// cache (rowcache.go) holds the row. The cache holds the latest committed rows and
+// The keyed reads a renewal repeats, IdentityStore, User (by id; UserByExternalID is
+// not cached), Policy and the credentials row behind Credential and UpdateCredential
+// (its history comes from the history cache, cache.go), are served from memory when
+// the row cache (rowcache.go) holds the row. The cache holds the latest committed rows and
 // is the database's answer because every write goes through this process's writer:
 // only a transaction holding the writer slot uses it, an Update or a View on the
 // writer, and no commit can happen while one runs. A View on the read pool never
@@ -65,6 +65,12 @@
 // must after a crash anyway, and a consumed session can never come back, so single
 // use (SPEC section 7), which limits a session to one proof check and keeps a
 // captured completion from being replayed, holds across a crash too.
+//
+// The lockout attempts in flight (ReserveAttempt, attempts.go) live in memory too,
+// with the same commit rule: an Update's reservations and releases take effect when
+// it commits, after its sync if it has one, so a counted failure and the release of
+// its reservation become visible together. They are never written: a restart ends
+// every completion, and with it every reservation.
 //
 // A clean Close writes every session the store holds (expired ones a purge has not
 // removed too: the store has no clock, its callers judge expiry) to the sessions
@@ -143,6 +149,7 @@ type Store struct {
 	cache      *historyCache
 	rows       *rowCache
 	sessions   *sessions
+	attempts   *attempts
 	counters   *testCounters // nil but in tests
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
@@ -179,7 +186,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions()}
+		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
+			attempts: newAttempts()}
 		if s.writeSt, err = prepare(ctx, db); err == nil {
 			err = s.holdWriter(ctx)
 		}
@@ -211,7 +219,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
 	// mark the database closed.
-	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions()}
+	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
+		attempts: newAttempts()}
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
 	}
@@ -301,7 +310,8 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
 	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
-	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions, counters: s.counters}
+	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions, attempts: s.attempts,
+		counters: s.counters}
 	if onWriter {
 		// Only here, holding the writer slot, may a View use the row cache.
 		t.conn, t.st, t.rows, t.onWriter = s.writer, s.writeSt, s.rows, true
@@ -351,7 +361,7 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
 	// the writer's DSN asks: an Update that touches only sessions never begins one.
 	t := &tx{ctx: ctx, conn: s.writer, onWriter: true, st: s.writeSt, write: true, cache: s.cache, rows: s.rows,
-		sessions: s.sessions, counters: s.counters}
+		sessions: s.sessions, attempts: s.attempts, counters: s.counters}
 	committed := false
 	defer func() {
 		t.done = true
@@ -407,6 +417,7 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		s.rows.apply(t.pendingRows)
 	}
 	s.sessions.apply(t.changed)
+	s.attempts.apply(t.attemptDelta)
 	return nil
 }
 

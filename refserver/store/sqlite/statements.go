@@ -63,12 +63,13 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		// Never INSERT OR REPLACE: a replace deletes, and the delete would cascade.
 		{&s.tenantPut, "INSERT INTO tenants (id) VALUES (?) ON CONFLICT (id) DO NOTHING"},
 
-		{&s.storeGet, "SELECT max_failed_attempts, lock_duration_ns FROM identity_stores WHERE tenant = ? AND name = ?"},
-		{&s.storePut, `INSERT INTO identity_stores (tenant, name, max_failed_attempts, lock_duration_ns)
-			VALUES (?, ?, ?, ?)
+		{&s.storeGet, "SELECT max_failed_attempts, lock_duration_ns, session_ttl_ns FROM identity_stores WHERE tenant = ? AND name = ?"},
+		{&s.storePut, `INSERT INTO identity_stores (tenant, name, max_failed_attempts, lock_duration_ns, session_ttl_ns)
+			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (tenant, name) DO UPDATE SET
 				max_failed_attempts = excluded.max_failed_attempts,
-				lock_duration_ns = excluded.lock_duration_ns`},
+				lock_duration_ns = excluded.lock_duration_ns,
+				session_ttl_ns = excluded.session_ttl_ns`},
 
 		{&s.policyGet, "SELECT requirements FROM policies WHERE tenant = ? AND store = ? AND name = ?"},
 		{&s.policyList, "SELECT name, requirements FROM policies WHERE tenant = ? AND store = ? ORDER BY name"},
@@ -107,9 +108,10 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 
 		{&s.sessionInsert, "INSERT INTO sessions (" + sessionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 
-		{&s.clientGet, "SELECT secret_hash, tenant, permissions FROM oauth_clients WHERE id = ?"},
-		{&s.clientPut, `INSERT INTO oauth_clients (id, secret_hash, tenant, permissions) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, tenant = excluded.tenant, permissions = excluded.permissions`},
+		{&s.clientGet, "SELECT secret_hash, tenant, permissions, token_ttl_ns FROM oauth_clients WHERE id = ?"},
+		{&s.clientPut, `INSERT INTO oauth_clients (id, secret_hash, tenant, permissions, token_ttl_ns) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, tenant = excluded.tenant,
+				permissions = excluded.permissions, token_ttl_ns = excluded.token_ttl_ns`},
 
 		{&s.savepoint, "SAVEPOINT method"},
 		{&s.rollbackTo, "ROLLBACK TO method"},

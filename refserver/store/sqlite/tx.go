@@ -50,6 +50,10 @@ type tx struct {
 	// take effect only once it has committed.
 	sessions *sessions
 	changed  map[string]sessionChange
+	// attempts is the Store's; attemptDelta holds, in an Update, the changes to the
+	// attempts in flight that take effect only once it has committed.
+	attempts     *attempts
+	attemptDelta map[rowKey]int
 }
 
 // pendingHistory is a history an Update read or wrote, for the cache.
@@ -106,9 +110,10 @@ func (t *tx) pendingFor() *rowSet {
 // cachedUser, cachedPolicy and cachedCredential return a row as this transaction
 // sees it, if the cache may answer and holds it: an Update's pending rows first,
 // then the cache. The values share memory with the cache: copy before handing out.
-func (t *tx) cachedUser(k rowKey) (store.User, bool)          { return cachedRow(t, k, userRows) }
-func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool)      { return cachedRow(t, k, policyRows) }
-func (t *tx) cachedCredential(k rowKey) (credentialRow, bool) { return cachedRow(t, k, credentialRows) }
+func (t *tx) cachedStore(k rowKey) (store.IdentityStore, bool) { return cachedRow(t, k, storeRows) }
+func (t *tx) cachedUser(k rowKey) (store.User, bool)           { return cachedRow(t, k, userRows) }
+func (t *tx) cachedPolicy(k rowKey) (store.Policy, bool)       { return cachedRow(t, k, policyRows) }
+func (t *tx) cachedCredential(k rowKey) (credentialRow, bool)  { return cachedRow(t, k, credentialRows) }
 
 // cachedRow is the one lookup behind the three; kind picks the row kind.
 func cachedRow[V any](t *tx, k rowKey, kind func(*rowSet) map[rowKey]V) (V, bool) {
@@ -142,9 +147,10 @@ func (t *tx) ended(ctx context.Context) error {
 // written by a tracked write, which must not share memory with the caller: in a View
 // on the writer straight into the cache (it holds the writer slot, so no commit can
 // make the row stale meanwhile), in an Update into its pending rows.
-func (t *tx) fillUser(k rowKey, u store.User)          { fillRow(t, k, u, userRows) }
-func (t *tx) fillPolicy(k rowKey, p store.Policy)      { fillRow(t, k, p, policyRows) }
-func (t *tx) fillCredential(k rowKey, r credentialRow) { fillRow(t, k, r, credentialRows) }
+func (t *tx) fillStore(k rowKey, s store.IdentityStore) { fillRow(t, k, s, storeRows) }
+func (t *tx) fillUser(k rowKey, u store.User)           { fillRow(t, k, u, userRows) }
+func (t *tx) fillPolicy(k rowKey, p store.Policy)       { fillRow(t, k, p, policyRows) }
+func (t *tx) fillCredential(k rowKey, r credentialRow)  { fillRow(t, k, r, credentialRows) }
 
 // fillRow is the one recording behind the three; kind picks the row kind.
 func fillRow[V any](t *tx, k rowKey, v V, kind func(*rowSet) map[rowKey]V) {
@@ -346,10 +352,19 @@ func (t *tx) IdentityStore(ctx context.Context, tenant, name string) (store.Iden
 }
 
 // identityStore finds a store, reporting the first missing link of tenant -> store.
+// Stores go through the row cache: a completion reads its store's lock
+// configuration, and a start its session lifetime.
 func (t *tx) identityStore(ctx context.Context, tenant, name string) (store.IdentityStore, error) {
+	k := rowKey{tenant, name, ""}
+	if s, ok := t.cachedStore(k); ok {
+		if err := t.ended(ctx); err != nil {
+			return store.IdentityStore{}, wrap("get store", err)
+		}
+		return s, nil
+	}
 	s := store.IdentityStore{Tenant: tenant, Name: name}
-	var lockNs int64
-	err := t.queryRow(ctx, t.st.storeGet, tenant, name).Scan(&s.Lock.MaxFailedAttempts, &lockNs)
+	var lockNs, sessionNs int64
+	err := t.queryRow(ctx, t.st.storeGet, tenant, name).Scan(&s.Lock.MaxFailedAttempts, &lockNs, &sessionNs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := t.Tenant(ctx, tenant); err != nil {
@@ -359,7 +374,8 @@ func (t *tx) identityStore(ctx context.Context, tenant, name string) (store.Iden
 	case err != nil:
 		return store.IdentityStore{}, wrap("get store", err)
 	}
-	s.Lock.LockDuration = time.Duration(lockNs)
+	s.Lock.LockDuration, s.SessionTTL = time.Duration(lockNs), time.Duration(sessionNs)
+	t.fillStore(k, s)
 	return s, nil
 }
 
@@ -373,7 +389,8 @@ func (t *tx) PutIdentityStore(ctx context.Context, s store.IdentityStore) error 
 	if _, err := t.Tenant(ctx, s.Tenant); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, t.st.storePut, s.Tenant, s.Name, s.Lock.MaxFailedAttempts, int64(s.Lock.LockDuration))
+	_, err := t.exec(ctx, t.st.storePut, s.Tenant, s.Name, s.Lock.MaxFailedAttempts, int64(s.Lock.LockDuration),
+		int64(s.SessionTTL))
 	if err != nil {
 		return wrap("put store", err)
 	}
@@ -845,7 +862,8 @@ func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, err
 	}
 	c := store.OAuthClient{ID: id}
 	var perms []byte
-	err := t.queryRow(ctx, t.st.clientGet, id).Scan(&c.SecretHash, &c.Tenant, &perms)
+	var tokenNs int64
+	err := t.queryRow(ctx, t.st.clientGet, id).Scan(&c.SecretHash, &c.Tenant, &perms, &tokenNs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.OAuthClient{}, store.ErrClientNotFound
@@ -855,6 +873,7 @@ func (t *tx) OAuthClient(ctx context.Context, id string) (store.OAuthClient, err
 	if err := json.Unmarshal(perms, &c.Permissions); err != nil {
 		return store.OAuthClient{}, wrap("decode oauth client", err)
 	}
+	c.TokenTTL = time.Duration(tokenNs)
 	return c, nil
 }
 
@@ -872,7 +891,7 @@ func (t *tx) PutOAuthClient(ctx context.Context, c store.OAuthClient) error {
 	if err != nil {
 		return wrap("encode oauth client", err)
 	}
-	_, err = t.exec(ctx, t.st.clientPut, c.ID, c.SecretHash, c.Tenant, string(perms))
+	_, err = t.exec(ctx, t.st.clientPut, c.ID, c.SecretHash, c.Tenant, string(perms), int64(c.TokenTTL))
 	if err != nil {
 		return wrap("put oauth client", err)
 	}

@@ -48,6 +48,10 @@ func Run(t *testing.T, open func(tb testing.TB) store.Store) {
 		{"CredentialCASConcurrent", testCredentialCASConcurrent},
 		{"CompareInsideUpdateConcurrent", testCompareInsideUpdateConcurrent},
 		{"ConcurrentReadersAndWriters", testConcurrentReadersAndWriters},
+		{"Attempts", testAttempts},
+		{"AttemptsRollback", testAttemptsRollback},
+		{"AttemptsHeldConcurrent", testAttemptsHeldConcurrent},
+		{"AttemptsConcurrent", testAttemptsConcurrent},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
@@ -70,7 +74,8 @@ func Persistence(t *testing.T, open func(tb testing.TB) store.Store) {
 	locked.Status, locked.FailedAttempts, locked.LockedUntil = store.StatusTempLocked, 5, base.Add(15*time.Minute)
 	live := session("S-LIVE", store.FlowRenewal, base.Add(time.Hour))
 	dead := session("S-DEAD", store.FlowRenewal, base.Add(-time.Hour))
-	client := store.OAuthClient{ID: "c1", SecretHash: store.HashSecret("c1-secret"), Tenant: "t1", Permissions: []string{"TNT#t1#*"}}
+	client := store.OAuthClient{ID: "c1", SecretHash: store.HashSecret("c1-secret"), Tenant: "t1", Permissions: []string{"TNT#t1#*"},
+		TokenTTL: 3 * time.Second}
 	update(t, st, func(tx store.Tx) error {
 		return errors.Join(
 			tx.CreateCredential(ctx, cred),
@@ -155,7 +160,7 @@ func seedWorld(tb testing.TB, st store.Store) world {
 	w := world{
 		stores: []store.IdentityStore{
 			{Tenant: "t1", Name: "s1", Lock: store.LockConfig{MaxFailedAttempts: 5, LockDuration: 900 * time.Second}},
-			{Tenant: "t2", Name: "s2", Lock: store.LockConfig{MaxFailedAttempts: 3, LockDuration: time.Minute}},
+			{Tenant: "t2", Name: "s2", Lock: store.LockConfig{MaxFailedAttempts: 3, LockDuration: time.Minute}, SessionTTL: 5 * time.Second},
 		},
 		policy: store.Policy{Tenant: "t1", Store: "s1", Name: "standard", Requirements: requirements()},
 		users:  map[string]store.User{},
@@ -242,9 +247,11 @@ func testTenantsAndStores(t *testing.T, st store.Store) {
 	w := seedWorld(t, st)
 	update(t, st, func(tx store.Tx) error {
 		check(t, "store of missing tenant", tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "nope", Name: "s"}), store.ErrTenantNotFound)
-		// Replacing a store keeps one record with the new lock configuration.
+		// Replacing a store keeps one record with the new lock configuration and
+		// session lifetime.
 		s := w.stores[1]
 		s.Lock.MaxFailedAttempts = 7
+		s.SessionTTL = 7 * time.Second
 		check(t, "replace store", tx.PutIdentityStore(ctx, s), nil)
 		w.stores[1] = s
 		check(t, "replace tenant", tx.PutTenant(ctx, store.Tenant{ID: "t1"}), nil)
@@ -665,7 +672,8 @@ func testSessions(t *testing.T, st store.Store) {
 func testOAuthClients(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	seedWorld(t, st)
-	c := store.OAuthClient{ID: "c1", SecretHash: store.HashSecret("c1-secret"), Tenant: "t1", Permissions: []string{"TNT#t1#*", "TNT#t1#IdentityStore:admin"}}
+	c := store.OAuthClient{ID: "c1", SecretHash: store.HashSecret("c1-secret"), Tenant: "t1", Permissions: []string{"TNT#t1#*", "TNT#t1#IdentityStore:admin"},
+		TokenTTL: time.Minute}
 	none := store.OAuthClient{ID: "c2", SecretHash: store.HashSecret("c2-secret"), Tenant: "t1"}
 	update(t, st, func(tx store.Tx) error {
 		check(t, "PutOAuthClient", tx.PutOAuthClient(ctx, c), nil)
@@ -715,6 +723,9 @@ func testInvalid(t *testing.T, st store.Store) {
 			{"CreateCredential", tx.CreateCredential(ctx, badCred)},
 			{"PutSession", tx.PutSession(ctx, badSession)},
 			{"PutOAuthClient", tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", Tenant: "t1"})},
+			{"PutIdentityStore negative session lifetime", tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t1", Name: "s9", SessionTTL: -time.Second})},
+			{"PutOAuthClient negative token lifetime", tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", Tenant: "t1", SecretHash: store.HashSecret("x"), TokenTTL: -time.Second})},
+			{"ReserveAttempt limit 0", tx.ReserveAttempt(ctx, "t1", "s1", "u1", 0, base)},
 		}
 		for _, w := range writes {
 			check(t, w.name, w.err, store.ErrInvalid)

@@ -1,0 +1,311 @@
+package invariant
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/srp"
+)
+
+// minSecretBytes is the shortest value the register keeps as a verifier: verifiers
+// of real passcodes are about as long as N, while the out-of-range values the suite
+// sends on purpose (0, 1, N-1, N, N+1 and their like) are either short or no secret,
+// and a short value would match ordinary numbers in any answer.
+const minSecretBytes = 32
+
+// Secrets is the register of what no answer may carry (SPEC.md section 2): every
+// verifier the suite sent or derived, and each user's salt, which only that user's
+// start answers may carry. It learns verifiers from the requests it sees and salts
+// and users from the answers; AddVerifier adds the ones the suite derives without
+// sending. It is safe for concurrent use.
+type Secrets struct {
+	mu        sync.Mutex
+	verifiers map[string]struct{} // big-endian bytes, leading zeros stripped
+	salts     map[string]string   // salt bytes -> owner key
+	alias     map[string]string   // tenant/store/ext:X -> tenant/store/id:Y
+	n         []byte              // N, when known: never a secret
+}
+
+// NewSecrets returns an empty register.
+func NewSecrets() *Secrets {
+	return &Secrets{verifiers: map[string]struct{}{}, salts: map[string]string{}, alias: map[string]string{}}
+}
+
+// SetModulus tells the register N, so that values equal to it, which start answers
+// carry, are never taken for secrets.
+func (s *Secrets) SetModulus(n *big.Int) {
+	s.mu.Lock()
+	s.n = n.Bytes()
+	s.mu.Unlock()
+}
+
+// AddVerifier registers a verifier (big-endian bytes) that no answer may carry.
+func (s *Secrets) AddVerifier(v []byte) {
+	v = bytes.TrimLeft(v, "\x00")
+	if len(v) < minSecretBytes {
+		return
+	}
+	s.mu.Lock()
+	if !bytes.Equal(v, s.n) {
+		s.verifiers[string(v)] = struct{}{}
+	}
+	s.mu.Unlock()
+}
+
+// learnRequest registers the verifier a registration or renewal completion sends.
+func (s *Secrets) learnRequest(ex *api.Exchange) {
+	if len(ex.RequestBody) == 0 || !bytes.Contains(ex.RequestBody, []byte(`"verifier"`)) {
+		return
+	}
+	var body struct {
+		Reg struct {
+			Verifier string `json:"verifier"`
+		} `json:"srpRegistrationData"`
+	}
+	if json.Unmarshal(ex.RequestBody, &body) != nil || body.Reg.Verifier == "" {
+		return
+	}
+	if v, err := srp.DecodeInt(body.Reg.Verifier); err == nil {
+		s.AddVerifier(v)
+	}
+}
+
+// pathUser is the user a start path names.
+type pathUser struct {
+	tenant, store string
+	key           string // "id:..." or "ext:..."
+	start         bool   // the path is a passcode start
+}
+
+func (p pathUser) owner() string { return p.tenant + "/" + p.store + "/" + p.key }
+
+// parsePath finds the tenant, store and user of an identity-store path, in either
+// path form; ok is false for a path that names no store, and key is "" for one
+// that names no user.
+func parsePath(ex *api.Exchange) (pathUser, bool) {
+	u, err := url.Parse(ex.URL)
+	if err != nil {
+		return pathUser{}, false
+	}
+	segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
+	var p pathUser
+	i := indexOf(segs, "tenants")
+	if i >= 0 && i+1 < len(segs) {
+		p.tenant = segs[i+1]
+	} else if h, _, _ := strings.Cut(ex.Host, "."); h != "" {
+		p.tenant = h
+	}
+	j := indexOf(segs, "stores")
+	if j < 0 || j+1 >= len(segs) {
+		return pathUser{}, false
+	}
+	p.store = segs[j+1]
+	k := j + 2
+	if k+1 >= len(segs) || segs[k] != "users" {
+		return p, true
+	}
+	rest := segs[k+2:]
+	p.key = "id:" + segs[k+1]
+	if len(rest) > 0 && rest[len(rest)-1] == "ext" {
+		p.key = "ext:" + segs[k+1]
+	}
+	p.start = len(rest) >= 3 && rest[0] == "passcodes"
+	return p, true
+}
+
+func indexOf(segs []string, s string) int {
+	for i, x := range segs {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// learnAnswer learns users (id and external id) from user objects in answers, and
+// the salt of each start answer's user.
+func (s *Secrets) learnAnswer(ex *api.Exchange) {
+	if ex.Status < 200 || ex.Status > 299 {
+		return
+	}
+	p, ok := parsePath(ex)
+	var top api.User
+	var body struct {
+		User *api.User `json:"user"`
+		Info struct {
+			Params struct {
+				Salt string `json:"salt"`
+			} `json:"parameters"`
+		} `json:"algorithmInfo"`
+	}
+	if json.Unmarshal(ex.ResponseBody, &body) != nil || !ok {
+		return
+	}
+	_ = json.Unmarshal(ex.ResponseBody, &top) // admin answers are a bare user object
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range []*api.User{body.User, &top} {
+		if u != nil && u.ID != "" && u.ExternalID != "" {
+			s.alias[p.tenant+"/"+p.store+"/ext:"+url.PathEscape(u.ExternalID)] = p.tenant + "/" + p.store + "/id:" + u.ID
+		}
+	}
+	if p.start && p.key != "" && body.Info.Params.Salt != "" {
+		if salt, err := srp.DecodeSalt(body.Info.Params.Salt); err == nil {
+			if _, taken := s.salts[string(salt)]; !taken {
+				s.salts[string(salt)] = p.owner()
+			}
+		}
+	}
+}
+
+// resolve maps an owner named by external id to its user id, when known.
+func (s *Secrets) resolve(owner string) string {
+	if id, ok := s.alias[owner]; ok {
+		return id
+	}
+	return owner
+}
+
+// leak returns "" when ex's answer carries no registered verifier and no salt of a
+// user other than the one its path or its user object names, else what it carries.
+func (s *Secrets) leak(ex *api.Exchange) string {
+	if len(ex.ResponseBody) == 0 {
+		return ""
+	}
+	p, named := parsePath(ex)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exOwner := ""
+	if named && p.key != "" {
+		exOwner = s.resolve(p.owner())
+	} else if named {
+		var body struct {
+			User api.User `json:"user"`
+		}
+		if json.Unmarshal(ex.ResponseBody, &body) == nil && body.User.ID != "" {
+			exOwner = p.tenant + "/" + p.store + "/id:" + body.User.ID
+		}
+	}
+	var problem string
+	eachToken(ex.ResponseBody, func(tok string) bool {
+		for _, cand := range decodings(tok) {
+			trimmed := bytes.TrimLeft(cand.b, "\x00")
+			if _, ok := s.verifiers[string(trimmed)]; ok {
+				problem = fmt.Sprintf("the answer carries a verifier the suite sent or derived, as %s; SPEC.md section 2: no response ever carries a verifier", cand.enc)
+				return false
+			}
+			if owner, ok := s.salts[string(cand.b)]; ok && exOwner != "" && s.resolve(owner) != exOwner {
+				problem = fmt.Sprintf("the answer for %s carries the salt of another user (%s), as %s; SPEC.md section 2: nothing of another user's credential leaves the server", exOwner, s.resolve(owner), cand.enc)
+				return false
+			}
+		}
+		return true
+	})
+	return problem
+}
+
+// decoding is one reading of a token as bytes.
+type decoding struct {
+	enc string
+	b   []byte
+}
+
+// decodings reads tok in every encoding a value could leak in: base64 of either
+// alphabet with or without padding, hex, and decimal.
+func decodings(tok string) []decoding {
+	var out []decoding
+	raw := strings.TrimRight(tok, "=")
+	if b, err := base64.RawStdEncoding.DecodeString(raw); err == nil {
+		out = append(out, decoding{"base64", b})
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(raw); err == nil {
+		out = append(out, decoding{"base64url", b})
+	}
+	if len(tok)%2 == 0 {
+		if b, err := hex.DecodeString(tok); err == nil {
+			out = append(out, decoding{"hex", b})
+		}
+	} else if b, err := hex.DecodeString("0" + tok); err == nil {
+		out = append(out, decoding{"hex", b})
+	}
+	if isDigits(tok) {
+		if n, ok := new(big.Int).SetString(tok, 10); ok {
+			out = append(out, decoding{"decimal", n.Bytes()})
+		}
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// minTokenLen is the shortest token worth decoding: a 16-byte salt is 22 base64
+// characters, and anything shorter can hold neither a salt nor a verifier.
+const minTokenLen = 22
+
+// eachToken calls fn with every run of base64, hex or decimal characters in the
+// answer's JSON strings, numbers and member names (or in the raw body when it is
+// not JSON) until fn returns false.
+func eachToken(body []byte, fn func(string) bool) {
+	var texts []string
+	var v any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&v) == nil {
+		collect(v, &texts)
+	} else {
+		texts = []string{string(body)}
+	}
+	for _, t := range texts {
+		start := -1
+		for i := 0; i <= len(t); i++ {
+			if i < len(t) && isTokenByte(t[i]) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 && i-start >= minTokenLen && !fn(t[start:i]) {
+				return
+			}
+			start = -1
+		}
+	}
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+}
+
+func collect(v any, out *[]string) {
+	switch x := v.(type) {
+	case string:
+		*out = append(*out, x)
+	case json.Number:
+		*out = append(*out, x.String())
+	case []any:
+		for _, e := range x {
+			collect(e, out)
+		}
+	case map[string]any:
+		for k, e := range x {
+			*out = append(*out, k)
+			collect(e, out)
+		}
+	}
+}

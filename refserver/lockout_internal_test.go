@@ -1,0 +1,78 @@
+package refserver
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/refserver/store"
+	"github.com/seedb14f67b8/renewkit/srp"
+)
+
+// TestAwaitAttemptGivesUp: a completion whose user's attempts are all held by
+// completions that never end (their outcome could not be written) is answered
+// USER_LOCKED once the wait limit has passed, and its proof, right as it is, is not
+// evaluated; when an attempt ends in time, the waiter goes on and succeeds.
+func TestAwaitAttemptGivesUp(t *testing.T) {
+	t.Parallel()
+	s := newProcessServer(t)
+	s.gates.wait, s.gates.poll = 300*time.Millisecond, 50*time.Millisecond
+	ctx := context.Background()
+	const tenant, storeName, userID = "acme", "default", "ATQJW5SVX5NE45TIQPJKOXFCFU" // alice
+	const pass = "Correct-Horse-9"
+	hold := func(n int) {
+		t.Helper()
+		err := s.store.Update(ctx, func(tx store.Tx) error {
+			for range n {
+				if err := tx.ReserveAttempt(ctx, tenant, storeName, userID, 5, s.now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	authenticate := func() error {
+		t.Helper()
+		resp, _, err := s.startSession(ctx, api.FlowAuthentication, tenant, storeName, api.ByID(userID), "standard")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := api.ParseStart(resp, srp.DefaultProfile, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vd, _, err := sp.Prove(pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"srpVerificationData":{"a":"` + vd.A + `","m1":"` + vd.M1 + `"}}`)
+		_, err = s.completeSession(ctx, api.FlowAuthentication, tenant, storeName, resp.SessionID, "application/json", body)
+		return err
+	}
+	hold(5)
+	start := time.Now()
+	if err := authenticate(); !errors.Is(err, errUserLocked) {
+		t.Fatalf("with every attempt held: %v, want USER_LOCKED", err)
+	}
+	if waited := time.Since(start); waited < s.gates.wait {
+		t.Fatalf("answered after %v, before the wait limit %v", waited, s.gates.wait)
+	}
+
+	// One held attempt ends (uncounted) while the completion waits: it goes on.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		err := s.store.Update(ctx, func(tx store.Tx) error { return tx.ReleaseAttempt(ctx, tenant, storeName, userID) })
+		if err != nil {
+			t.Error(err)
+		}
+		s.gates.settle(attemptKey{tenant, storeName, userID})
+	}()
+	if err := authenticate(); err != nil {
+		t.Fatalf("after an attempt ended: %v, want success", err)
+	}
+}

@@ -1,0 +1,335 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/cucumber/godog"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/target"
+)
+
+// The identifier checks: external ids are compared as exact bytes and any UTF-8
+// external id of up to 256 code points is accepted (SPEC.md section 2,
+// features/renewal-external.feature), and session ids are unpredictable (section 1,
+// features/sessions.feature).
+
+// identifierSteps are the steps of the external id and session id checks.
+func identifierSteps(c *godog.ScenarioContext) {
+	c.Step(`^the client starts (?:an? |the )(registration|authentication|renewal) for the user by its external id (upper-cased|in NFC|in NFD)$`, startByVariant)
+	c.Step(`^a user with a registered passcode whose external id has accents in (NFC|NFD)$`, givenAccentedUser)
+	c.Step(`^the client creates a user with an external id (mixing Latin accents, an emoji and CJK|of 256 code points|with a combining accent)$`, createUserWithExternalID)
+	c.Step(`^the client starts (\d+) registration, (\d+) authentication and (\d+) renewal sessions$`, startManySessions)
+	c.Step(`^no two session ids are equal or within 2\^32 of each other$`, expectNoNearIDs)
+	c.Step(`^the bits of the session ids are balanced$`, expectBalancedIDs)
+}
+
+// startByVariant starts a flow by another spelling of the user's external id:
+// upper-cased (lower-cased for an id without lower-case letters), or in another
+// Unicode normalization form. Exact-bytes comparison makes it an unknown user.
+func startByVariant(ctx context.Context, flow, variant string) error {
+	s := sc(ctx)
+	u, err := s.needUser()
+	if err != nil {
+		return err
+	}
+	var v string
+	switch variant {
+	case "upper-cased":
+		if v = strings.ToUpper(u.ext); v == u.ext {
+			v = strings.ToLower(u.ext)
+		}
+		if v == u.ext {
+			return notApplicable{fmt.Sprintf("the user's external id %q has no letters, so it has no case variant", u.ext)}
+		}
+	case "in NFC":
+		v = norm.NFC.String(u.ext)
+	case "in NFD":
+		v = norm.NFD.String(u.ext)
+	}
+	if v == u.ext {
+		return s.fail(nil, "the external id %+q is already %s: the feature asks for another form", u.ext, variant)
+	}
+	path := s.paths().Start(api.Flow(flow), s.store, api.ByExternalID(v), s.defaultPolicy())
+	_, err = s.send(ctx, http.MethodPost, path, emptyObject())
+	return err
+}
+
+// accented is an external id base with precomposed letters (NFC) that NFD
+// decomposes: ë, é, Ñ, ú.
+const accented = "Zoë-café-Ñandú-"
+
+// givenAccentedUser creates, through the admin API, a user whose external id has
+// accents in one normalization form, and registers a passcode for it. The user's
+// external id is the one sent, whatever the creation answered.
+func givenAccentedUser(ctx context.Context, form string) error {
+	s := sc(ctx)
+	ext := accented + randomHex(6)
+	if form == "NFD" {
+		ext = norm.NFD.String(ext)
+	}
+	u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, ext, "")
+	if err != nil {
+		return err
+	}
+	u.ext = ext
+	s.user = u
+	return s.register(ctx, u, target.PolicyStandard, "")
+}
+
+// externalIDOf makes a fresh external id of a kind the round-trip check names.
+func externalIDOf(kind string) string {
+	switch kind {
+	case "of 256 code points":
+		// 256 code points, most of them 3 or 4 bytes of UTF-8 (about 800 bytes).
+		var b strings.Builder
+		b.WriteString(freshExternalID() + "-")
+		fill := []rune("😀日本ñë𝄞Ω")
+		for i := 0; utf8.RuneCountInString(b.String()) < 256; i++ {
+			b.WriteRune(fill[i%len(fill)])
+		}
+		return b.String()
+	case "with a combining accent":
+		return norm.NFD.String(accented) + randomHex(6)
+	}
+	return "Zoë-ñ-😀-日本-" + randomHex(6)
+}
+
+// createUserWithExternalID creates a user with an external id of a kind through
+// the admin API as the scenario's answer; the scenario's user is the one created.
+func createUserWithExternalID(ctx context.Context, kind string) error {
+	s := sc(ctx)
+	ext := externalIDOf(kind)
+	s.user = &user{ext: ext, tenant: s.tenant, store: s.store, policyRole: target.PolicyStandard}
+	ex, err := s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: ext}))
+	if err != nil {
+		return err
+	}
+	var au api.User
+	if ex.Status == http.StatusCreated && json.Unmarshal(ex.ResponseBody, &au) == nil {
+		s.user.id = au.ID
+	}
+	return nil
+}
+
+// Session ids (SPEC.md section 1): "A sessionId MUST be unpredictable: at least 128
+// bits from a CSPRNG, so that no session ID can be derived from others". From
+// outside, SES-016 can see what a weak generator leaves in a few hundred ids: a
+// repeat, two ids a small step apart (a counter, a clock, a random base plus an
+// index), or bits that are not fair coins (fixed or biased positions: a timestamp
+// prefix, fewer random bytes than the id holds). It cannot see a seeded
+// non-cryptographic generator whose output looks random.
+//
+// False alarms: for ids of 16 uniformly random bytes, Hoeffding's inequality bounds
+// each bit test, P(|ones - m/2| >= t) <= 2 exp(-2 t^2 / m) for m fair bits, and the
+// bounds t are chosen from the rates below: 1e-7 for the total count of ones and
+// 1e-7 for the 128 per-position counts together (a union bound, 1e-7/128 each).
+// For the near-pair test, P(some pair of n ids lies within 2^32) <=
+// n(n-1)/2 * 2 * 2^32 / 2^128 = n(n-1) * 2^-96, about 1e-24 for n = 256, repeats
+// included. So a correct server fails SES-016 less than 2.000001e-7 of the time:
+// once in about five million runs.
+const (
+	idTotalAlpha    = 1e-7
+	idPositionAlpha = 1e-7
+)
+
+// idNear is the distance below which two ids, read as big-endian integers, count as
+// derived from one another.
+var idNear = new(big.Int).Lsh(big.NewInt(1), 32)
+
+// idState holds the session ids SES-016 collected.
+type idState struct{ ids []string }
+
+type idKey struct{}
+
+// startManySessions starts sessions of each flow as the full role, eight at a
+// time: registrations (the cheapest start: no B to compute) for a fresh user
+// without a passcode, authentications and renewals for the scenario's user.
+func startManySessions(ctx context.Context, regs, auths, renewals int) (context.Context, error) {
+	s := sc(ctx)
+	u, err := s.needUser()
+	if err != nil {
+		return ctx, err
+	}
+	fresh, err := s.newUser(ctx, false, target.PolicyStandard)
+	if err != nil {
+		return ctx, err
+	}
+	c, err := s.adminClient(ctx, u.tenant)
+	if err != nil {
+		return ctx, err
+	}
+	var flows []api.Flow
+	for f, n := range map[api.Flow]int{api.FlowRegistration: regs, api.FlowAuthentication: auths, api.FlowRenewal: renewals} {
+		flows = append(flows, slices.Repeat([]api.Flow{f}, n)...)
+	}
+	ids := make([]string, len(flows))
+	exs := make([]*api.Exchange, len(ids))
+	errs := make([]error, len(ids))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range jobs {
+				who := u
+				if flows[i] == api.FlowRegistration {
+					who = fresh
+				}
+				var sr *api.StartResponse
+				sr, exs[i], errs[i] = c.Start(ctx, flows[i], who.store, api.ByID(who.id), s.policyName(target.PolicyStandard))
+				if errs[i] == nil {
+					ids[i] = sr.SessionID
+				}
+			}
+		})
+	}
+	for i := range ids {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil || ids[i] == "" {
+			return ctx, s.fail(exs[i], "start %d of %d (%s) gave no session id: %v", i+1, len(ids), flows[i], err)
+		}
+	}
+	return context.WithValue(ctx, idKey{}, &idState{ids: ids}), nil
+}
+
+// sessionIDs returns the ids SES-016 collected.
+func sessionIDs(ctx context.Context) ([]string, error) {
+	if st, ok := ctx.Value(idKey{}).(*idState); ok && len(st.ids) > 1 {
+		return st.ids, nil
+	}
+	return nil, sc(ctx).fail(nil, "fewer than two session ids were collected")
+}
+
+func expectNoNearIDs(ctx context.Context) error {
+	s := sc(ctx)
+	ids, err := sessionIDs(ctx)
+	if err != nil {
+		return err
+	}
+	vals, _ := idValues(ids)
+	i, j, d := nearestPair(vals)
+	if d.Cmp(idNear) < 0 {
+		return s.fail(nil, "of %d session ids, %q and %q are %s apart as big-endian integers (less than 2^32): ids a small step apart can be derived from one another",
+			len(ids), ids[i], ids[j], d)
+	}
+	return nil
+}
+
+func expectBalancedIDs(ctx context.Context) error {
+	s := sc(ctx)
+	ids, err := sessionIDs(ctx)
+	if err != nil {
+		return err
+	}
+	vals, decoded := idValues(ids)
+	if !decoded {
+		// Other forms (a SHOULD deviation, REG-005) carry their random bits in an
+		// encoding the suite does not know, so their bits cannot be weighed; 128
+		// bits need at least 16 bytes whatever the encoding.
+		for i, v := range vals {
+			if len(v) < 16 {
+				return s.fail(nil, "session id %q is %d bytes long: it cannot hold the 128 random bits SPEC section 1 asks for", ids[i], len(v))
+			}
+		}
+		return nil
+	}
+	if probs := bitImbalance(vals); len(probs) > 0 {
+		return s.fail(nil, "the bits of %d session ids (26-character IDs, 16 bytes each) are not fair coins, as 16 random bytes from a CSPRNG would be:\n%s",
+			len(ids), strings.Join(probs, "\n"))
+	}
+	return nil
+}
+
+// idValues returns the ids as bytes: the 16 decoded bytes of each when every id is
+// a 26-character ID, else each id's own bytes.
+func idValues(ids []string) ([][]byte, bool) {
+	decoded := !slices.ContainsFunc(ids, func(id string) bool { return !api.ValidID(id) })
+	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
+	vals := make([][]byte, len(ids))
+	for i, id := range ids {
+		vals[i] = []byte(id)
+		if decoded {
+			vals[i], _ = enc.DecodeString(id)
+		}
+	}
+	return vals, decoded
+}
+
+// nearestPair returns the two values closest to each other as big-endian integers
+// and their distance (0 for a repeat). It needs at least two values.
+func nearestPair(vals [][]byte) (int, int, *big.Int) {
+	nums := make([]*big.Int, len(vals))
+	order := make([]int, len(vals))
+	for i, v := range vals {
+		nums[i], order[i] = new(big.Int).SetBytes(v), i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := nums[a].Cmp(nums[b]); c != 0 {
+			return c
+		}
+		// Equal numbers from different bytes (leading zeros) still count as near.
+		return bytes.Compare(vals[a], vals[b])
+	})
+	bi, bj, best := -1, -1, (*big.Int)(nil)
+	for k := 1; k < len(order); k++ {
+		d := new(big.Int).Sub(nums[order[k]], nums[order[k-1]])
+		if best == nil || d.Cmp(best) < 0 {
+			bi, bj, best = order[k-1], order[k], d
+		}
+	}
+	return bi, bj, best
+}
+
+// hoeffding returns the distance t from m/2 that m fair coin flips reach with
+// probability at most alpha: P(|ones - m/2| >= t) <= 2 exp(-2 t^2 / m).
+func hoeffding(m int, alpha float64) float64 {
+	return math.Sqrt(float64(m) * math.Log(2/alpha) / 2)
+}
+
+// bitImbalance weighs the bits of equally long values: the total count of ones and
+// the count at each bit position must be within the Hoeffding bounds of
+// idTotalAlpha and idPositionAlpha.
+func bitImbalance(vals [][]byte) []string {
+	width := len(vals[0]) * 8
+	perPos := make([]int, width)
+	total := 0
+	for _, v := range vals {
+		for k := range min(width, len(v)*8) {
+			if v[k/8]>>(7-k%8)&1 == 1 {
+				perPos[k]++
+				total++
+			}
+		}
+	}
+	var probs []string
+	m := len(vals) * width
+	if t := hoeffding(m, idTotalAlpha); math.Abs(float64(total)-float64(m)/2) >= t {
+		probs = append(probs, fmt.Sprintf("%d of %d bits are ones, more than %.0f from half", total, m, t))
+	}
+	t := hoeffding(len(vals), idPositionAlpha/float64(width))
+	for k, ones := range perPos {
+		if math.Abs(float64(ones)-float64(len(vals))/2) >= t {
+			probs = append(probs, fmt.Sprintf("bit %d (from the most significant) is one in %d of %d ids, more than %.0f from half", k, ones, len(vals), t))
+		}
+	}
+	if len(probs) > 8 {
+		probs = append(probs[:8], fmt.Sprintf("... and %d more", len(probs)-8))
+	}
+	return probs
+}

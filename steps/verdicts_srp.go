@@ -1,0 +1,587 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/cucumber/godog"
+
+	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/passcode"
+)
+
+// The steps here make MUST checks of what only shows in what a refused completion
+// counts toward the lock and what it moves: the full range rule of public values and
+// verifiers (SPEC section 6: A + N is not A), the order of completion checks (section
+// 2), lockout under concurrency (section 9), and the effect of a renewal, refused or
+// not. Their state is a verdictState in the scenario's context, beside the shared
+// scenario.
+
+// verdictKey is the context key of a scenario's verdictState.
+type verdictKey struct{}
+
+// verdictState is what these steps keep between steps of one scenario.
+type verdictState struct {
+	// failed counts the wrong proofs the steps here sent since the user's last
+	// success: the failures the store has counted before a burst.
+	failed int
+	burst  *burst
+}
+
+// burst is a set of sessions of one user, started one after another and completed
+// all at once (LCK-010, LCK-011).
+type burst struct {
+	flow     api.Flow
+	sessions []*session
+	// right is the index of the session completed with the right proof, -1 when
+	// every proof is wrong.
+	right   int
+	answers []*api.Exchange
+}
+
+// vs returns the verdict state of ctx; the Before hook of verdictSteps puts it there.
+func vs(ctx context.Context) *verdictState {
+	v, _ := ctx.Value(verdictKey{}).(*verdictState)
+	if v == nil {
+		v = &verdictState{} // unreachable in a scenario; keeps a stray call safe
+	}
+	return v
+}
+
+// burstMin is the least number of sessions in a burst: enough goroutines that a
+// server which does not serialise one user's completions shows it.
+const burstMin = 16
+
+// verdictSteps registers the steps of the checks above.
+func verdictSteps(c *godog.ScenarioContext) {
+	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
+	})
+	c.Step(`^the client completes the session with A = (A\+N|A\+2N) and a proof forged for it$`, completeWithALargerThanN)
+	c.Step(`^the client completes the session correctly but with the verifier (v\+N|v\+2N|2N-1)$`, completeWithVerifierAboveN)
+	c.Step(`^the client proves the old passcode and sends the verifier of a passcode the user never had$`, renewToFreshPasscode)
+	c.Step(`^the client completes the renewal with (a wrong proof|the verifier v\+N|a verifier that is not base64|the passcode from (\d+) renewals? before as the new one)$`, completeRenewalRefused)
+	c.Step(`^the client renews with a wrong proof and the current passcode as the new one, as often as the store allows$`, renewWrongAndHistory)
+	c.Step(`^the user has failed (no|all but one of the allowed) authentications$`, failAuthentications)
+	c.Step(`^the client starts a burst of (authentication|renewal) sessions, three times as many as the store allows failures and at least 16$`, startBurst)
+	c.Step(`^the client completes the burst at once with wrong proofs$`, func(ctx context.Context) error {
+		return sc(ctx).completeBurst(ctx, vs(ctx).burst, false)
+	})
+	c.Step(`^the client completes the burst at once, one session with the right proof and the others with wrong proofs$`, func(ctx context.Context) error {
+		return sc(ctx).completeBurst(ctx, vs(ctx).burst, true)
+	})
+	c.Step(`^no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED$`, func(ctx context.Context) error {
+		v := vs(ctx)
+		return sc(ctx).judgeBurst(v.burst, v.allowance(sc(ctx)))
+	})
+	c.Step(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`, judgeRightProof)
+	c.Step(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`, sameAnswers)
+}
+
+// completeWithALargerThanN sends A + N or A + 2N for an ordinary A, with the proof
+// that is correct for A: what a server that reduces A mod N before (or instead of)
+// its range check computes, and accepts.
+func completeWithALargerThanN(ctx context.Context, which string) error {
+	s := sc(ctx)
+	sess, err := s.needSession()
+	if err != nil {
+		return err
+	}
+	sp, err := s.usable(sess)
+	if err != nil {
+		return err
+	}
+	k := int64(1)
+	if which == "A+2N" {
+		k = 2
+	}
+	vd, err := aboveN(sp, sess.pass, k)
+	if err != nil {
+		return s.fail(sess.startEx, "cannot forge the proof: %v", err)
+	}
+	_, err = s.complete(ctx, sess, completion{vd: vd})
+	return err
+}
+
+// aboveN returns a and m1 for A + k*N, where A = g^a mod N is an ordinary public
+// value and m1 its correct proof. For k = 1, a is drawn so that A + N still fits in
+// len(N) bytes: a server that bounds only the byte length lets that through.
+func aboveN(sp *api.StartParams, pass string, k int64) (*api.SRPVerificationData, error) {
+	p := sp.Params
+	n := p.Group().N()
+	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*p.Group().Size()))
+	keep := func(pr *proof) bool {
+		return k != 1 || new(big.Int).Add(new(big.Int).SetBytes(pr.A), n).Cmp(limit) < 0
+	}
+	// About half of all A qualify: 64 tries fail with probability 2^-60.
+	pr, err := newProof(p, sp, pass, keep, 64)
+	if err != nil {
+		return nil, err
+	}
+	wire := new(big.Int).Mul(n, big.NewInt(k))
+	wire.Add(wire, new(big.Int).SetBytes(pr.A))
+	return &api.SRPVerificationData{A: encodeStd(wire.Bytes()), M1: encodeStd(pr.M1)}, nil
+}
+
+// completeWithVerifierAboveN completes the session correctly but sends v + N or
+// v + 2N, v the verifier of a new passcode (a server that stores v mod N accepts
+// it, and the new passcode then works), or 2N - 1 (N - 1 plus N).
+func completeWithVerifierAboveN(ctx context.Context, which string) error {
+	s := sc(ctx)
+	sess, err := s.needSession()
+	if err != nil {
+		return err
+	}
+	n := s.w.params.Group().N()
+	var v *big.Int
+	switch which {
+	case "2N-1":
+		v = new(big.Int).Sub(new(big.Int).Lsh(n, 1), big.NewInt(1))
+	default:
+		k := int64(1)
+		if which == "v+2N" {
+			k = 2
+		}
+		pass, vb, err := s.verifierBelowLimit(sess)
+		if err != nil {
+			return err
+		}
+		sess.newPass = pass
+		v = vb.Add(vb, new(big.Int).Mul(n, big.NewInt(k)))
+	}
+	_, err = s.complete(ctx, sess, completion{verifier: v.Bytes()})
+	return err
+}
+
+// verifierBelowLimit draws a passcode the user never had whose verifier v under the
+// session's i and salt has v + N below 2^(8 len(N)), so that v + N is sent in
+// len(N) bytes like an ordinary verifier.
+func (s *scenario) verifierBelowLimit(sess *session) (string, *big.Int, error) {
+	sp, err := s.usable(sess)
+	if err != nil {
+		return "", nil, err
+	}
+	reqs, err := s.requirementsOf(sess)
+	if err != nil {
+		return "", nil, err
+	}
+	n := sp.Params.Group().N()
+	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*sp.Params.Group().Size()))
+	for range 64 {
+		pass, err := s.freshPasscode(sess.user, reqs)
+		if err != nil {
+			return "", nil, err
+		}
+		v := new(big.Int).SetBytes(sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt))
+		if new(big.Int).Add(v, n).Cmp(limit) < 0 {
+			return pass, v, nil
+		}
+	}
+	return "", nil, s.fail(sess.startEx, "no passcode in 64 draws has a verifier v with v + N below 2^(8 len(N))")
+}
+
+// requirementsOf returns the requirements a new passcode of sess must meet: the
+// start answer's, else the target's for the user's policy.
+func (s *scenario) requirementsOf(sess *session) (passcode.Requirements, error) {
+	if sess.start != nil && sess.start.PasscodeRequirements != nil {
+		return *sess.start.PasscodeRequirements, nil
+	}
+	pol, err := s.w.policy(policyRoleOf(sess, s))
+	if err != nil {
+		return passcode.Requirements{}, s.fail(nil, "%v", err)
+	}
+	return *pol.Requirements, nil
+}
+
+// renewToFreshPasscode completes the current renewal correctly with a new passcode
+// that differs from every passcode the user had (a short pin6 passcode may repeat).
+func renewToFreshPasscode(ctx context.Context) error {
+	s := sc(ctx)
+	sess, err := s.needFlow(api.FlowRenewal)
+	if err != nil {
+		return err
+	}
+	reqs, err := s.requirementsOf(sess)
+	if err != nil {
+		return err
+	}
+	pass, err := s.freshPasscode(sess.user, reqs)
+	if err != nil {
+		return err
+	}
+	_, err = s.complete(ctx, sess, completion{newPass: pass})
+	return err
+}
+
+// completeRenewalRefused completes the current renewal in a way the server must
+// refuse, always naming a new passcode (sess.newPass) so that the scenario can
+// check that it does not work afterwards.
+func completeRenewalRefused(ctx context.Context, defect, back string) error {
+	s := sc(ctx)
+	sess, err := s.needFlow(api.FlowRenewal)
+	if err != nil {
+		return err
+	}
+	reqs, err := s.requirementsOf(sess)
+	if err != nil {
+		return err
+	}
+	var o completion
+	switch {
+	case defect == "the verifier v+N":
+		pass, v, err := s.verifierBelowLimit(sess)
+		if err != nil {
+			return err
+		}
+		sess.newPass = pass
+		o.verifier = v.Add(v, s.w.params.Group().N()).Bytes()
+	case back != "":
+		u := sess.user
+		k := atoi(back)
+		if k < 1 || k > len(u.old) {
+			return s.fail(nil, "the user has %d previous passcodes, not %d", len(u.old), k)
+		}
+		o.newPass = u.old[len(u.old)-k]
+	default:
+		if o.newPass, err = s.freshPasscode(sess.user, reqs); err != nil {
+			return err
+		}
+		if defect == "a wrong proof" {
+			o.pass = wrongPasscode()
+		} else {
+			o.encV = notBase64
+		}
+	}
+	_, err = s.complete(ctx, sess, o)
+	return err
+}
+
+// notBase64 is the standard encoding of b with a '*' in the middle: no base64
+// alphabet has it, so a receiver that skips what it cannot decode (as MIME decoders
+// do) is the only one that reads the verifier.
+func notBase64(b []byte) string {
+	e := encodeStd(b)
+	return e[:len(e)/2] + "*" + e[len(e)/2:]
+}
+
+// renewWrongAndHistory sends maxFailedAttempts renewals, each with a wrong proof and
+// the current passcode as the new one: INVALID_PROOF, since the proof is checked
+// before history (SPEC section 2), so each counts toward the lock.
+func renewWrongAndHistory(ctx context.Context) error {
+	s := sc(ctx)
+	n := s.w.tgt.Lock.MaxFailedAttempts
+	for i := range n {
+		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "renewal start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
+		}
+		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusBadRequest {
+			return s.fail(ex, "renewal %d of %d (wrong proof, new passcode in the history) answered %d, want 400 INVALID_PROOF", i+1, n, ex.Status)
+		}
+		s.softCode(ex, api.CodeInvalidProof, fmt.Sprintf("renewal %d of %d (wrong proof, new passcode in the history): the proof is checked before history", i+1, n))
+	}
+	vs(ctx).failed += n
+	return nil
+}
+
+// softCode checks an error code at the SHOULD level of SPEC section 10.
+func (s *scenario) softCode(ex *api.Exchange, want api.Code, what string) {
+	if got := errorCode(ex); got != want {
+		s.soft(ex, "%s: the error code is %q, want %q", what, got, want)
+		return
+	}
+	s.rec.codeChecked()
+}
+
+// failAuthentications uses up none or all but one of the failures the store allows.
+func failAuthentications(ctx context.Context, which string) error {
+	s := sc(ctx)
+	n := 0
+	if which != "no" {
+		n = s.w.tgt.Lock.MaxFailedAttempts - 1
+	}
+	if err := s.failAuth(ctx, n); err != nil {
+		return err
+	}
+	vs(ctx).failed += n
+	return nil
+}
+
+// allowance is the number of wrong proofs the store still answers INVALID_PROOF.
+func (v *verdictState) allowance(s *scenario) int {
+	return max(s.w.tgt.Lock.MaxFailedAttempts-v.failed, 0)
+}
+
+// startBurst starts the sessions of a burst one after another, all before any
+// completes.
+func startBurst(ctx context.Context, flow string) error {
+	s := sc(ctx)
+	k := max(3*s.w.tgt.Lock.MaxFailedAttempts, burstMin)
+	b := &burst{flow: api.Flow(flow), right: -1}
+	for i := range k {
+		sess, err := s.startSession(ctx, b.flow, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "%s start %d of %d answered %d, want 200", flow, i+1, k, sess.startEx.Status)
+		}
+		b.sessions = append(b.sessions, sess)
+	}
+	vs(ctx).burst = b
+	return nil
+}
+
+// completeBurst computes every completion body first (wrong proofs, and with right
+// one in the middle with the right proof), then sends them all at once.
+func (s *scenario) completeBurst(ctx context.Context, b *burst, right bool) error {
+	if b == nil {
+		return s.fail(nil, "no burst of sessions was started")
+	}
+	if right {
+		b.right = len(b.sessions) / 2
+	}
+	bodies := make([][]byte, len(b.sessions))
+	for i, sess := range b.sessions {
+		o := completion{pass: wrongPasscode()}
+		if i == b.right {
+			o = completion{}
+		}
+		body, err := s.body(sess, o)
+		if err != nil {
+			return err
+		}
+		bodies[i] = body
+	}
+	answers, err := s.sendAtOnce(ctx, b.sessions, bodies)
+	if err != nil {
+		return err
+	}
+	b.answers = answers
+	for i, ex := range answers {
+		b.sessions[i].completeEx = ex
+	}
+	if b.right >= 0 && answers[b.right].Status == http.StatusOK {
+		s.accepted(b.sessions[b.right])
+	}
+	return nil
+}
+
+// sendAtOnce sends the completions of sessions from one goroutine each. Every
+// goroutine waits at a barrier until all of them are ready, so the server gets
+// the requests as close together as the network allows.
+func (s *scenario) sendAtOnce(ctx context.Context, sessions []*session, bodies [][]byte) ([]*api.Exchange, error) {
+	c, err := s.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	answers := make([]*api.Exchange, len(sessions))
+	errs := make([]error, len(sessions))
+	var ready, done sync.WaitGroup
+	gate := make(chan struct{})
+	for i, sess := range sessions {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			path := s.paths().Complete(sess.flow, s.store, sess.id)
+			ready.Done()
+			<-gate
+			answers[i], errs[i] = c.Do(ctx, http.MethodPost, path, bodies[i], nil)
+		}()
+	}
+	ready.Wait()
+	close(gate)
+	done.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, s.fail(answers[i], "no answer from the server: %v", err)
+		}
+	}
+	s.answers = answers
+	s.last = answers[0]
+	return answers, nil
+}
+
+// rightWon reports whether the burst's right proof was accepted.
+func (b *burst) rightWon() bool {
+	return b.right >= 0 && b.answers[b.right].Status == http.StatusOK
+}
+
+// judgeBurst checks the wrong proofs of a burst: SPEC section 9 counts one user's
+// completions as if they ran one at a time, so at most allowance of them are
+// evaluated (INVALID_PROOF), and the others are refused for the lock. A right proof
+// that won resets the count, so then up to allowance - 1 + maxFailedAttempts are.
+// After a won renewal the others are stale instead.
+func (s *scenario) judgeBurst(b *burst, allowance int) error {
+	if b == nil || b.answers == nil {
+		return s.fail(nil, "no burst of completions was sent")
+	}
+	bound := allowance
+	if b.rightWon() {
+		bound = allowance - 1 + s.w.tgt.Lock.MaxFailedAttempts
+	}
+	var evaluated []*api.Exchange
+	codesOK := true
+	for i, ex := range b.answers {
+		if i == b.right {
+			continue
+		}
+		if ex.Status != http.StatusBadRequest {
+			return s.fail(ex, "a wrong proof of %d concurrent completions answered %s, want 400 INVALID_PROOF or 400 USER_LOCKED", len(b.answers), statusCode(ex.Status, errorCode(ex)))
+		}
+		switch code := errorCode(ex); {
+		case code == api.CodeInvalidProof:
+			evaluated = append(evaluated, ex)
+		case code == api.CodeUserLocked, code == api.CodeStaleSession && b.flow == api.FlowRenewal && b.rightWon():
+		default:
+			codesOK = false
+			s.soft(ex, "a wrong proof of the burst answered code %q, want INVALID_PROOF or USER_LOCKED", code)
+		}
+	}
+	if len(evaluated) > bound {
+		return s.fail(evaluated[bound], "%d of %d concurrent %s completions with wrong proofs answered INVALID_PROOF; the store allowed %d more failures, so at most %d may: the rest must be USER_LOCKED without their proof being evaluated",
+			len(evaluated), len(b.answers), b.flow, allowance, bound)
+	}
+	if codesOK {
+		s.rec.codeChecked()
+	}
+	return nil
+}
+
+// judgeRightProof checks the right proof of a burst: accepted with an m2 that
+// verifies, or refused exactly like the wrong proofs refused for the lock, never
+// with an answer of its own (the lock is no passcode oracle); then the wrong ones.
+func judgeRightProof(ctx context.Context) error {
+	s, v := sc(ctx), vs(ctx)
+	b := v.burst
+	if b == nil || b.right < 0 || b.answers == nil {
+		return s.fail(nil, "no burst with a right proof was sent")
+	}
+	ex, sess := b.answers[b.right], b.sessions[b.right]
+	s.cur, s.last = sess, ex
+	if ex.Status == http.StatusOK {
+		if err := s.expectM2(); err != nil {
+			return err
+		}
+		return s.judgeBurst(b, v.allowance(s))
+	}
+	var locked []*api.Exchange
+	for i, w := range b.answers {
+		if i != b.right && w.Status == http.StatusBadRequest && errorCode(w) != api.CodeInvalidProof {
+			locked = append(locked, w)
+		}
+	}
+	if len(locked) == 0 {
+		return s.fail(ex, "the right proof was answered %s while every wrong proof of the burst was answered INVALID_PROOF: a completion refused for the lock gets the same answer whether its proof was right or wrong",
+			statusCode(ex.Status, errorCode(ex)))
+	}
+	if why := differs(ex, locked); why != "" {
+		return s.fail(ex, "the right proof was refused differently from the %d wrong proofs refused for the lock (%s): the lock is never a passcode oracle", len(locked), why)
+	}
+	return s.judgeBurst(b, v.allowance(s))
+}
+
+// sameAnswers checks that two named sessions' completions got the same answer.
+func sameAnswers(ctx context.Context, a, b string) error {
+	s := sc(ctx)
+	var exs [2]*api.Exchange
+	for i, name := range []string{a, b} {
+		sess, ok := s.named[name]
+		if !ok || sess.completeEx == nil {
+			return s.fail(nil, "session %q was not completed", name)
+		}
+		exs[i] = sess.completeEx
+	}
+	if why := differs(exs[0], exs[1:]); why != "" {
+		return s.fail(exs[1], "session %q and session %q were refused differently (%s): a completion refused for the lock gets the same answer whether its proof was right or wrong", a, b, why)
+	}
+	return nil
+}
+
+// differs says how ex differs from the answers of others, "" when it does not: in
+// status, media type, the shape of the body with its codes, or the message, when
+// others all have the same one.
+func differs(ex *api.Exchange, others []*api.Exchange) string {
+	sig := answerSignature(ex)
+	for _, o := range others {
+		if got := answerSignature(o); got != sig {
+			return fmt.Sprintf("%s against %s", sig, got)
+		}
+	}
+	msg := errorMessage(others[0])
+	for _, o := range others[1:] {
+		if errorMessage(o) != msg {
+			return "" // the server's message varies anyway: not a signal
+		}
+	}
+	if m := errorMessage(ex); m != msg {
+		return fmt.Sprintf("message %q against %q", m, msg)
+	}
+	return ""
+}
+
+// answerSignature is what tells two answers apart besides per-request values: the
+// status, the media type, and the JSON shape of the body, where every "code"
+// member keeps its value and every other value only its type.
+func answerSignature(ex *api.Exchange) string {
+	mt, _, _ := mime.ParseMediaType(ex.ResponseHeader.Get("Content-Type"))
+	var body any
+	if err := json.Unmarshal(ex.ResponseBody, &body); err != nil {
+		return fmt.Sprintf("%d %s (not JSON)", ex.Status, mt)
+	}
+	return fmt.Sprintf("%d %s %s", ex.Status, mt, jsonShape(body, ""))
+}
+
+// jsonShape renders v with its structure and the values of "code" members only.
+func jsonShape(v any, key string) string {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ":" + jsonShape(t[k], k)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			parts[i] = jsonShape(e, "")
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case string:
+		if key == "code" {
+			return fmt.Sprintf("%q", t)
+		}
+		return "string"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// errorMessage returns the message of an error answer, or "".
+func errorMessage(ex *api.Exchange) string {
+	e, err := api.DecodeError(ex.ResponseBody)
+	if err != nil {
+		return ""
+	}
+	return e.Message
+}
