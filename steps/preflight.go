@@ -2,9 +2,9 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"

@@ -83,7 +83,6 @@ type Summary struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-
 // Check returns the result of one check id, if it is in the run.
 func (s *Summary) Check(id string) (CheckResult, bool) {
 	i := slices.IndexFunc(s.Checks, func(c CheckResult) bool { return c.ID == id })
@@ -311,11 +310,11 @@ type junitSuites struct {
 type junitSuite struct {
 	Name       string          `xml:"name,attr"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       float64         `xml:"time,attr"`
+	Cases      []junitCase     `xml:"testcase"`
 }
 
 type junitCase struct {
