@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -324,7 +325,20 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 	}
 	policy := s.policyName(u.policyRole)
 	steered := map[int]string{0: "A", 1: "verifier", 2: "M1", 3: "M2"}
+	// prev is the last start's parameters: i and the salt are the credential's, so
+	// the verifier can be steered from them before the next session starts, rather
+	// than while it ticks (up to 4096 verifier computations).
+	var prev *api.StartParams
+	var prevReqs *passcode.Requirements
 	for i := range n {
+		steeredPass, steeredFrom := "", prev
+		if steered[i] == "verifier" && prev != nil {
+			np, _, err := steerVerifier(s.w, prev, prevReqs, func(v []byte) bool { return v[0] == 0 }, 4096)
+			if err != nil {
+				return s.fail(nil, "%v", err)
+			}
+			steeredPass = np
+		}
 		sr, ex, err := c.Start(ctx, api.FlowRenewal, u.store, api.ByID(u.id), policy)
 		if err != nil {
 			p.fail(i, failure{msg: fmt.Sprintf("the start answered %d %s", statusOf(ex), api.ErrorCode(err)), ex: ex})
@@ -335,6 +349,10 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 			p.fail(i, failure{msg: err.Error(), ex: ex})
 			return nil
 		}
+		prev, prevReqs = sess.sp, sr.PasscodeRequirements
+		if prevReqs == nil {
+			prevReqs = &passcode.Requirements{}
+		}
 		o := completion{}
 		switch steered[i] {
 		case "A":
@@ -344,6 +362,10 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 		case "M2":
 			o.keep, o.tries = func(pr *proof) bool { return pr.M2[0] == 0 }, 4096
 		case "verifier":
+			if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
+				o.newPass = steeredPass
+				break
+			}
 			reqs := sr.PasscodeRequirements
 			if reqs == nil {
 				reqs = &passcode.Requirements{}
