@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -195,6 +196,9 @@ func (t *tokenService) verify(raw string) (*tokenClaims, error) {
 		t.cache.drop(raw)
 		return nil, fmt.Errorf("%w: token is expired", ErrBadToken)
 	}
+	if err := numericDates(raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadToken, err)
+	}
 	var claims tokenClaims
 	_, err := t.parser.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
 		// A kid naming another key is not ours; an absent kid is accepted because there
@@ -212,6 +216,40 @@ func (t *tokenService) verify(raw string) (*tokenClaims, error) {
 	}
 	t.cache.put(raw, &claims)
 	return &claims, nil
+}
+
+// numericDates refuses a token whose exp, iat or nbf is not a JSON number: RFC 7519
+// section 2 makes them NumericDates, and the JWT library also reads a string that
+// holds a number ("1800000000") as one.
+func numericDates(raw string) error {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return errors.New("token is malformed")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return errors.New("token is malformed")
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return errors.New("token claims are not a JSON object")
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		v, ok := claims[name]
+		if !ok {
+			continue
+		}
+		d := json.NewDecoder(bytes.NewReader(v))
+		d.UseNumber()
+		var x any
+		if err := d.Decode(&x); err != nil {
+			return fmt.Errorf("claim %s does not decode", name)
+		}
+		if _, isNumber := x.(json.Number); !isNumber {
+			return fmt.Errorf("claim %s is not a number", name)
+		}
+	}
+	return nil
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>" header value.
