@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/api"
@@ -64,12 +65,19 @@ func ids(bs []Breach) []string {
 	return out
 }
 
+// sharedSchema is built once: parsing the document is the slow part of New, and a
+// Checker's own state is its secret register.
+var sharedSchema = sync.OnceValues(func() (*schemaValidator, error) {
+	return newSchemaValidator(api.OpenAPIDocument(), "")
+})
+
 func newChecker(tb testing.TB) *Checker {
 	tb.Helper()
-	c, err := New(Options{})
+	sv, err := sharedSchema()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	c := &Checker{schema: sv, secrets: NewSecrets()}
 	c.Secrets().SetModulus(srp.DefaultParams().Group().N())
 	return c
 }
