@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -98,7 +99,7 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return invalidRequest("member %q has the wrong type", typeErr.Field)
+			return invalidRequest("member %q has the wrong type", jsonPath(typeErr.Field))
 		case errors.As(err, &typeErr):
 			return invalidRequest("the request body is not a JSON object")
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
@@ -111,6 +112,24 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 		return invalidRequest("the request body has data after the JSON object")
 	}
 	return nil
+}
+
+// jsonPath turns encoding/json's field path into the member path a client sent:
+// the path names an embedded struct by its Go name ("Requirements.minimumLength"),
+// which is no member of the JSON and an internal name besides. Every member of the
+// API is lower camel case, so a segment starting with an upper-case letter is one
+// of those Go names.
+func jsonPath(field string) string {
+	var keep []string
+	for _, seg := range strings.Split(field, ".") {
+		if seg != "" && !unicode.IsUpper([]rune(seg)[0]) {
+			keep = append(keep, seg)
+		}
+	}
+	if len(keep) == 0 {
+		return field
+	}
+	return strings.Join(keep, ".")
 }
 
 // decodeEmpty accepts the body of a start call: absent, or an empty JSON object
