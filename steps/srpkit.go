@@ -190,6 +190,8 @@ func (pr *proof) checkM2(m2 string) error {
 // a careless server would accept: for A mod N = 0 the premaster secret is 0; for
 // A = 1 (a = 0) it is (B - k*v)^(u*x), which the client can compute because it
 // knows x; for A = N - 1 it is that or its negation, and the proof takes the first.
+// For A+N and A+2N (aboveN) it is an ordinary A whose proof is right once A is
+// reduced mod N.
 func forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVerificationData, error) {
 	if sp == nil || sp.B == nil {
 		return nil, errors.New("the start answer has no usable serverPublicKey")
@@ -200,6 +202,10 @@ func forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVer
 	n := p.Group().N()
 	var A *big.Int
 	switch which {
+	case "A+N":
+		return aboveN(sp, pass, 1)
+	case "A+2N":
+		return aboveN(sp, pass, 2)
 	case "0":
 		A = big.NewInt(0)
 	case "N":
@@ -226,6 +232,26 @@ func forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVer
 	}
 	m1 := p.M1(sp.Identity, sp.Salt, reduced, sp.B, S)
 	return &api.SRPVerificationData{A: srp.EncodeInt(wire), M1: srp.EncodeInt(m1)}, nil
+}
+
+// aboveN returns a and m1 for A + k*N, where A = g^a mod N is an ordinary public
+// value and m1 its correct proof. For k = 1, a is drawn so that A + N still fits in
+// len(N) bytes: a server that bounds only the byte length lets that through.
+func aboveN(sp *api.StartParams, pass string, k int64) (*api.SRPVerificationData, error) {
+	p := sp.Params
+	n := p.Group().N()
+	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*p.Group().Size()))
+	keep := func(pr *proof) bool {
+		return k != 1 || new(big.Int).Add(new(big.Int).SetBytes(pr.A), n).Cmp(limit) < 0
+	}
+	// About half of all A qualify: 64 tries fail with probability 2^-60.
+	pr, err := newProof(p, sp, pass, keep, 64)
+	if err != nil {
+		return nil, err
+	}
+	wire := new(big.Int).Mul(n, big.NewInt(k))
+	wire.Add(wire, new(big.Int).SetBytes(pr.A))
+	return &api.SRPVerificationData{A: encodeStd(wire.Bytes()), M1: encodeStd(pr.M1)}, nil
 }
 
 // outOfRange returns the wire bytes of a verifier or public value named in a

@@ -178,7 +178,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, s.paths().Complete(sess.flow, s.store, sess.id), b)
 		return err
 	})
-	c.Step(`^the client completes the session with A = (0|N|2N|1|N-1) and a proof forged for it$`, func(ctx context.Context, which string) error {
+	c.Step(`^the client completes the session with A = (0|N|2N|1|N-1|A\+N|A\+2N) and a proof forged for it$`, func(ctx context.Context, which string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {

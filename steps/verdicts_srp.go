@@ -64,7 +64,6 @@ func verdictSteps(c *godog.ScenarioContext) {
 	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
 	})
-	c.Step(`^the client completes the session with A = (A\+N|A\+2N) and a proof forged for it$`, completeWithALargerThanN)
 	c.Step(`^the client completes the session correctly but with the verifier (v\+N|v\+2N|2N-1)$`, completeWithVerifierAboveN)
 	c.Step(`^the client proves the old passcode and sends the verifier of a passcode the user never had$`, renewToFreshPasscode)
 	c.Step(`^the client completes the renewal with (a wrong proof|the verifier v\+N|a verifier that is not base64|the passcode from (\d+) renewals? before as the new one)$`, completeRenewalRefused)
@@ -83,51 +82,6 @@ func verdictSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`, judgeRightProof)
 	c.Step(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`, sameAnswers)
-}
-
-// completeWithALargerThanN sends A + N or A + 2N for an ordinary A, with the proof
-// that is correct for A: what a server that reduces A mod N before (or instead of)
-// its range check computes, and accepts.
-func completeWithALargerThanN(ctx context.Context, which string) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	sp, err := s.usable(sess)
-	if err != nil {
-		return err
-	}
-	k := int64(1)
-	if which == "A+2N" {
-		k = 2
-	}
-	vd, err := aboveN(sp, sess.pass, k)
-	if err != nil {
-		return s.fail(sess.startEx, "cannot forge the proof: %v", err)
-	}
-	_, err = s.complete(ctx, sess, completion{vd: vd})
-	return err
-}
-
-// aboveN returns a and m1 for A + k*N, where A = g^a mod N is an ordinary public
-// value and m1 its correct proof. For k = 1, a is drawn so that A + N still fits in
-// len(N) bytes: a server that bounds only the byte length lets that through.
-func aboveN(sp *api.StartParams, pass string, k int64) (*api.SRPVerificationData, error) {
-	p := sp.Params
-	n := p.Group().N()
-	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*p.Group().Size()))
-	keep := func(pr *proof) bool {
-		return k != 1 || new(big.Int).Add(new(big.Int).SetBytes(pr.A), n).Cmp(limit) < 0
-	}
-	// About half of all A qualify: 64 tries fail with probability 2^-60.
-	pr, err := newProof(p, sp, pass, keep, 64)
-	if err != nil {
-		return nil, err
-	}
-	wire := new(big.Int).Mul(n, big.NewInt(k))
-	wire.Add(wire, new(big.Int).SetBytes(pr.A))
-	return &api.SRPVerificationData{A: encodeStd(wire.Bytes()), M1: encodeStd(pr.M1)}, nil
 }
 
 // completeWithVerifierAboveN completes the session correctly but sends v + N or
