@@ -105,8 +105,9 @@ func (c *Checker) Check(ex *api.Exchange) []Breach {
 			add(Schema, "%s", p)
 		}
 	}
-	c.secrets.learnAnswer(ex)
-	if p := c.secrets.leak(ex); p != "" {
+	a := decodeAnswer(ex)
+	c.secrets.learnAnswer(ex, a)
+	if p := c.secrets.leak(ex, a); p != "" {
 		add(NoSecret, "%s", p)
 	}
 	return out

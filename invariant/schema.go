@@ -15,6 +15,7 @@ import (
 	"github.com/pb33f/libopenapi-validator/config"
 	"github.com/pb33f/libopenapi-validator/helpers"
 	"github.com/pb33f/libopenapi-validator/paths"
+	"github.com/pb33f/libopenapi-validator/responses"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/seedb14f67b8/renewkit/api"
@@ -32,7 +33,7 @@ type schemaValidator struct {
 	// The validator keeps caches; one validation at a time keeps it simple, and
 	// costs far less than the exchange it checks.
 	mu sync.Mutex
-	v  validator.Validator
+	v  responses.ResponseBodyValidator
 }
 
 func newSchemaValidator(doc []byte, prefix string) (*schemaValidator, error) {
@@ -51,13 +52,16 @@ func newSchemaValidator(doc []byte, prefix string) (*schemaValidator, error) {
 	if prefix == "" {
 		prefix = api.DefaultPrefix
 	}
-	return &schemaValidator{prefix: strings.TrimSuffix(prefix, "/"), model: &m.Model, opts: config.NewValidationOptions(), v: v}, nil
+	return &schemaValidator{prefix: strings.TrimSuffix(prefix, "/"), model: &m.Model, opts: config.NewValidationOptions(), v: v.GetResponseBodyValidator()}, nil
 }
 
-// op is the documented operation an exchange reached.
+// op is the documented operation an exchange reached, with the request rebuilt
+// onto the document's paths, so that validating the answer finds it again at no cost.
 type op struct {
 	method, path string
 	operation    *v3.Operation
+	item         *v3.PathItem
+	req          *http.Request
 }
 
 // json reports whether the operation documents a JSON answer for status (or has no
@@ -123,7 +127,7 @@ func (sv *schemaValidator) operation(ex *api.Exchange) *op {
 	if o == nil {
 		return nil
 	}
-	return &op{method: ex.Method, path: path, operation: o}
+	return &op{method: ex.Method, path: path, operation: o, item: item, req: r}
 }
 
 // validate returns "" when ex's answer matches o's documented response for its
@@ -138,7 +142,7 @@ func (sv *schemaValidator) validate(o *op, ex *api.Exchange) string {
 		resp.Header = http.Header{}
 	}
 	sv.mu.Lock()
-	ok, errs := sv.v.ValidateHttpResponse(sv.request(ex), resp)
+	ok, errs := sv.v.ValidateResponseBodyWithPathItem(o.req, resp, o.item, o.path)
 	sv.mu.Unlock()
 	if ok || len(errs) == 0 {
 		return ""

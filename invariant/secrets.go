@@ -130,40 +130,65 @@ func indexOf(segs []string, s string) int {
 	return -1
 }
 
-// learnAnswer learns users (id and external id) from user objects in answers, and
-// the salt of each start answer's user.
-func (s *Secrets) learnAnswer(ex *api.Exchange) {
-	if ex.Status < 200 || ex.Status > 299 {
+// answer is an exchange's answer, decoded once for every look the register takes.
+type answer struct {
+	doc   any // the JSON value, numbers as json.Number; nil when the body is not JSON
+	isDoc bool
+	path  pathUser
+	named bool // the path names a tenant and store
+}
+
+func decodeAnswer(ex *api.Exchange) answer {
+	a := answer{}
+	a.path, a.named = parsePath(ex)
+	d := json.NewDecoder(bytes.NewReader(ex.ResponseBody))
+	d.UseNumber()
+	a.isDoc = d.Decode(&a.doc) == nil
+	return a
+}
+
+// field returns the string at a path of members of v, or "".
+func field(v any, path ...string) string {
+	for _, name := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[name]
+	}
+	str, _ := v.(string)
+	return str
+}
+
+// learnAnswer learns users (id and external id) from user objects in answers (a
+// completion's "user", or an admin answer's bare object), and the salt of each
+// start answer's user.
+func (s *Secrets) learnAnswer(ex *api.Exchange, a answer) {
+	if ex.Status < 200 || ex.Status > 299 || !a.named || !a.isDoc {
 		return
 	}
-	p, ok := parsePath(ex)
-	var top api.User
-	var body struct {
-		User *api.User `json:"user"`
-		Info struct {
-			Params struct {
-				Salt string `json:"salt"`
-			} `json:"parameters"`
-		} `json:"algorithmInfo"`
-	}
-	if json.Unmarshal(ex.ResponseBody, &body) != nil || !ok {
-		return
-	}
-	_ = json.Unmarshal(ex.ResponseBody, &top) // admin answers are a bare user object
+	p := a.path
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, u := range []*api.User{body.User, &top} {
-		if u != nil && u.ID != "" && u.ExternalID != "" {
-			s.alias[p.tenant+"/"+p.store+"/ext:"+url.PathEscape(u.ExternalID)] = p.tenant + "/" + p.store + "/id:" + u.ID
+	for _, u := range []any{a.doc, member(a.doc, "user")} {
+		if id, ext := field(u, "id"), field(u, "externalId"); id != "" && ext != "" {
+			s.alias[p.tenant+"/"+p.store+"/ext:"+url.PathEscape(ext)] = p.tenant + "/" + p.store + "/id:" + id
 		}
 	}
-	if p.start && p.key != "" && body.Info.Params.Salt != "" {
-		if salt, err := srp.DecodeSalt(body.Info.Params.Salt); err == nil {
+	raw := field(a.doc, "algorithmInfo", "parameters", "salt")
+	if p.start && p.key != "" && raw != "" {
+		if salt, err := srp.DecodeSalt(raw); err == nil {
 			if _, taken := s.salts[string(salt)]; !taken {
 				s.salts[string(salt)] = p.owner()
 			}
 		}
 	}
+}
+
+// member returns the member name of v (an object), or nil.
+func member(v any, name string) any {
+	m, _ := v.(map[string]any)
+	return m[name]
 }
 
 // resolve maps an owner named by external id to its user id, when known.
@@ -176,26 +201,21 @@ func (s *Secrets) resolve(owner string) string {
 
 // leak returns "" when ex's answer carries no registered verifier and no salt of a
 // user other than the one its path or its user object names, else what it carries.
-func (s *Secrets) leak(ex *api.Exchange) string {
+func (s *Secrets) leak(ex *api.Exchange, a answer) string {
 	if len(ex.ResponseBody) == 0 {
 		return ""
 	}
-	p, named := parsePath(ex)
+	p := a.path
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	exOwner := ""
-	if named && p.key != "" {
+	if a.named && p.key != "" {
 		exOwner = s.resolve(p.owner())
-	} else if named {
-		var body struct {
-			User api.User `json:"user"`
-		}
-		if json.Unmarshal(ex.ResponseBody, &body) == nil && body.User.ID != "" {
-			exOwner = p.tenant + "/" + p.store + "/id:" + body.User.ID
-		}
+	} else if id := field(a.doc, "user", "id"); a.named && id != "" {
+		exOwner = p.tenant + "/" + p.store + "/id:" + id
 	}
 	var problem string
-	eachToken(ex.ResponseBody, func(tok string) bool {
+	eachToken(ex.ResponseBody, a, func(tok string) bool {
 		for _, cand := range decodings(tok) {
 			trimmed := bytes.TrimLeft(cand.b, "\x00")
 			if _, ok := s.verifiers[string(trimmed)]; ok {
@@ -260,13 +280,10 @@ const minTokenLen = 22
 // eachToken calls fn with every run of base64, hex or decimal characters in the
 // answer's JSON strings, numbers and member names (or in the raw body when it is
 // not JSON) until fn returns false.
-func eachToken(body []byte, fn func(string) bool) {
+func eachToken(body []byte, a answer, fn func(string) bool) {
 	var texts []string
-	var v any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&v) == nil {
-		collect(v, &texts)
+	if a.isDoc {
+		collect(a.doc, &texts)
 	} else {
 		texts = []string{string(body)}
 	}
