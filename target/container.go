@@ -1,13 +1,7 @@
 package target
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/wait"
-
-	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/refserver"
 )
 
 // Defaults of Image.
@@ -106,13 +96,13 @@ type ContainerOptions struct {
 	// Target describes the server once it runs (a target file); Start replaces its
 	// BaseURL with the container's address. When nil the server is taken to be
 	// loaded with the reference fixtures (FromURL), and an image whose entrypoint is
-	// renewkit's serve command (`make image`) is run as the in-process server is:
-	// with a signing key the provider also mints the expired and unknown-tenant
-	// tokens with, and SessionTTL, so that every check applies.
+	// renewkit's serve command (`make image`) is run with SessionTTL, and its
+	// fixtures' clients and stores give every role and the session expiry check.
 	Target *Target
 	// SessionTTL is the session lifetime a reference image is started with;
-	// DefaultInProcessSessionTTL when zero (short enough for the session expiry
-	// check). A load run wants the server's default instead.
+	// DefaultInProcessSessionTTL when zero (the fixtures' "ephemeral" store keeps
+	// its own, short one for the session expiry check). A load run wants the
+	// server's default instead.
 	SessionTTL time.Duration
 	// LogFile receives the container's log when it stops (also after a failed
 	// start); no file when empty.
@@ -200,9 +190,6 @@ func dockerProvider(ctx context.Context) (p *testcontainers.DockerProvider, err 
 	return p, nil
 }
 
-// referenceKeyPath is where a reference image gets its signing key.
-const referenceKeyPath = "/tmp/renewkit-conform-signing.pem"
-
 // Start runs the image and returns the target of the server in it. The container
 // keeps running until Stop, independently of ctx.
 func (c *Container) Start(ctx context.Context) (*Target, error) {
@@ -229,23 +216,8 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 		// only the host testcontainers-go guesses (see waitReady).
 		WaitingFor: wait.ForMappedPort(port),
 	}
-	var key *ecdsa.PrivateKey
 	if reference {
-		if key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-			return nil, fmt.Errorf("target: signing key: %w", err)
-		}
-		der, err := x509.MarshalECPrivateKey(key)
-		if err != nil {
-			return nil, fmt.Errorf("target: signing key: %w", err)
-		}
-		// Readable by the image's unprivileged user. The key signs test tokens for
-		// one throwaway container and is never written to the host.
-		req.Files = []testcontainers.ContainerFile{{
-			Reader:            bytes.NewReader(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})),
-			ContainerFilePath: referenceKeyPath,
-			FileMode:          0o444,
-		}}
-		req.Cmd = []string{"--signing-key", referenceKeyPath, "--session-ttl", c.sessionTTL().String()}
+		req.Cmd = []string{"--session-ttl", c.sessionTTL().String()}
 	}
 	req.Cmd = append(req.Cmd, im.Args...)
 	c.progress("container: starting %s", im.Name)
@@ -270,7 +242,7 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, c.logHint())
 	}
-	t, err := c.target(base, reference, key)
+	t, err := c.target(base, reference)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +310,7 @@ func exitedError(ctx context.Context, ctr testcontainers.Container, im Image) er
 }
 
 // target builds the target of the server at base.
-func (c *Container) target(base string, reference bool, key *ecdsa.PrivateKey) (*Target, error) {
+func (c *Container) target(base string, reference bool) (*Target, error) {
 	im := c.opts.Image
 	var t *Target
 	if c.opts.Target != nil {
@@ -355,13 +327,9 @@ func (c *Container) target(base string, reference bool, key *ecdsa.PrivateKey) (
 		t.Name = "container " + im.Name
 	}
 	if reference {
+		// The image carries the reference fixtures (make image), so the bare-URL
+		// target's roles and short-lived store are the image's too.
 		t.Name = "reference server image " + im.Name
-		// The image runs with --session-ttl, which every store without a lifetime
-		// of its own has, whatever fixtures the image was built with.
-		t.SessionTTL, t.SessionTTLStore = Duration(c.sessionTTL()), ""
-		if err := addMintedTokens(t, key); err != nil {
-			return nil, err
-		}
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -461,46 +429,4 @@ func (c *Container) progress(format string, args ...any) {
 	if c.opts.Progress != nil {
 		fmt.Fprintf(c.opts.Progress, format+"\n", args...)
 	}
-}
-
-// UnknownTenantName is the tenant the unknown-tenant token minted for a reference
-// image grants: the reference fixtures have no such tenant.
-const UnknownTenantName = "nosuchtenant"
-
-// addMintedTokens gives the target of a reference image that signs with key the
-// tokens only the key can make: an expired one and one for UnknownTenantName. A
-// reference image built from an older tree may lack the fixtures' short-lived and
-// ghost clients; minted tokens work with any.
-func addMintedTokens(t *Target, key *ecdsa.PrivateKey) error {
-	now := time.Now()
-	expired, err := mint(key, "renewkit-expired", []string{api.Permission(t.Tenant, api.OpAll)},
-		now.Add(-2*time.Hour), now.Add(-time.Hour))
-	if err != nil {
-		return err
-	}
-	unknown, err := mint(key, "renewkit-unknown-tenant", []string{api.Permission(UnknownTenantName, api.OpAll)},
-		now, now.Add(24*time.Hour))
-	if err != nil {
-		return err
-	}
-	t.Tokens[RoleExpired] = Credentials{Token: expired}
-	t.Tokens[RoleUnknownTenant] = Credentials{Token: unknown}
-	t.UnknownTenantID = UnknownTenantName
-	return nil
-}
-
-// mint signs an access token as the reference server would (SPEC section 3 claims).
-func mint(key *ecdsa.PrivateKey, sub string, perms []string, iat, exp time.Time) (string, error) {
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
-		"iss":         refserver.DefaultIssuer,
-		"sub":         sub,
-		"iat":         iat.Unix(),
-		"exp":         exp.Unix(),
-		"permissions": perms,
-	})
-	s, err := tok.SignedString(key)
-	if err != nil {
-		return "", fmt.Errorf("target: mint token: %w", err)
-	}
-	return s, nil
 }

@@ -15,9 +15,10 @@ import (
 
 // DefaultInProcessSessionTTL is the session lifetime of the in-process reference
 // server's stores but the fixtures' "ephemeral" one (whose own lifetime, 5 s, the
-// session expiry check waits out): long enough for any flow of the suite (the
-// slowest starts a session and completes it after a dozen other requests).
-const DefaultInProcessSessionTTL = 6 * time.Second
+// session expiry check waits out): long enough for any flow of the suite on a
+// loaded machine (the slowest starts a session and completes it after a dozen
+// other requests), short enough that the sessions a run leaves open do not pile up.
+const DefaultInProcessSessionTTL = time.Minute
 
 // InProcessOptions configure the in-process reference server. The zero value is the
 // default target of the suite, the load generator and their commands.

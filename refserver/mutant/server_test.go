@@ -31,8 +31,9 @@ type env struct {
 	stores map[string][]string
 }
 
-// unknownTenant is the tenant the unknown-tenant token names, as in target.InProcess.
-const unknownTenant = target.UnknownTenantName
+// unknownTenant is the tenant the unknown-tenant token names: one the reference
+// fixtures do not have.
+const unknownTenant = "nosuchtenant"
 
 // startVariant runs v in this process on a loopback port until the test ends and
 // returns its target: the reference fixtures' target, with the session lifetime, an
