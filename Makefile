@@ -11,7 +11,7 @@ all: build
 
 ## build: the one static binary, bin/renewkit
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/renewkit
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/renewkit
 
 ## test: lint, then every test with the race detector (what CI runs)
 test: lint race
@@ -51,7 +51,7 @@ serve: build
 ## image: the reference server's container image, FROM scratch (see Dockerfile)
 image:
 	rm -rf build/image && mkdir -p build/image/data build/image/tmp
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o build/image/renewkit ./cmd/renewkit
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -ldflags '-s -w' -o build/image/renewkit ./cmd/renewkit
 	cp fixtures/default.yaml build/image/fixtures.yaml
 	docker build -q -t $(IMAGE) -f Dockerfile build/image
 

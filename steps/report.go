@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // ScenarioResult is the outcome of one scenario (one row of an outline) as the
@@ -57,6 +59,10 @@ type LevelCounts struct {
 
 // Summary is the outcome of a run.
 type Summary struct {
+	// Version is the renewkit build and the SPEC.md revision its checks follow;
+	// Command the command line of the run.
+	Version      version.Info          `json:"version"`
+	Command      []string              `json:"command"`
 	Target       string                `json:"target"`
 	Capabilities []string              `json:"capabilities"`
 	Started      time.Time             `json:"started"`
@@ -102,6 +108,11 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		Started:     started.UTC(),
 		Counts:      map[Level]LevelCounts{},
 		Attachments: o.Attachments,
+		Version:     version.Get(),
+		Command:     o.Command,
+	}
+	if sum.Command == nil {
+		sum.Command = os.Args
 	}
 	for _, c := range o.Target.Offered() {
 		sum.Capabilities = append(sum.Capabilities, string(c))
@@ -217,6 +228,7 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 // the evidence of its first failing scenario.
 func (s *Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "renewkit conform: %s: %d scenarios in %.1fs\n", s.Target, s.Scenarios, s.DurationMS/1000)
+	fmt.Fprintf(w, "  %s\n", s.Version)
 	fmt.Fprintf(w, "  capabilities: %s\n", strings.Join(s.Capabilities, ", "))
 	for _, a := range s.Attachments {
 		fmt.Fprintf(w, "  attachment: %s (%s)\n", a.Name, a.Path)

@@ -68,6 +68,9 @@ type Options struct {
 	// ReportDir; they may be written after Run returns (a container's log is
 	// complete only once the container stops).
 	Attachments []Attachment
+	// Command is the command line that started the run, recorded in every report;
+	// os.Args when empty.
+	Command []string
 }
 
 // Attachment is a file that goes with the reports.
