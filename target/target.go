@@ -313,7 +313,9 @@ func Load(spec string) (*Target, error) {
 		var b []byte
 		b, err = os.ReadFile(spec)
 		if err != nil {
-			return nil, fmt.Errorf("target: %w", err)
+			// A target that cannot be read is a mistake of the command line, not a
+			// verdict on a server: the commands answer it as a usage error.
+			return nil, fmt.Errorf("%w: %q is neither an http(s) URL nor a readable target file: %v", ErrInvalid, spec, err)
 		}
 		t, err = Parse(b)
 	}

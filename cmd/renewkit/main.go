@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // command is one subcommand: run gets the arguments after its name.
@@ -27,6 +30,7 @@ func commands() map[string]command {
 		"load":    {"load profiles: renewals per second, latency and thresholds", runLoad},
 		"serve":   {"run the reference server of SPEC.md", runServe},
 		"srp":     {"offline SRP tools: check vector files, write new ones", runSRP},
+		"version": {"print renewkit's version, VCS revision, SPEC revision and Go version", runVersion},
 	}
 }
 
@@ -102,6 +106,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "renewkit %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// runVersion is `renewkit version`: one line, or JSON with --json.
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "version [--json]", stderr)
+	asJSON := fs.Bool("json", false, "print the version as JSON (module, revision, modified, spec, go)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "renewkit version: unexpected arguments %q\n", fs.Args())
+		return exitError{2}
+	}
+	info := version.Get()
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(info)
+	}
+	_, err := fmt.Fprintln(stdout, info)
+	return err
 }
 
 func usage(w io.Writer, cmds map[string]command) {

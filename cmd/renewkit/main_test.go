@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 func runCmd(tb testing.TB, args ...string) (code int, stdout, stderr string) {
@@ -77,7 +79,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"srp", "check", "--profile", "x", "f"}, 1},
 		{[]string{"srp", "vectors", "--group", "1000"}, 1},
 		{[]string{"srp", "check", "/does/not/exist.json"}, 1},
+		{[]string{"srp", "nope"}, 2},
+		{[]string{"srp", "--help"}, 0},
 		{[]string{"help"}, 0},
+		{[]string{"version", "extra"}, 2},
+		{[]string{"serve", "--bogus"}, 2},
+		{[]string{"serve", "extra"}, 2},
+		{[]string{"serve", "--log-level", "loud"}, 2},
+		{[]string{"conform", "--target", "/does/not/exist.yaml"}, 2},
+		{[]string{"load", "--target", "/does/not/exist.yaml"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -86,5 +96,18 @@ func TestUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, c.code, out, errOut)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCmd(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "renewkit ") || !strings.Contains(out, " SPEC "+version.SpecRevision+" go1.") {
+		t.Fatalf("version: exit %d, %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "version", "--json")
+	var info version.Info
+	if err := json.Unmarshal([]byte(out), &info); code != 0 || err != nil || info.Spec != version.SpecRevision || info.Module == "" {
+		t.Fatalf("version --json: exit %d, %q (%v) %s", code, out, err, errOut)
 	}
 }

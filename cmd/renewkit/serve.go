@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,14 +30,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintf(stderr, "renewkit serve: unexpected arguments %q\n", fs.Args())
+		return exitError{2}
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "renewkit serve: %v\n", err)
+		return exitError{2}
 	}
 	cfg.Logger = logger
 	return refserver.Run(ctx, cfg)

@@ -17,8 +17,11 @@ import (
 )
 
 func runSRP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = `usage: renewkit srp check [--profile P] FILE...    recompute every value of vector files
+       renewkit srp vectors [flags]                write new vectors
+Run 'renewkit srp <command> -h' for its flags.`
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: renewkit srp check [--profile P] FILE...\n       renewkit srp vectors [flags]")
+		fmt.Fprintln(stderr, usage)
 		return exitError{2}
 	}
 	switch args[0] {
@@ -26,8 +29,12 @@ func runSRP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return srpCheck(args[1:], stdout, stderr)
 	case "vectors":
 		return srpVectors(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stderr, usage)
+		return nil
 	}
-	return fmt.Errorf("unknown srp command %q (want check or vectors)", args[0])
+	fmt.Fprintf(stderr, "renewkit srp: unknown command %q (want check or vectors)\n%s\n", args[0], usage)
+	return exitError{2}
 }
 
 // srpCheck recomputes every value of every vector and prints one line per vector.
