@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // ErrMerge means the inputs of a merge cannot be combined.
@@ -114,6 +116,8 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 			out.Target = ""
 		}
 		out.Users += s.Users
+		// A shard cut short makes the whole run's verdict unknown.
+		out.Interrupted = out.Interrupted || s.Interrupted
 		attack = max(attack, time.Duration(s.AttackSeconds*float64(time.Second)))
 		g := &out.Generator
 		g.Planned += s.Generator.Planned
@@ -191,7 +195,8 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 			return nil, err
 		}
 	}
-	out.Thresholds, out.Passed = CheckAll(thresholds, out)
+	out.Version = version.Get()
+	out.judge(thresholds)
 	if opts.ReportDir != "" {
 		if err := WriteReports(opts.ReportDir, out); err != nil {
 			return nil, err

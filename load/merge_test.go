@@ -134,9 +134,25 @@ func TestMergeShardsOfARun(t *testing.T) {
 	if m.Complete.Errors != 0 || m.Complete.Verified != m.Complete.Count {
 		t.Errorf("merged errors %v, verified %d of %d", m.Complete.ErrorCodes, m.Complete.Verified, m.Complete.Count)
 	}
+	if m.Verdict != VerdictPass {
+		t.Errorf("merged verdict %q, want PASS", m.Verdict)
+	}
 	_, violated, _ := f.stats()
 	if violated != 0 {
 		t.Errorf("%d history violations", violated)
+	}
+
+	// A shard cut short leaves the whole run without a verdict.
+	sums[1].Interrupted = true
+	if err := WriteReports(dirs[1], sums[1]); err != nil {
+		t.Fatal(err)
+	}
+	m, err = Merge(dirs, MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Interrupted || m.Passed || m.Verdict != VerdictInterrupted {
+		t.Errorf("merge of an interrupted shard: interrupted %v, passed %v, verdict %q; want true, false, INTERRUPTED", m.Interrupted, m.Passed, m.Verdict)
 	}
 }
 

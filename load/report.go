@@ -26,7 +26,14 @@ func WriteText(w io.Writer, s *Summary) error {
 		fmt.Fprintf(&b, ", target %s", s.Target)
 	}
 	fmt.Fprintf(&b, ", %d users, policy %s\n", s.Users, s.Policy)
-	fmt.Fprintf(&b, "attack %.1fs, requested %.1f completions/s\n\n", s.AttackSeconds, s.RequestedRate)
+	fmt.Fprintf(&b, "attack %.1fs, requested %.1f completions/s\n", s.AttackSeconds, s.RequestedRate)
+	if s.Version.Module != "" {
+		fmt.Fprintf(&b, "%s\n", s.Version)
+	}
+	if s.Interrupted {
+		b.WriteString("INTERRUPTED: the run was cut short; what follows is what was measured until then\n")
+	}
+	b.WriteString("\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERIES\tCOUNT\tOK\tSUCCESS\tRATE\tP50\tP90\tP95\tP99\tMAX\tMEAN")
@@ -102,7 +109,7 @@ func WriteText(w io.Writer, s *Summary) error {
 }
 
 func writeVerdicts(b *strings.Builder, s *Summary) error {
-	if len(s.Thresholds) == 0 {
+	if len(s.Thresholds) == 0 && !s.Interrupted {
 		b.WriteString("no thresholds\n")
 		return nil
 	}
@@ -120,9 +127,12 @@ func writeVerdicts(b *strings.Builder, s *Summary) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if failed == 0 {
+	switch {
+	case s.Interrupted:
+		fmt.Fprintf(b, "INTERRUPTED: no verdict (the thresholds above are over a run cut short)\n")
+	case failed == 0:
 		fmt.Fprintf(b, "PASS: %d of %d thresholds met\n", len(s.Thresholds), len(s.Thresholds))
-	} else {
+	default:
 		fmt.Fprintf(b, "FAIL: %d of %d thresholds breached\n", failed, len(s.Thresholds))
 	}
 	return nil
@@ -150,10 +160,11 @@ func WriteHTML(w io.Writer, s *Summary) error {
 	data := struct {
 		S        *Summary
 		Text     string
+		Command  string
 		Timeline template.HTML
 		Rate     template.HTML
 		Dist     template.HTML
-	}{S: s, Text: text.String()}
+	}{S: s, Text: text.String(), Command: shellJoin(s.Command)}
 	data.Timeline = template.HTML(timelineChart(s))
 	data.Rate = template.HTML(rateChart(s))
 	data.Dist = template.HTML(distributionChart(s))
@@ -170,13 +181,14 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
-.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}
+.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.interrupted{color:#9a6700;font-weight:bold}
 svg{background:#fff;border:1px solid #ddd;margin:.5em 0}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 </style></head><body>
 <h1>renewkit load: profile {{.S.Profile}}{{if .S.Shard}} (shard {{.S.Shard}}){{end}}</h1>
 <p>Started {{.S.Started.Format "2006-01-02 15:04:05 MST"}}{{if .S.Target}}, target <code>{{.S.Target}}</code>{{end}}{{if .S.RunID}}, run {{.S.RunID}}{{end}}.
-Verdict: {{if not .S.Thresholds}}no thresholds{{else if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}.</p>
+Verdict: {{if .S.Interrupted}}<span class="interrupted">INTERRUPTED</span>: the run was cut short, so it gives no verdict; the figures are what was measured until then{{else if not .S.Thresholds}}no thresholds{{else if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}.</p>
+<p><small>{{.S.Version}}{{if .S.Command}} &mdash; <code>{{.Command}}</code>{{end}}</small></p>
 {{if .S.Sources}}<p>Merged from: {{range .S.Sources}}<code>{{.}}</code> {{end}}</p>{{end}}
 <h2>Completion latency over time</h2>
 <p>Completions: latency from the pacer's intended send time (corrected for coordinated omission), per window of {{.S.WindowSeconds}}s. Start requests: service time.</p>
@@ -414,4 +426,19 @@ func distributionChart(s *Summary) string {
 		{name: "start", color: colorStart, pts: spectrum(s.Start.hist)},
 	}
 	return c.svg()
+}
+
+// shellJoin is a command line as a shell would take it back.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@,+%", r))
+		}) < 0 {
+			q[i] = a
+			continue
+		}
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // Defaults of Config.
@@ -47,6 +49,8 @@ type Config struct {
 	// ReportDir receives the results files, summary.json and report.html; nothing
 	// is written when empty.
 	ReportDir string
+	// Command is the command line of the run, recorded in the reports.
+	Command []string
 	// Progress receives the setup and live progress lines; none when nil.
 	// Interactive redraws one line in place (for a terminal) instead of printing
 	// a line every ProgressEvery.
@@ -244,7 +248,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ErrInterrupted
+			return r.interruptedEarly(), ErrInterrupted
 		}
 		return nil, err
 	}
@@ -265,7 +269,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	// not even the first renewals compute a secret on demand.
 	if err := r.precompute(ctx, r.plan[0].Planned()); err != nil {
 		if ctx.Err() != nil {
-			return nil, ErrInterrupted
+			return r.interruptedEarly(), ErrInterrupted
 		}
 		return nil, err
 	}
@@ -297,6 +301,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	s := &Summary{
 		Profile: r.prof.Name, RunID: cfg.RunID, Target: r.base, Policy: p.policy,
 		Users: len(p.users), Started: origin, WindowSeconds: windowFor(total).Seconds(),
+		Version: version.Get(), Command: cfg.Command,
 	}
 	if cfg.Shard.normal().Count > 1 {
 		s.Shard = cfg.Shard.String()
@@ -363,7 +368,8 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	if r.prof.Search != nil {
 		s.Saturation = saturation(s.Steps, len(r.plan), r.prof.Search)
 	}
-	s.Thresholds, s.Passed = CheckAll(r.thresholds, s)
+	s.Interrupted = ctx.Err() != nil
+	s.judge(r.thresholds)
 
 	var werr error
 	for _, w := range p.rec.files {
@@ -387,6 +393,31 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		return s, ErrInterrupted
 	}
 	return s, nil
+}
+
+// interruptedEarly is the summary of a run interrupted before its attack began:
+// nothing was measured, and its reports replace any earlier run's in the report
+// directory, so that none of them reads as this run's verdict.
+func (r *runner) interruptedEarly() *Summary {
+	s := InterruptedBeforeRun(r.prof.Name, r.base, r.cfg.Command)
+	s.RunID, s.Policy = r.cfg.RunID, r.prof.PolicyName()
+	if r.cfg.Shard.normal().Count > 1 {
+		s.Shard = r.cfg.Shard.String()
+	}
+	if r.cfg.ReportDir != "" {
+		// The run's error is ErrInterrupted whatever happens here; a report that
+		// cannot be written leaves no report, which is no false verdict either.
+		_ = WriteReports(r.cfg.ReportDir, s)
+	}
+	return s
+}
+
+// InterruptedBeforeRun is the summary of a run of profile against target that a
+// signal cut short before its attack began: nothing measured, no verdict.
+func InterruptedBeforeRun(profile, target string, command []string) *Summary {
+	s := &Summary{Profile: profile, Target: target, Started: time.Now(), Interrupted: true, Version: version.Get(), Command: command}
+	s.judge(nil)
+	return s
 }
 
 // openResults creates the results files in the report directory.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // Summary is the outcome of a run, or of a merge of several: what summary.json
@@ -36,10 +38,41 @@ type Summary struct {
 	Saturation *Saturation `json:"saturation,omitempty"`
 	CPU        *CPU        `json:"cpu,omitempty"`
 	Thresholds []Verdict   `json:"thresholds"`
-	// Passed is true when every threshold passed.
+	// Passed is true when the run finished and every threshold passed.
 	Passed bool `json:"passed"`
+	// Verdict is PASS, FAIL or INTERRUPTED. An interrupted run (or a merge of
+	// one) gives no verdict: its thresholds are computed over what was measured,
+	// but Passed is false and the reports say INTERRUPTED.
+	Verdict string `json:"verdict"`
+	// Interrupted is set when the run was cut short (SIGINT, SIGTERM), or a merged
+	// shard was.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Sources lists the inputs of a merge.
 	Sources []string `json:"sources,omitempty"`
+	// Version is the renewkit build and SPEC revision; Command the command line.
+	Version version.Info `json:"version"`
+	Command []string     `json:"command,omitempty"`
+}
+
+// The verdicts of a load run.
+const (
+	VerdictPass        = "PASS"
+	VerdictFail        = "FAIL"
+	VerdictInterrupted = "INTERRUPTED"
+)
+
+// judge sets Thresholds, Passed and Verdict from ts: an interrupted summary is
+// never PASS or FAIL.
+func (s *Summary) judge(ts []Threshold) {
+	s.Thresholds, s.Passed = CheckAll(ts, s)
+	switch {
+	case s.Interrupted:
+		s.Passed, s.Verdict = false, VerdictInterrupted
+	case s.Passed:
+		s.Verdict = VerdictPass
+	default:
+		s.Verdict = VerdictFail
+	}
 }
 
 // Generator is what the load generator itself did, for judging whether the run

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,23 +130,25 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A preflight cut short by a signal says nothing about the target: the run
+	// goes on to report INTERRUPTED, with no scenario run.
+	interruptedEarly := false
 	if err := preflight(ctx, w); err != nil {
-		return nil, err
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		interruptedEarly = true
 	}
 	w.strictShould = o.StrictShould
 	w.rerun = func(name, id string) string { return rerunCommands(o.Rerun, o.RerunImage, name, id) }
 
-	var cucumber io.Writer = io.Discard
+	// godog's cucumber JSON is kept in memory and written with the other reports,
+	// so that an interrupted run's can say so (markCucumberInterrupted).
+	var cucumber bytes.Buffer
 	if o.ReportDir != "" {
 		if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
 			return nil, fmt.Errorf("steps: report dir: %w", err)
 		}
-		f, err := os.Create(filepath.Join(o.ReportDir, "cucumber.json"))
-		if err != nil {
-			return nil, fmt.Errorf("steps: report: %w", err)
-		}
-		defer f.Close()
-		cucumber = f
 	}
 
 	started := time.Now()
@@ -154,7 +157,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		ScenarioInitializer: w.initScenario,
 		Options: &godog.Options{
 			Format:         "cucumber",
-			Output:         cucumber,
+			Output:         &cucumber,
 			NoColors:       true,
 			Strict:         true,
 			Concurrency:    o.Concurrency,
@@ -167,7 +170,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	// The exit status is ignored: the records say what failed, and godog's status
 	// also counts the SHOULD failures that StrictShould surfaces.
-	_ = suite.Run()
+	if !interruptedEarly {
+		_ = suite.Run()
+	}
 	elapsed := time.Since(started)
 
 	if o.TestingT != nil {
@@ -181,6 +186,15 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 
 	sum := summarize(o, plan, results, expect, started, elapsed, ctx.Err() != nil)
 	if o.ReportDir != "" {
+		doc := cucumber.Bytes()
+		if sum.Interrupted {
+			if doc, err = markCucumberInterrupted(doc); err != nil {
+				return sum, err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(o.ReportDir, "cucumber.json"), doc, 0o644); err != nil {
+			return sum, fmt.Errorf("steps: report: %w", err)
+		}
 		if err := sum.WriteReports(o.ReportDir); err != nil {
 			return sum, err
 		}

@@ -2,10 +2,13 @@ package steps
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // The verdicts of a run, in the order they win: an interrupted run is no verdict on
@@ -174,4 +177,19 @@ func (s *Summary) VerdictLine() string {
 		return fmt.Sprintf("PASS with %d SHOULD warnings: %s", len(s.Warnings), strings.Join(s.Warnings, ", "))
 	}
 	return "PASS: every selected check ran and passed"
+}
+
+// InterruptedBeforeRun is the summary of a run cut short before its first scenario
+// (while its target was starting): no check ran and there is no verdict. Its
+// reports replace any earlier run's, so that none of them reads as this run's.
+func InterruptedBeforeRun(targetLabel string, command []string) *Summary {
+	if command == nil {
+		command = os.Args
+	}
+	s := &Summary{
+		Version: version.Get(), Command: command, Target: targetLabel, Started: time.Now().UTC(),
+		Counts: map[Level]LevelCounts{}, Incomplete: []Unrun{}, Interrupted: true,
+	}
+	s.setVerdict()
+	return s
 }

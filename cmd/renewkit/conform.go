@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -75,6 +76,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	_, isContainer := prov.(*target.Container)
 	tgt, err := prov.Start(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return conformInterrupted(ctx, *reportDir, *spec, stderr)
+		}
 		return containerError(err)
 	}
 	var attach []steps.Attachment
@@ -115,6 +119,27 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return exitError{code}
 	}
 	return nil
+}
+
+// conformInterrupted ends a run that a signal cut short before its first scenario:
+// reports that say INTERRUPTED replace any earlier run's, and the exit status is
+// the signal's.
+func conformInterrupted(ctx context.Context, reportDir, spec string, stderr io.Writer) error {
+	label := spec
+	if label == "" {
+		label = "in-process reference server"
+	}
+	if reportDir != "" {
+		err := steps.InterruptedBeforeRun(label, nil).WriteReports(reportDir)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(reportDir, "cucumber.json"), []byte("[]\n"), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
+		}
+	}
+	fmt.Fprintf(stderr, "renewkit conform: %v before the first scenario: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
+	return exitError{interruptStatus(ctx)}
 }
 
 // containerLog is the container's log in the report directory.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,6 +20,9 @@ import (
 // carried out, 2 a usage error, 3 a threshold breached.
 const exitThresholds = 3
 
+// exitMergedInterrupted is load merge's status when a shard it merged was cut short.
+const exitMergedInterrupted = 4
+
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -29,7 +33,9 @@ const loadSynopsis = `load [flags]                 attack a deployment along a l
        renewkit load merge [flags] INPUT...   combine the results of several shards
        renewkit load profiles [NAME]          list the built-in profiles, or print one
 
-Exit status: 0 all thresholds met, 1 run failed, 2 usage error, 3 threshold breached.`
+Exit status: 0 all thresholds met, 1 run failed, 2 usage error, 3 threshold breached,
+4 (merge) a merged shard was interrupted, 130/143 interrupted by SIGINT/SIGTERM: the
+reports say INTERRUPTED and give no verdict.`
 
 // runLoad is `renewkit load`.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -113,6 +119,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		open.LogFile = filepath.Join(*reportDir, containerLog)
 	}
 	tgt, stop, err := openLoadTarget(ctx, open)
+	if err != nil && ctx.Err() != nil {
+		if *reportDir != "" {
+			if werr := load.WriteReports(*reportDir, load.InterruptedBeforeRun(prof.Name, *targetSpec, os.Args)); werr != nil {
+				fmt.Fprintf(stderr, "renewkit load: %v\n", werr)
+			}
+		}
+		fmt.Fprintf(stderr, "renewkit load: %v before the attack began: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
+		return exitError{interruptStatus(ctx)}
+	}
 	if err != nil {
 		if errors.Is(err, target.ErrInvalid) {
 			return usage("%v", err)
@@ -124,6 +139,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := load.Config{
 		Target: tgt, Profile: prof, Thresholds: ths, Shard: sh, RunID: *runID, ReportDir: *reportDir,
 		Timeout: *timeout, LateAfter: *lateAfter, ServerPID: *serverPID, Producers: *producers,
+		Command: os.Args,
 	}
 	if !*quiet {
 		cfg.Progress = stderr
@@ -147,6 +163,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *reportDir != "" {
 			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, load.ReportFile))
 		}
+	}
+	if errors.Is(err, load.ErrInterrupted) {
+		fmt.Fprintf(stderr, "renewkit load: %v: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
+		return exitError{interruptStatus(ctx)}
 	}
 	if err != nil {
 		return err
@@ -236,6 +256,10 @@ func runLoadMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	if *reportDir != "" {
 		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, load.ReportFile))
+	}
+	if s.Interrupted {
+		fmt.Fprintln(stderr, "renewkit load merge: a merged shard was interrupted: the reports say INTERRUPTED and give no verdict")
+		return exitError{exitMergedInterrupted}
 	}
 	if !s.Passed {
 		return exitError{exitThresholds}
