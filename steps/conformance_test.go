@@ -18,7 +18,21 @@ var (
 	tagsFlag   = flag.String("conform-tags", "", "godog tag expression selecting scenarios (env RENEWKIT_TAGS); not -tags, which go test takes for build tags")
 	reportFlag = flag.String("report-dir", "", "write the reports here")
 	imageFlag  = flag.String("image", "", "container image of the server under test, run with testcontainers-go (env RENEWKIT_IMAGE); with -target, the target file describes it")
+	// godogTags is godog's own name for the selection, for those who know it.
+	godogTags = flag.String("godog.tags", "", "the same as -conform-tags (godog's flag name)")
 )
+
+// TestMain runs only TestConformance when a server under test is named (-target,
+// -image or their variables) and -run is not given: the package's own unit tests
+// say nothing about that server.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	named := *targetFlag != "" || *imageFlag != "" || os.Getenv("RENEWKIT_TARGET") != "" || os.Getenv("RENEWKIT_IMAGE") != ""
+	if run := flag.Lookup("test.run"); named && run != nil && run.Value.String() == "" {
+		_ = run.Value.Set("^TestConformance$")
+	}
+	os.Exit(m.Run())
+}
 
 // TestConformance runs the whole suite, every scenario a subtest, against the
 // target of -target (default: the in-process reference server), and fails on any
@@ -33,6 +47,9 @@ func TestConformance(t *testing.T) {
 		image = os.Getenv("RENEWKIT_IMAGE")
 	}
 	tags := *tagsFlag
+	if tags == "" {
+		tags = *godogTags
+	}
 	if tags == "" {
 		tags = os.Getenv("RENEWKIT_TAGS")
 	}

@@ -16,6 +16,10 @@ import (
 
 const conformSynopsis = `conform [flags]    run the conformance suite of SPEC.md against a server
 
+Every flag may also come from the environment: RENEWKIT_CONFORM_<FLAG>, else
+RENEWKIT_<FLAG> (RENEWKIT_TARGET, RENEWKIT_TAGS, RENEWKIT_REPORT_DIR, ...); the
+command line wins, and the reports record the variables used.
+
 Exit status:
   0    PASS: every selected MUST (and declared MAY) check ran and passed;
        SHOULD failures are warnings
@@ -37,11 +41,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	concurrency := fs.Int("concurrency", steps.DefaultConcurrency, "scenarios run at once")
 	var img imageFlags
 	img.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return exitError{2}
+	env, err := parseWithEnv(fs, "conform", args, stderr)
+	if err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "renewkit conform: unexpected arguments %q\n", fs.Args())
@@ -96,6 +98,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Rerun:       rerunTarget(*spec),
 		RerunImage:  image.Name,
 		Attachments: attach,
+		Command:     commandLine(env),
 	})
 	if err != nil {
 		if errors.Is(err, steps.ErrOptions) {

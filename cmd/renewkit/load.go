@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -32,6 +30,10 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 const loadSynopsis = `load [flags]                 attack a deployment along a load profile
        renewkit load merge [flags] INPUT...   combine the results of several shards
        renewkit load profiles [NAME]          list the built-in profiles, or print one
+
+Every flag may also come from the environment: RENEWKIT_LOAD_<FLAG> (for merge,
+RENEWKIT_LOAD_MERGE_<FLAG>), else RENEWKIT_<FLAG>; the command line wins. A
+repeatable flag's variable holds one value per line.
 
 Exit status: 0 all thresholds met, 1 run failed, 2 usage error, 3 threshold breached,
 4 (merge) a merged shard was interrupted, 130/143 interrupted by SIGINT/SIGTERM: the
@@ -67,11 +69,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	serverPID := fs.Int("server-pid", 0, "measure this local process's CPU time per completion beside the generator's (Linux)")
 	producers := fs.Int("producers", 0, "producer goroutines that start renewals (default: from the peak rate)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return exitError{2}
+	env, err := parseWithEnv(fs, "load", args, stderr)
+	if err != nil {
+		return err
 	}
 	usage := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "renewkit load: "+format+"\n", a...)
@@ -82,7 +82,6 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	var prof *load.Profile
-	var err error
 	if *profileFile != "" {
 		prof, err = load.ReadProfile(*profileFile)
 	} else {
@@ -121,7 +120,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tgt, stop, err := openLoadTarget(ctx, open)
 	if err != nil && ctx.Err() != nil {
 		if *reportDir != "" {
-			if werr := load.WriteReports(*reportDir, load.InterruptedBeforeRun(prof.Name, *targetSpec, os.Args)); werr != nil {
+			if werr := load.WriteReports(*reportDir, load.InterruptedBeforeRun(prof.Name, *targetSpec, commandLine(env))); werr != nil {
 				fmt.Fprintf(stderr, "renewkit load: %v\n", werr)
 			}
 		}
@@ -139,7 +138,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := load.Config{
 		Target: tgt, Profile: prof, Thresholds: ths, Shard: sh, RunID: *runID, ReportDir: *reportDir,
 		Timeout: *timeout, LateAfter: *lateAfter, ServerPID: *serverPID, Producers: *producers,
-		Command: os.Args,
+		Command: commandLine(env),
 	}
 	if !*quiet {
 		cfg.Progress = stderr
@@ -229,11 +228,8 @@ func runLoadMerge(args []string, stdout, stderr io.Writer) error {
 	reportDir := fs.String("report-dir", filepath.Join("reports", "load-merged"), "where the merged results, summary.json and report.html go (\"\" for none)")
 	var thresholds stringList
 	fs.Var(&thresholds, "threshold", "pass/fail condition, repeatable (default: the shards' thresholds)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return exitError{2}
+	if _, err := parseWithEnv(fs, "load merge", args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "renewkit load merge: name at least one shard's report directory or results file")
