@@ -68,6 +68,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		cancel()
 		s.rec.finish(err)
+		defer w.progress.scenarioDone(s.rec)
 		if err == nil {
 			// A breach of an invariant fails the scenario in godog and go test too;
 			// the reports count it under the invariant's id.

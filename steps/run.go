@@ -69,6 +69,13 @@ type Options struct {
 	// ReportDir; they may be written after Run returns (a container's log is
 	// complete only once the container stops).
 	Attachments []Attachment
+	// Progress receives a progress line (scenarios done of those that run,
+	// failures so far) while the run goes on: redrawn in place when Interactive
+	// (a terminal), else a plain line every ProgressEvery (default 5 s) and one at
+	// the end. Nothing when nil.
+	Progress      io.Writer
+	Interactive   bool
+	ProgressEvery time.Duration
 	// Command is the command line that started the run, recorded in every report;
 	// os.Args when empty.
 	Command []string
@@ -171,7 +178,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	// The exit status is ignored: the records say what failed, and godog's status
 	// also counts the SHOULD failures that StrictShould surfaces.
 	if !interruptedEarly {
+		stop := func() {}
+		if o.Progress != nil {
+			every := o.ProgressEvery
+			if every <= 0 {
+				every = 5 * time.Second
+			}
+			stop = w.progress.report(o.Progress, o.Interactive, every, plan.runnable(nameRe))
+		}
 		_ = suite.Run()
+		stop()
 	}
 	elapsed := time.Since(started)
 
@@ -254,6 +270,18 @@ func (p PlannedScenario) reason() string {
 // Plan is the scenarios of a run in order.
 type Plan struct {
 	Scenarios []PlannedScenario
+}
+
+// runnable counts the scenarios of the plan that will run: those whose name
+// nameRe matches and whose capabilities the target offers.
+func (p *Plan) runnable(nameRe *regexp.Regexp) int {
+	n := 0
+	for _, s := range p.Scenarios {
+		if len(s.Missing) == 0 && (nameRe == nil || nameRe.MatchString(s.Name)) {
+			n++
+		}
+	}
+	return n
 }
 
 // selected counts the scenarios of the plan whose name nameRe matches.

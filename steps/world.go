@@ -32,6 +32,8 @@ type world struct {
 	// too (go test), not only in the report.
 	strictShould bool
 	results      *collector
+	// progress counts the scenarios that have ended, for Options.Progress.
+	progress progress
 
 	genMu sync.Mutex
 	gens  map[string]*passcode.Generator

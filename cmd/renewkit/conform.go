@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/seedb14f67b8/renewkit/load"
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
 )
@@ -39,6 +40,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	reportDir := fs.String("report-dir", filepath.Join("reports", "conform"), `where junit.xml, cucumber.json, report.json and report.html go ("" for none)`)
 	expect := fs.String("expect", "", "file of known failures, one check id per line: they do not fail the run")
 	concurrency := fs.Int("concurrency", steps.DefaultConcurrency, "scenarios run at once")
+	quiet := fs.Bool("quiet", false, "no progress line on stderr")
 	var img imageFlags
 	img.register(fs)
 	env, err := parseWithEnv(fs, "conform", args, stderr)
@@ -87,7 +89,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if isContainer && *reportDir != "" {
 		attach = []steps.Attachment{{Name: "container log", Path: containerLog}}
 	}
-	sum, err := steps.Run(ctx, steps.Options{
+	so := steps.Options{
 		Target:      tgt,
 		Tags:        *tags,
 		Name:        *name,
@@ -99,7 +101,12 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		RerunImage:  image.Name,
 		Attachments: attach,
 		Command:     commandLine(env),
-	})
+	}
+	if !*quiet {
+		so.Progress = stderr
+		so.Interactive = load.IsTerminal(stderr)
+	}
+	sum, err := steps.Run(ctx, so)
 	if err != nil {
 		if errors.Is(err, steps.ErrOptions) {
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
