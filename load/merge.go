@@ -118,6 +118,18 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 		out.Users += s.Users
 		// A shard cut short makes the whole run's verdict unknown.
 		out.Interrupted = out.Interrupted || s.Interrupted
+		// The shards of one run share a schedule, each at its share of the rate:
+		// the run's requested rate is their sum, where the samples line up.
+		switch {
+		case i == 0:
+			out.Requested = append([]RatePoint(nil), s.Requested...)
+		case len(s.Requested) == len(out.Requested):
+			for j, rp := range s.Requested {
+				out.Requested[j].Rate += rp.Rate
+			}
+		default:
+			out.Requested = nil
+		}
 		attack = max(attack, time.Duration(s.AttackSeconds*float64(time.Second)))
 		g := &out.Generator
 		g.Planned += s.Generator.Planned

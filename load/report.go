@@ -163,10 +163,12 @@ func WriteHTML(w io.Writer, s *Summary) error {
 		Command  string
 		Timeline template.HTML
 		Rate     template.HTML
+		Errors   template.HTML
 		Dist     template.HTML
 	}{S: s, Text: text.String(), Command: shellJoin(s.Command)}
 	data.Timeline = template.HTML(timelineChart(s))
 	data.Rate = template.HTML(rateChart(s))
+	data.Errors = template.HTML(errorChart(s))
 	data.Dist = template.HTML(distributionChart(s))
 	if err := reportTemplate.Execute(w, data); err != nil {
 		return fmt.Errorf("load: writing report: %w", err)
@@ -194,7 +196,10 @@ Verdict: {{if .S.Interrupted}}<span class="interrupted">INTERRUPTED</span>: the 
 <p>Completions: latency from the pacer's intended send time (corrected for coordinated omission), per window of {{.S.WindowSeconds}}s. Start requests: service time.</p>
 {{.Timeline}}
 <h2>Rate over time</h2>
+<p>The rate the profile requested (dashed black) beside the completions actually sent{{if .S.Steps}}; dotted lines mark each step of the search, the solid red line the saturation point (the end of the last step that held){{end}}.</p>
 {{.Rate}}
+<h2>Errors over time</h2>
+{{.Errors}}
 <h2>Latency distribution</h2>
 <p>Percentile spectrum from the HDR histograms. "complete" is corrected for coordinated omission; "uncorrected" is the completions' service time. The gap between them is the time completions waited to be sent.</p>
 {{.Dist}}
@@ -219,13 +224,23 @@ type tick struct {
 }
 
 type chart struct {
-	title  string
-	xLabel string
-	yLabel string
-	logY   bool
-	xTicks []tick
-	yFmt   func(float64) string
-	lines  []chartLine
+	title   string
+	xLabel  string
+	yLabel  string
+	logY    bool
+	xTicks  []tick
+	yFmt    func(float64) string
+	lines   []chartLine
+	markers []marker
+}
+
+// marker is a vertical line at x with a label at its top: a step's start, the
+// saturation point.
+type marker struct {
+	x      float64
+	label  string
+	color  string
+	strong bool
 }
 
 const (
@@ -234,6 +249,7 @@ const (
 	plotW, plotH                       = chartW - padL - padR, chartH - padT - padB
 	colorP50, colorP99, colorMax       = "#1f77b4", "#d62728", "#9467bd"
 	colorStart, colorService, colorErr = "#2ca02c", "#ff7f0e", "#7f7f7f"
+	colorRequested                     = "#000000"
 )
 
 // svg renders the chart. Y values must be positive for a log axis; others are
@@ -309,6 +325,28 @@ func (c chart) svg() string {
 		x := tx(t.v)
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#eee"/>`, x, x, padT, padT+plotH)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, padT+plotH+16, html.EscapeString(t.label))
+	}
+	for i, m := range c.markers {
+		if m.x < xmin || m.x > xmax {
+			continue
+		}
+		x := tx(m.x)
+		width, dash := 1.0, ` stroke-dasharray="2,3"`
+		if m.strong {
+			width, dash = 2, ""
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="%.0f"%s/>`, x, x, padT, padT+plotH, m.color, width, dash)
+		// Labels take turns on three rows so that neighbours do not overlap, and
+		// sit left of their line in the right quarter, clear of the legend.
+		lx, anchor := x+3, "start"
+		if x > padL+0.75*plotW {
+			lx, anchor = x-3, "end"
+		}
+		row := i % 3
+		if m.strong {
+			row = 3
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" fill="%s" text-anchor="%s">%s</text>`, lx, padT+12+row*12, m.color, anchor, html.EscapeString(m.label))
 	}
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>`, padL, padT, plotW, plotH)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-6, html.EscapeString(c.xLabel))
@@ -386,10 +424,66 @@ func rateChart(s *Summary) string {
 	if w <= 0 {
 		w = 1
 	}
+	if len(s.Requested) > 0 {
+		req := chartLine{name: "requested", color: colorRequested, dashed: true}
+		for _, rp := range s.Requested {
+			req.pts = append(req.pts, xy{rp.T, rp.Rate})
+		}
+		c.lines = append(c.lines, req)
+	}
 	line("completions sent", colorP50, false, s.Complete.Timeline, func(p Point) float64 { return p.Rate })
-	line("completion errors", colorErr, false, s.Complete.Timeline, func(p Point) float64 { return float64(p.Errors) / w })
 	line("starts", colorStart, true, s.Start.Timeline, func(p Point) float64 { return p.Rate })
+	c.markers = stepMarkers(s)
 	return c.svg()
+}
+
+// errorChart is the errors per second of each series over time, on their own
+// axis so that a few errors among many answers are not lost at the bottom of the
+// rate chart.
+func errorChart(s *Summary) string {
+	c := chart{title: "Errors per second per window", xLabel: "seconds since start", yLabel: "errors per second",
+		yFmt: func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }}
+	w := s.WindowSeconds
+	if w <= 0 {
+		w = 1
+	}
+	for _, sr := range []struct {
+		name  string
+		color string
+		tl    []Point
+	}{{"completion errors", colorP99, s.Complete.Timeline}, {"start errors", colorService, s.Start.Timeline}} {
+		l := chartLine{name: sr.name, color: sr.color}
+		for _, p := range sr.tl {
+			l.pts = append(l.pts, xy{p.T, float64(p.Errors) / w})
+		}
+		c.lines = append(c.lines, l)
+	}
+	c.markers = stepMarkers(s)
+	return c.svg()
+}
+
+// stepMarkers marks where each step of the max profile began, with its requested
+// rate (and "broke" for the step that did not hold), and the end of the last step
+// that held: the saturation point.
+func stepMarkers(s *Summary) []marker {
+	var ms []marker
+	for _, st := range s.Steps {
+		m := marker{x: st.BeganSeconds, label: fmt.Sprintf("%.4g/s", st.Rate), color: "#555"}
+		if !st.Held {
+			m.label += " broke"
+			m.color = colorP99
+		}
+		ms = append(ms, m)
+	}
+	if sat := s.Saturation; sat != nil && sat.Rate > 0 {
+		for _, st := range s.Steps {
+			if st.Held && st.Rate == sat.Rate {
+				ms = append(ms, marker{x: st.BeganSeconds + st.Seconds, color: colorP99, strong: true,
+					label: fmt.Sprintf("saturation %.4g ok/s", sat.Throughput)})
+			}
+		}
+	}
+	return ms
 }
 
 // nines are the x positions of the percentile spectrum: x = log10(1/(1-q)), so

@@ -327,12 +327,17 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		ph := p.attack(ctx, sched, attackClient, maxWorkers, &r.current)
 		meter.end()
 		phases = append(phases, ph)
+		s.Requested = append(s.Requested, requestedPoints(sched, ph, origin)...)
 		cpuTotal.add(meter)
 		if r.holds == nil {
 			continue
 		}
 		complete, start := p.rec.endStep()
 		step := r.evaluateStep(sched, ph, complete, start, meter)
+		if !ph.began.IsZero() {
+			step.BeganSeconds = ph.began.Sub(origin).Seconds()
+		}
+		step.Seconds = ph.duration.Seconds()
 		s.Steps = append(s.Steps, step)
 		if !step.Held || i == len(r.plan)-1 {
 			break
@@ -393,6 +398,25 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		return s, ErrInterrupted
 	}
 	return s, nil
+}
+
+// requestedPoints samples the rate sched asked for during phase ph, in seconds
+// since origin, for the report's rate chart beside the achieved rate.
+func requestedPoints(sched *Schedule, ph phase, origin time.Time) []RatePoint {
+	if ph.began.IsZero() || ph.duration <= 0 {
+		return nil
+	}
+	const samples = 40
+	t0 := ph.began.Sub(origin).Seconds()
+	out := make([]RatePoint, 0, samples+1)
+	for i := 0; i <= samples; i++ {
+		el := ph.duration * time.Duration(i) / samples
+		if i == samples {
+			el = ph.duration - time.Nanosecond
+		}
+		out = append(out, RatePoint{T: t0 + el.Seconds(), Rate: sched.Rate(el)})
+	}
+	return out
 }
 
 // interruptedEarly is the summary of a run interrupted before its attack began:

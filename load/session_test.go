@@ -82,8 +82,8 @@ func TestRunRenewsAndVerifiesEveryCompletion(t *testing.T) {
 // stylesheets or images by reference, no URLs in CSS.
 func assertSelfContained(tb testing.TB, html string) {
 	tb.Helper()
-	if strings.Count(html, "<svg") != 3 {
-		tb.Errorf("report has %d SVG plots, want 3", strings.Count(html, "<svg"))
+	if strings.Count(html, "<svg") != 4 {
+		tb.Errorf("report has %d SVG plots, want 4 (latency, rate, errors, distribution)", strings.Count(html, "<svg"))
 	}
 	for _, bad := range []string{"<script", "<link", "src=", "href=", "url(", "@import"} {
 		if strings.Contains(html, bad) {

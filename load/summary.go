@@ -26,8 +26,10 @@ type Summary struct {
 	// AttackSeconds is the length of the attack: the scheduled phases, without
 	// setup and precomputation. Rates are per second of it.
 	AttackSeconds float64 `json:"attackSeconds"`
-	// RequestedRate is the completions the schedule planned per second of attack.
-	RequestedRate float64 `json:"requestedRate"`
+	// RequestedRate is the completions the schedule planned per second of attack;
+	// Requested is the planned rate over time, sampled along each phase.
+	RequestedRate float64     `json:"requestedRate"`
+	Requested     []RatePoint `json:"requested,omitempty"`
 	// WindowSeconds is the width of one timeline point.
 	WindowSeconds float64       `json:"windowSeconds"`
 	Generator     Generator     `json:"generator"`
@@ -121,6 +123,12 @@ type CPU struct {
 	Ratio float64 `json:"ratio,omitempty"`
 }
 
+// RatePoint is a requested rate at T seconds since the run's origin.
+type RatePoint struct {
+	T    float64 `json:"t"`
+	Rate float64 `json:"rate"`
+}
+
 // Step is one constant-rate step of the saturation search.
 type Step struct {
 	// Rate is the requested rate; Achieved the completions sent per second;
@@ -129,9 +137,13 @@ type Step struct {
 	Achieved   float64 `json:"achieved"`
 	Throughput float64 `json:"throughput"`
 	Success    float64 `json:"success"`
-	P50        Millis  `json:"p50Ms"`
-	P99        Millis  `json:"p99Ms"`
-	Max        Millis  `json:"maxMs"`
+	// BeganSeconds is when the step began, in seconds since the run's origin, and
+	// Seconds how long it ran: the step's place on the report's charts.
+	BeganSeconds float64 `json:"beganSeconds"`
+	Seconds      float64 `json:"seconds"`
+	P50          Millis  `json:"p50Ms"`
+	P99          Millis  `json:"p99Ms"`
+	Max          Millis  `json:"maxMs"`
 	// StartP99 is the p99 of the step's start requests.
 	StartP99 Millis `json:"startP99Ms"`
 	Planned  uint64 `json:"planned"`
