@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -23,11 +25,19 @@ const (
 	ReportFile = "report.html"
 )
 
-// resultWriter appends results to a file in vegeta's gob encoding.
+// resultWriter appends results to a file in vegeta's gob encoding. Results
+// arrive in the order their answers do, not in the order of their timestamps
+// (the intended send times); close puts the file in timestamp order, which
+// `vegeta plot` needs.
 type resultWriter struct {
-	f   *os.File
-	buf *bufio.Writer
-	enc vegeta.Encoder
+	f    *os.File
+	path string
+	buf  *bufio.Writer
+	enc  vegeta.Encoder
+	// last is the latest timestamp written; unsorted is set once a result
+	// came with an earlier one.
+	last     time.Time
+	unsorted bool
 }
 
 func createResults(path string) (*resultWriter, error) {
@@ -36,7 +46,7 @@ func createResults(path string) (*resultWriter, error) {
 		return nil, fmt.Errorf("load: creating results file: %w", err)
 	}
 	buf := bufio.NewWriterSize(f, 64<<10)
-	return &resultWriter{f: f, buf: buf, enc: vegeta.NewEncoder(buf)}, nil
+	return &resultWriter{f: f, path: path, buf: buf, enc: vegeta.NewEncoder(buf)}, nil
 }
 
 // write stores r without what the report does not need: the body of a success
@@ -50,6 +60,11 @@ func (w *resultWriter) write(r *vegeta.Result) error {
 	if err := w.enc.Encode(&out); err != nil {
 		return fmt.Errorf("load: writing results: %w", err)
 	}
+	if out.Timestamp.Before(w.last) {
+		w.unsorted = true
+	} else {
+		w.last = out.Timestamp
+	}
 	return nil
 }
 
@@ -60,6 +75,46 @@ func (w *resultWriter) close() error {
 	}
 	if err != nil {
 		return fmt.Errorf("load: closing results file: %w", err)
+	}
+	if w.unsorted {
+		return sortResults(w.path)
+	}
+	return nil
+}
+
+// sortResults rewrites a results file in timestamp order (stable, so results of
+// one instant keep their order). It holds the file's results in memory: without
+// the bodies of successes (resultWriter.write) they are a few hundred bytes each.
+func sortResults(path string) error {
+	var rs []vegeta.Result
+	if err := ReadResults(path, func(r *vegeta.Result) error { rs = append(rs, *r); return nil }); err != nil {
+		return err
+	}
+	slices.SortStableFunc(rs, func(a, b vegeta.Result) int { return a.Timestamp.Compare(b.Timestamp) })
+	tmp := path + ".sorting"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("load: sorting results: %w", err)
+	}
+	buf := bufio.NewWriterSize(f, 64<<10)
+	enc := vegeta.NewEncoder(buf)
+	for i := range rs {
+		if err = enc.Encode(&rs[i]); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = buf.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("load: sorting results: %w", err)
 	}
 	return nil
 }
