@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/steps"
 )
 
 func TestConformCommand(t *testing.T) {
@@ -66,4 +73,75 @@ func writeFile(tb testing.TB, dir, name, content string) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// TestConformInterrupted cuts conform runs short as SIGINT and SIGTERM do: before
+// the target has started, and in the middle of the scenarios. The exit status is
+// the signal's, and every report in the directory, including ones a previous
+// passing run left there, says INTERRUPTED and holds no failure.
+func TestConformInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		sig   syscall.Signal
+		after time.Duration
+		code  int
+	}{
+		{"before the target starts", syscall.SIGINT, 0, 130},
+		// SES-004 waits out a 5 s session lifetime: 3 s in, scenarios are running.
+		{"during the scenarios", syscall.SIGTERM, 3 * time.Second, 143},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, f := range []string{"report.json", "report.html", "junit.xml", "cucumber.json"} {
+				writeFile(t, dir, f, `{"verdict":"PASS"} PASS`)
+			}
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			if tc.after == 0 {
+				cancel(interrupted{tc.sig})
+			} else {
+				time.AfterFunc(tc.after, func() { cancel(interrupted{tc.sig}) })
+			}
+			var out, errOut bytes.Buffer
+			code := run(ctx, []string{"conform", "--report-dir", dir}, &out, &errOut)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "INTERRUPTED") {
+				t.Errorf("stderr does not say INTERRUPTED: %q", errOut.String())
+			}
+			var rep struct {
+				Verdict     string   `json:"verdict"`
+				Interrupted bool     `json:"interrupted"`
+				Failures    []string `json:"failures"`
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &rep); err != nil || rep.Verdict != steps.VerdictInterrupted || !rep.Interrupted {
+				t.Errorf("report.json: verdict %q, interrupted %v (%v); want INTERRUPTED", rep.Verdict, rep.Interrupted, err)
+			}
+			for _, f := range []string{"report.html", "junit.xml"} {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(b), "INTERRUPTED") || strings.Contains(string(b), "<failure") {
+					t.Errorf("%s does not say INTERRUPTED, or holds a failure:\n%.600s", f, b)
+				}
+			}
+			b, err = os.ReadFile(filepath.Join(dir, "cucumber.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var features []any
+			if err := json.Unmarshal(b, &features); err != nil || strings.Contains(string(b), `"failed"`) ||
+				(len(features) > 0 && !strings.Contains(string(b), "@INTERRUPTED")) {
+				t.Errorf("cucumber.json (%v) is not an interrupted run's:\n%.600s", err, b)
+			}
+		})
+	}
 }
