@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/invariant"
 	"github.com/seedb14f67b8/renewkit/version"
 )
 
@@ -87,6 +88,17 @@ type Summary struct {
 	Interrupted bool `json:"interrupted"`
 	// Attachments are the files that go with the reports (Options.Attachments).
 	Attachments []Attachment `json:"attachments,omitempty"`
+
+	// planned is the run's selection, which the JUnit report follows.
+	planned []plannedCase
+}
+
+// plannedCase is a scenario of the run's selection; HasCode says its steps name an
+// error code, so it has an error-code sub-check.
+type plannedCase struct {
+	ID, Name, Feature string
+	Level             Level
+	HasCode           bool
 }
 
 // Check returns the result of one check id, if it is in the run.
@@ -139,6 +151,7 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		if results.name != nil && !results.name.MatchString(p.Name) {
 			continue
 		}
+		sum.planned = append(sum.planned, plannedCase{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature, HasCode: p.namesCode})
 		sr := ScenarioResult{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature,
 			Rerun: rerunCommands(o.Rerun, o.RerunImage, p.Name, p.ID)}
 		if len(p.Missing) > 0 {
@@ -330,11 +343,12 @@ type junitSuite struct {
 }
 
 type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	Classname  string          `xml:"classname,attr"`
+	Name       string          `xml:"name,attr"`
+	Time       float64         `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Failure    *junitFailure   `xml:"failure,omitempty"`
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
 	// SystemOut carries a SHOULD warning: CI test reporters turn any <failure>
 	// red, while a SHOULD failure does not fail the run.
 	SystemOut string `xml:"system-out,omitempty"`
@@ -355,44 +369,130 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// WriteJUnit writes the JUnit XML report.
+// WriteJUnit writes the JUnit XML report. Its testcases are the same in every run
+// of one selection, whatever the outcome (CI systems compare runs by testcase):
+// a testcase per planned scenario, one per error-code sub-check the scenario's
+// steps name (skipped when the scenario ended before reaching it), and one per
+// invariant for the whole run. Names are unique within a suite. A failed SHOULD
+// check is a passing testcase with the warning in system-out and a property;
+// scenarios cut short by an interruption, or never reached, are skipped.
 func (s *Summary) WriteJUnit(w io.Writer) error {
 	root := junitSuites{Name: "renewkit conformance: " + s.Target, Time: s.DurationMS / 1000}
 	suites := map[string]*junitSuite{}
 	var order []string
-	for _, cr := range s.Checks {
-		for _, sr := range cr.Scenarios {
-			js, ok := suites[sr.Feature]
-			if !ok {
-				js = &junitSuite{Name: sr.Feature, Properties: []junitProperty{
-					{"renewkit.verdict", s.Verdict}, {"renewkit.target", s.Target}}}
-				suites[sr.Feature] = js
-				order = append(order, sr.Feature)
-			}
-			jc := junitCase{Classname: strings.TrimSuffix(sr.Feature, ".feature"),
-				Name: fmt.Sprintf("[%s] [%s] %s", sr.ID, sr.Level, sr.Name), Time: sr.DurationMS / 1000}
-			switch {
-			case sr.Status == StatusNotApplicable:
-				jc.Skipped = &junitSkipped{Message: sr.Reason}
-			case sr.Status == StatusFailed && cr.Expected:
-				jc.Skipped = &junitSkipped{Message: "expected failure: " + cr.ExpectReason}
-			case sr.Status == StatusFailed && s.Interrupted:
-				jc.Skipped = &junitSkipped{Message: "INTERRUPTED: the run was cut short; this outcome is no verdict"}
-			case sr.Status == StatusFailed && !cr.Level.Gates():
-				jc.SystemOut = "WARNING (SHOULD, does not fail the run): " + sr.Problem + "\n\n" + sr.Evidence
-			case sr.Status == StatusFailed:
-				jc.Failure = &junitFailure{Message: sr.Problem, Type: string(cr.Level), Text: sr.Evidence}
-			}
-			js.Tests++
-			js.Time += jc.Time
-			if jc.Failure != nil {
-				js.Failures++
-			}
-			if jc.Skipped != nil {
-				js.Skipped++
-			}
-			js.Cases = append(js.Cases, jc)
+	names := map[string]map[string]int{}
+	suite := func(feature string) *junitSuite {
+		js, ok := suites[feature]
+		if !ok {
+			js = &junitSuite{Name: feature, Properties: s.junitProperties()}
+			suites[feature] = js
+			order = append(order, feature)
+			names[feature] = map[string]int{}
 		}
+		return js
+	}
+	addCase := func(feature string, jc junitCase) {
+		js := suite(feature)
+		if n := names[feature][jc.Name]; n > 0 {
+			names[feature][jc.Name] = n + 1
+			jc.Name = fmt.Sprintf("%s (#%d)", jc.Name, n+1)
+		} else {
+			names[feature][jc.Name] = 1
+		}
+		js.Tests++
+		js.Time += jc.Time
+		if jc.Failure != nil {
+			js.Failures++
+		}
+		if jc.Skipped != nil {
+			js.Skipped++
+		}
+		js.Cases = append(js.Cases, jc)
+	}
+
+	// The results of each scenario, by check id, feature and name, in run order.
+	type key struct{ id, feature, name string }
+	byKey := map[key][]ScenarioResult{}
+	checkOf := map[string]CheckResult{}
+	hasCode := map[string]bool{}
+	for _, cr := range s.Checks {
+		checkOf[cr.ID] = cr
+		if id, ok := strings.CutSuffix(cr.ID, CodeSuffix); ok {
+			hasCode[id] = true
+		}
+		for _, sr := range cr.Scenarios {
+			k := key{sr.ID, sr.Feature, sr.Name}
+			byKey[k] = append(byKey[k], sr)
+		}
+	}
+	take := func(k key) (ScenarioResult, bool) {
+		rs := byKey[k]
+		if len(rs) == 0 {
+			return ScenarioResult{}, false
+		}
+		byKey[k] = rs[1:]
+		return rs[0], true
+	}
+	planned := s.planned
+	if planned == nil {
+		// A summary without its plan (one read back from report.json): its results.
+		for _, cr := range s.Checks {
+			if strings.HasPrefix(cr.ID, "INV-") || strings.HasSuffix(cr.ID, CodeSuffix) {
+				continue
+			}
+			for _, sr := range cr.Scenarios {
+				planned = append(planned, plannedCase{ID: sr.ID, Level: sr.Level, Name: sr.Name, Feature: sr.Feature})
+			}
+		}
+	}
+	for _, p := range planned {
+		sr, ok := take(key{p.ID, p.Feature, p.Name})
+		if !ok {
+			sr = ScenarioResult{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature}
+		}
+		addCase(p.Feature, s.junitCase(checkOf[p.ID], sr, ok))
+		cid := p.ID + CodeSuffix
+		csr, cok := take(key{cid, p.Feature, p.Name})
+		if !cok && !p.HasCode && !(s.Interrupted && hasCode[p.ID]) {
+			// An interrupted run keeps the sub-checks of the scenarios it did
+			// not reach where other scenarios of the check had one.
+			continue
+		}
+		if !cok {
+			csr = ScenarioResult{ID: cid, Level: Should, Name: p.Name, Feature: p.Feature}
+		}
+		addCase(p.Feature, s.junitCase(checkOf[cid], csr, cok))
+	}
+	// One testcase per invariant, over every exchange of the run.
+	for _, id := range invariant.IDs() {
+		cr := checkOf[id]
+		jc := junitCase{Classname: "invariants", Name: fmt.Sprintf("[%s] [%s] every exchange of the run", id, Must)}
+		var failing []string
+		var evidence strings.Builder
+		ran := false
+		for _, sr := range cr.Scenarios {
+			if sr.Feature != "every feature" {
+				if sr.Status != StatusFailed {
+					continue // the invariant's own scenario, reported with the plan
+				}
+				failing = append(failing, sr.Name)
+				fmt.Fprintf(&evidence, "scenario: %s (%s)\n%s\n\n", sr.Name, sr.Feature, sr.Evidence)
+			}
+			ran = true
+			if sr.Feature == "every feature" {
+				jc.SystemOut = sr.Name
+			}
+		}
+		switch {
+		case s.Interrupted:
+			jc.Skipped = &junitSkipped{Message: interruptedMessage}
+		case len(failing) > 0:
+			jc.Failure = &junitFailure{Message: fmt.Sprintf("%d scenarios broke %s: %s", len(failing), id, strings.Join(failing, "; ")),
+				Type: string(Must), Text: evidence.String()}
+		case !ran:
+			jc.Skipped = &junitSkipped{Message: "no scenario sent a request"}
+		}
+		addCase("every feature", jc)
 	}
 	for _, name := range order {
 		js := suites[name]
@@ -404,8 +504,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	if len(root.Suites) == 0 {
 		// A run with no scenario (cut short before the first) still says its
 		// verdict where a CI system reads properties.
-		root.Suites = []junitSuite{{Name: "renewkit", Properties: []junitProperty{
-			{"renewkit.verdict", s.Verdict}, {"renewkit.target", s.Target}}}}
+		root.Suites = []junitSuite{{Name: "renewkit", Properties: s.junitProperties()}}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -417,6 +516,51 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// junitProperties are the properties of every suite: the verdict and what gave it.
+func (s *Summary) junitProperties() []junitProperty {
+	return []junitProperty{
+		{"renewkit.verdict", s.Verdict}, {"renewkit.target", s.Target},
+		{"renewkit.version", s.Version.String()}, {"renewkit.spec", s.Version.Spec},
+		{"renewkit.command", shellJoin(s.Command)},
+	}
+}
+
+// junitCase is the testcase of one scenario result of check cr; ran is false for
+// a planned scenario (or sub-check) with no result.
+func (s *Summary) junitCase(cr CheckResult, sr ScenarioResult, ran bool) junitCase {
+	jc := junitCase{Classname: strings.TrimSuffix(sr.Feature, ".feature"),
+		Name: fmt.Sprintf("[%s] [%s] %s", sr.ID, sr.Level, sr.Name), Time: sr.DurationMS / 1000}
+	switch {
+	case !ran && s.Interrupted:
+		jc.Skipped = &junitSkipped{Message: interruptedMessage}
+	case !ran && strings.HasSuffix(sr.ID, CodeSuffix):
+		jc.Skipped = &junitSkipped{Message: "not reached: the scenario ended before its error code was checked"}
+	case !ran:
+		jc.Skipped = &junitSkipped{Message: "not run"}
+	case sr.Status == StatusNotApplicable:
+		jc.Skipped = &junitSkipped{Message: sr.Reason}
+	case sr.Status == StatusFailed && cr.Expected:
+		jc.Skipped = &junitSkipped{Message: "expected failure: " + cr.ExpectReason}
+	case sr.Status == StatusFailed && s.Interrupted:
+		jc.Skipped = &junitSkipped{Message: interruptedMessage}
+	case sr.Status == StatusFailed && !sr.Level.Gates():
+		jc.Properties = []junitProperty{{"renewkit.warning", sr.Problem}}
+		jc.SystemOut = "WARNING (SHOULD, does not fail the run): " + sr.Problem + "\n\n" + sr.Evidence
+	case sr.Status == StatusFailed:
+		jc.Failure = &junitFailure{Message: sr.Problem, Type: string(sr.Level), Text: sr.Evidence}
+	}
+	return jc
+}
+
+// shellJoin is a command line as a shell would take it back.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
 }
 
 // WriteHTML writes a self-contained HTML report (no external assets).

@@ -257,7 +257,14 @@ type PlannedScenario struct {
 	Missing []target.Capability
 
 	pickleID string
+	// namesCode is set when a step names a section 10 error code
+	// (errorCodeInStep): the scenario then has an error-code sub-check.
+	namesCode bool
 }
+
+// errorCodeInStep finds a section 10 error code (INVALID_PROOF, USER_LOCKED) in a
+// step's text.
+var errorCodeInStep = regexp.MustCompile(`\b[A-Z]{2,}(?:_[A-Z0-9]+)+\b`)
 
 func (p PlannedScenario) reason() string {
 	names := make([]string, len(p.Missing))
@@ -344,6 +351,14 @@ func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan,
 				return nil, fmt.Errorf("steps: %s: scenario %q lacks a check id or a level tag", p.Uri, p.Name)
 			}
 			ps := PlannedScenario{ID: id, Level: level, Name: p.Name, Feature: p.Uri, Tags: tagNames, pickleID: p.Id}
+			// A step that names an error code, or a check whose SPEC text does,
+			// makes an error-code sub-check (the code may come from a table).
+			if c, ok := lookupCheck(id); ok && errorCodeInStep.MatchString(c.Spec) {
+				ps.namesCode = true
+			}
+			for _, st := range p.Steps {
+				ps.namesCode = ps.namesCode || errorCodeInStep.MatchString(st.Text)
+			}
 			for _, tg := range tagNames {
 				c := target.Capability(strings.TrimPrefix(tg, "@"))
 				if slices.Contains(target.AllCapabilities(), c) {
