@@ -15,7 +15,7 @@ import (
 // sends a correct completion of the current session through a path that is not its
 // own, in whichever path form the scenario uses.
 func bindingSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client sends the session's completion to (the registration flow's path|the authentication flow's path|the renewal flow's path|the second store's path|the other tenant's path)$`, completeElsewhere)
+	c.Step(stepRE(`^the client sends the session's completion to (the registration flow's path|the authentication flow's path|the renewal flow's path|the second store's path|the other tenant's path)$`), completeElsewhere)
 }
 
 // completeElsewhere completes the current session correctly, but through another

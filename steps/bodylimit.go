@@ -14,7 +14,7 @@ import (
 // bodyLimitSteps are the steps of the body limit's boundary (SPEC.md section 2:
 // "Request bodies over 64 KiB: 413"; features/bad-input.feature, BAD-010).
 func bodyLimitSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client sends a well-formed (registration|authentication|renewal) (start|completion) padded with whitespace to (\d+) bytes$`, sendPadded)
+	c.Step(stepRE(`^the client sends a well-formed (registration|authentication|renewal) (start|completion) padded with whitespace to (\d+) bytes$`), sendPadded)
 }
 
 // sendPadded sends a request a correct server accepts, padded with JSON whitespace

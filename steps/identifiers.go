@@ -28,12 +28,12 @@ import (
 
 // identifierSteps are the steps of the external id and session id checks.
 func identifierSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client starts (?:an? |the )(registration|authentication|renewal) for the user by its external id (upper-cased|in NFC|in NFD)$`, startByVariant)
-	c.Step(`^a user with a registered passcode whose external id has accents in (NFC|NFD)$`, givenAccentedUser)
-	c.Step(`^the client creates a user with an external id (mixing Latin accents, an emoji and CJK|of 256 code points|with a combining accent)$`, createUserWithExternalID)
-	c.Step(`^the client starts (\d+) registration, (\d+) authentication and (\d+) renewal sessions$`, startManySessions)
-	c.Step(`^no two session ids are equal or within 2\^32 of each other$`, expectNoNearIDs)
-	c.Step(`^the bits of the session ids are balanced$`, expectBalancedIDs)
+	c.Step(stepRE(`^the client starts (?:an? |the )(registration|authentication|renewal) for the user by its external id (upper-cased|in NFC|in NFD)$`), startByVariant)
+	c.Step(stepRE(`^a user with a registered passcode whose external id has accents in (NFC|NFD)$`), givenAccentedUser)
+	c.Step(stepRE(`^the client creates a user with an external id (mixing Latin accents, an emoji and CJK|of 256 code points|with a combining accent)$`), createUserWithExternalID)
+	c.Step(stepRE(`^the client starts (\d+) registration, (\d+) authentication and (\d+) renewal sessions$`), startManySessions)
+	c.Step(stepRE(`^no two session ids are equal or within 2\^32 of each other$`), expectNoNearIDs)
+	c.Step(stepRE(`^the bits of the session ids are balanced$`), expectBalancedIDs)
 }
 
 // startByVariant starts a flow by another spelling of the user's external id:

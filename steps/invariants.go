@@ -131,7 +131,7 @@ func invariantResults(o Options, plan *Plan, results *collector, add func(string
 
 // invariantSteps are the steps of features/invariants.feature.
 func invariantSteps(c *godog.ScenarioContext) {
-	c.Step(`^no answer so far broke the invariant (INV-\d{3})$`, noBreachSoFar)
+	c.Step(stepRE(`^no answer so far broke the invariant (INV-\d{3})$`), noBreachSoFar)
 }
 
 // noBreachSoFar fails when the scenario's exchanges broke the invariant id. The

@@ -198,10 +198,10 @@ func permOf(ctx context.Context) (*permState, error) {
 
 // permissionSteps are the steps of features/permissions.feature.
 func permissionSteps(c *godog.ScenarioContext) {
-	c.Step(`^a user with a registered passcode and a user without one$`, givenMatrixUsers)
-	c.Step(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired) token$`, sendMatrix)
-	c.Step(`^every answer is the one the token's permissions call for$`, expectMatrixAnswers)
-	c.Step(`^no refused write changed anything$`, expectNothingMoved)
+	c.Step(stepRE(`^a user with a registered passcode and a user without one$`), givenMatrixUsers)
+	c.Step(stepRE(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired) token$`), sendMatrix)
+	c.Step(stepRE(`^every answer is the one the token's permissions call for$`), expectMatrixAnswers)
+	c.Step(stepRE(`^no refused write changed anything$`), expectNothingMoved)
 }
 
 func givenMatrixUsers(ctx context.Context) (context.Context, error) {

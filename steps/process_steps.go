@@ -75,43 +75,43 @@ func InitializeProcessScenario(sc *godog.ScenarioContext, t ProcessTarget) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		return context.WithValue(ctx, processKey{}, &processScenario{t: t}), nil
 	})
-	sc.Step(`^a process user with a registered passcode$`, processUser)
-	sc.Step(`^a process token of "([^"]*)" of type "(UNLIMITED)" for that user$`, processTokenUnlimited)
-	sc.Step(`^a process token of "([^"]*)" of type "(MULTI_USE_COUNT_LIMITED)" with (\d+) uses for that user$`, processTokenCount)
-	sc.Step(`^a process token of "([^"]*)" of type "(MULTI_USE_TIME_LIMITED)" expiring in (\d+) seconds for that user$`, processTokenTime)
-	sc.Step(`^the end user opens the token$`, openToken)
-	sc.Step(`^the end user opens the token (\d+) times$`, openTokenTimes)
-	sc.Step(`^the token has expired$`, tokenExpired)
-	sc.Step(`^the token is made "(ACTIVE|INACTIVE)"$`, tokenStatus)
-	sc.Step(`^the answer status is (\d+)$`, answerStatus)
-	sc.Step(`^every answer status is (\d+)$`, everyAnswerStatus)
-	sc.Step(`^the answer code is "([^"]*)"$`, answerCode)
-	sc.Step(`^the answer message names node "([^"]*)" and parameter "([^"]*)"$`, answerNames)
-	sc.Step(`^the instance waits at "([^"]*)" with starting component "([^"]*)" and UI component "([^"]*)"$`, instanceWaits)
-	sc.Step(`^the browser answers the form with the existing passcode and a new passcode$`, func(ctx context.Context) error {
+	sc.Step(stepRE(`^a process user with a registered passcode$`), processUser)
+	sc.Step(stepRE(`^a process token of "([^"]*)" of type "(UNLIMITED)" for that user$`), processTokenUnlimited)
+	sc.Step(stepRE(`^a process token of "([^"]*)" of type "(MULTI_USE_COUNT_LIMITED)" with (\d+) uses for that user$`), processTokenCount)
+	sc.Step(stepRE(`^a process token of "([^"]*)" of type "(MULTI_USE_TIME_LIMITED)" expiring in (\d+) seconds for that user$`), processTokenTime)
+	sc.Step(stepRE(`^the end user opens the token$`), openToken)
+	sc.Step(stepRE(`^the end user opens the token (\d+) times$`), openTokenTimes)
+	sc.Step(stepRE(`^the token has expired$`), tokenExpired)
+	sc.Step(stepRE(`^the token is made "(ACTIVE|INACTIVE)"$`), tokenStatus)
+	sc.Step(stepRE(`^the answer status is (\d+)$`), answerStatus)
+	sc.Step(stepRE(`^every answer status is (\d+)$`), everyAnswerStatus)
+	sc.Step(stepRE(`^the answer code is "([^"]*)"$`), answerCode)
+	sc.Step(stepRE(`^the answer message names node "([^"]*)" and parameter "([^"]*)"$`), answerNames)
+	sc.Step(stepRE(`^the instance waits at "([^"]*)" with starting component "([^"]*)" and UI component "([^"]*)"$`), instanceWaits)
+	sc.Step(stepRE(`^the browser answers the form with the existing passcode and a new passcode$`), func(ctx context.Context) error {
 		return answerForm(ctx, false)
 	})
-	sc.Step(`^the browser answers the form with a wrong existing passcode and a new passcode$`, func(ctx context.Context) error {
+	sc.Step(stepRE(`^the browser answers the form with a wrong existing passcode and a new passcode$`), func(ctx context.Context) error {
 		return answerForm(ctx, true)
 	})
-	sc.Step(`^the instance is "([^"]*)" with decision "([^"]*)"$`, instanceDecision)
-	sc.Step(`^the instance result's error code is "([^"]*)"$`, resultCode)
-	sc.Step(`^the server's m2 verifies$`, m2Verifies)
-	sc.Step(`^the instance history is "([^"]*)"$`, historyNodes)
-	sc.Step(`^the instance history outcomes are "([^"]*)"$`, historyOutcomes)
-	sc.Step(`^the new passcode of the process user authenticates$`, func(ctx context.Context) error {
+	sc.Step(stepRE(`^the instance is "([^"]*)" with decision "([^"]*)"$`), instanceDecision)
+	sc.Step(stepRE(`^the instance result's error code is "([^"]*)"$`), resultCode)
+	sc.Step(stepRE(`^the server's m2 verifies$`), m2Verifies)
+	sc.Step(stepRE(`^the instance history is "([^"]*)"$`), historyNodes)
+	sc.Step(stepRE(`^the instance history outcomes are "([^"]*)"$`), historyOutcomes)
+	sc.Step(stepRE(`^the new passcode of the process user authenticates$`), func(ctx context.Context) error {
 		s := ps(ctx)
 		return s.authenticates(ctx, s.newPass)
 	})
-	sc.Step(`^the existing passcode of the process user still authenticates$`, func(ctx context.Context) error {
+	sc.Step(stepRE(`^the existing passcode of the process user still authenticates$`), func(ctx context.Context) error {
 		s := ps(ctx)
 		return s.authenticates(ctx, s.pass)
 	})
-	sc.Step(`^the token counts (\d+) uses$`, tokenUses)
-	sc.Step(`^the guide's renewal definition is deployed with (.+)$`, deployBroken)
-	sc.Step(`^the guide's renewal definition is deployed without its defaulted parameters$`, deployWithoutDefaults)
-	sc.Step(`^the deployed definition's version is greater than 1$`, deployedVersion)
-	sc.Step(`^the deployed node "([^"]*)" has parameter "([^"]*)" "([^"]*)"$`, deployedParam)
+	sc.Step(stepRE(`^the token counts (\d+) uses$`), tokenUses)
+	sc.Step(stepRE(`^the guide's renewal definition is deployed with (.+)$`), deployBroken)
+	sc.Step(stepRE(`^the guide's renewal definition is deployed without its defaulted parameters$`), deployWithoutDefaults)
+	sc.Step(stepRE(`^the deployed definition's version is greater than 1$`), deployedVersion)
+	sc.Step(stepRE(`^the deployed node "([^"]*)" has parameter "([^"]*)" "([^"]*)"$`), deployedParam)
 }
 
 // endUser as send's bearer sends no Authorization header: the end user has none.

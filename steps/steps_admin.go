@@ -21,13 +21,13 @@ import (
 // adminSteps are the steps of the admin API, the operational endpoints, tenant
 // isolation and the provoked error answers.
 func adminSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client creates a user with a fresh external id$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client creates a user with a fresh external id$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		s.user = &user{ext: freshExternalID(), tenant: s.tenant, store: s.store}
 		_, err := s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: s.user.ext}))
 		return err
 	})
-	c.Step(`^the client creates a user with the same external id$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client creates a user with the same external id$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -36,7 +36,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: u.ext}))
 		return err
 	})
-	c.Step(`^the answer is a user object with a 26-character id, the external id, status ACTIVE and a creation date$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is a user object with a 26-character id, the external id, status ACTIVE and a creation date$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, ex, err := s.answerUser()
 		if err != nil {
@@ -48,7 +48,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client reads the user by (user id|external id)$`, func(ctx context.Context, form string) error {
+	c.Step(stepRE(`^the client reads the user by (user id|external id)$`), func(ctx context.Context, form string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -57,7 +57,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodGet, s.paths().User(s.store, u.ref(form)), nil)
 		return err
 	})
-	c.Step(`^the answer is the user's object$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is the user's object$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, ex, err := s.answerUser()
 		if err != nil {
@@ -69,12 +69,12 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client reads that policy$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client reads that policy$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		_, err := s.send(ctx, http.MethodGet, s.paths().Policy(s.store, s.policy), nil)
 		return err
 	})
-	c.Step(`^the answer is that policy with the requirements (\{.*\})$`, func(ctx context.Context, raw string) error {
+	c.Step(stepRE(`^the answer is that policy with the requirements (\{.*\})$`), func(ctx context.Context, raw string) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -93,7 +93,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client updates that policy to the requirements (\{.*\})$`, func(ctx context.Context, raw string) error {
+	c.Step(stepRE(`^the client updates that policy to the requirements (\{.*\})$`), func(ctx context.Context, raw string) error {
 		s := sc(ctx)
 		req, err := parseRequirements(raw)
 		if err != nil {
@@ -108,7 +108,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client deletes that policy$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client deletes that policy$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.send(ctx, http.MethodDelete, s.paths().Policy(s.store, s.policy), nil)
 		if err != nil {
@@ -119,7 +119,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client deletes the user's credential$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client deletes the user's credential$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -139,7 +139,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		u.pass, u.old, u.cred = "", nil, nil
 		return nil
 	})
-	c.Step(`^the identity i and the salt differ from those of the deleted credential$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the identity i and the salt differ from those of the deleted credential$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -157,7 +157,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client renews the passcode of the user of this tenant$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client renews the passcode of the user of this tenant$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.startSession(ctx, api.FlowRenewal, formExternal, s.defaultPolicy(), emptyObject())
 		if err != nil {
@@ -169,10 +169,10 @@ func adminSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{})
 		return err
 	})
-	c.Step(`^the client provokes a (400|401|403|404|413|renewal start|renewal success) answer$`, func(ctx context.Context, kind string) error {
+	c.Step(stepRE(`^the client provokes a (400|401|403|404|413|renewal start|renewal success) answer$`), func(ctx context.Context, kind string) error {
 		return sc(ctx).provoke(ctx, kind)
 	})
-	c.Step(`^the client gets (/[a-z./-]+)$`, func(ctx context.Context, path string) error {
+	c.Step(stepRE(`^the client gets (/[a-z./-]+)$`), func(ctx context.Context, path string) error {
 		s := sc(ctx)
 		cl, err := s.w.tgt.NewClient("", s.w.hc)
 		if err != nil {
@@ -187,7 +187,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer is Prometheus text with a request counter and a latency histogram$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is Prometheus text with a request counter and a latency histogram$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -205,7 +205,7 @@ func adminSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer is an OpenAPI 3.1 document with every passcode endpoint of section 4$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is an OpenAPI 3.1 document with every passcode endpoint of section 4$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {

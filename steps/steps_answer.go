@@ -22,13 +22,13 @@ import (
 
 // answerSteps are the Then steps about the last answer and the state it left.
 func answerSteps(c *godog.ScenarioContext) {
-	c.Step(`^the answer is (\d{3})$`, func(ctx context.Context, status int) error {
+	c.Step(stepRE(`^the answer is (\d{3})$`), func(ctx context.Context, status int) error {
 		return sc(ctx).expectStatus(ctx, status, "")
 	})
-	c.Step(`^the answer is (\d{3}) ([A-Z_]+)$`, func(ctx context.Context, status int, code string) error {
+	c.Step(stepRE(`^the answer is (\d{3}) ([A-Z_]+)$`), func(ctx context.Context, status int, code string) error {
 		return sc(ctx).expectStatus(ctx, status, api.Code(code))
 	})
-	c.Step(`^the answer is a 4xx answer$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is a 4xx answer$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -39,10 +39,10 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the start answer has the (registration|authentication|renewal) shape$`, func(ctx context.Context, flow string) error {
+	c.Step(stepRE(`^the start answer has the (registration|authentication|renewal) shape$`), func(ctx context.Context, flow string) error {
 		return sc(ctx).expectStartShape(api.Flow(flow))
 	})
-	c.Step(`^the requirements have every member of the guide's example with its JSON type$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the requirements have every member of the guide's example with its JSON type$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, m, err := s.answerObject()
 		if err != nil {
@@ -53,13 +53,13 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the completion answer has the proof shape$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the completion answer has the proof shape$`), func(ctx context.Context) error {
 		return sc(ctx).expectProofShape()
 	})
-	c.Step(`^the answer's m2 verifies$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer's m2 verifies$`), func(ctx context.Context) error {
 		return sc(ctx).expectM2()
 	})
-	c.Step(`^the answer holds no m2$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer holds no m2$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -72,7 +72,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer names the user$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer names the user$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -91,7 +91,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the new passcode authenticates$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the new passcode authenticates$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -102,7 +102,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectAuth(ctx, sess.user, sess.newPass, "the new passcode")
 	})
-	c.Step(`^the old passcode no longer authenticates$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the old passcode no longer authenticates$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -110,7 +110,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectNoAuth(ctx, sess.user, sess.pass, "the old passcode")
 	})
-	c.Step(`^the refused new passcode does not authenticate$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the refused new passcode does not authenticate$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -118,7 +118,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectNoAuth(ctx, sess.user, sess.newPass, "the new passcode of the refused renewal")
 	})
-	c.Step(`^the passcode still authenticates$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the passcode still authenticates$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -126,7 +126,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectAuth(ctx, u, u.pass, "the current passcode")
 	})
-	c.Step(`^the user still has no passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the user still has no passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -134,7 +134,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectNoPasscode(ctx, u)
 	})
-	c.Step(`^nothing moved for the user$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^nothing moved for the user$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -145,7 +145,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectAuth(ctx, u, u.pass, "the current passcode")
 	})
-	c.Step(`^the passcode of session "(\w+)" authenticates$`, func(ctx context.Context, name string) error {
+	c.Step(stepRE(`^the passcode of session "(\w+)" authenticates$`), func(ctx context.Context, name string) error {
 		s := sc(ctx)
 		sess, ok := s.named[name]
 		if !ok || sess.newPass == "" {
@@ -153,7 +153,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectAuth(ctx, sess.user, sess.newPass, fmt.Sprintf("the passcode of session %q", name))
 	})
-	c.Step(`^the identity i and the salt are those of the user's credential$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the identity i and the salt are those of the user's credential$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -173,7 +173,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the session id is a 26-character ID$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the session id is a 26-character ID$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -184,7 +184,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the user id in the answer is a 26-character ID$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the user id in the answer is a 26-character ID$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -199,7 +199,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer's requirements are those of the "(standard|pin6|nohistory)" policy$`, func(ctx context.Context, role string) error {
+	c.Step(stepRE(`^the answer's requirements are those of the "(standard|pin6|nohistory)" policy$`), func(ctx context.Context, role string) error {
 		s := sc(ctx)
 		pol, err := s.w.policy(role)
 		if err != nil {
@@ -207,7 +207,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectRequirements(*pol.Requirements, fmt.Sprintf("the %q policy (%s) as the target defines it", pol.Name, role))
 	})
-	c.Step(`^the answer's requirements are exactly (\{.*\})$`, func(ctx context.Context, raw string) error {
+	c.Step(stepRE(`^the answer's requirements are exactly (\{.*\})$`), func(ctx context.Context, raw string) error {
 		s := sc(ctx)
 		want, err := parseRequirements(raw)
 		if err != nil {
@@ -215,7 +215,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectRequirements(want, "the policy as created")
 	})
-	c.Step(`^the passcode "([^"]*)" meets them and "([^"]*)" breaks (\S+)$`, func(ctx context.Context, good, bad, rule string) error {
+	c.Step(stepRE(`^the passcode "([^"]*)" meets them and "([^"]*)" breaks (\S+)$`), func(ctx context.Context, good, bad, rule string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -235,10 +235,10 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return s.fail(sess.startEx, "the client-side check does not refuse %q for %s under the returned requirements (violations: %v)", bad, rule, r.Validate(bad))
 	})
-	c.Step(`^the SRP parameters are the target's group, generator and hash$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the SRP parameters are the target's group, generator and hash$`), func(ctx context.Context) error {
 		return sc(ctx).expectParameters()
 	})
-	c.Step(`^the salt is base64url without padding and at least 16 bytes long$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the salt is base64url without padding and at least 16 bytes long$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -257,7 +257,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^every n and serverPublicKey is exactly as long as N$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^every n and serverPublicKey is exactly as long as N$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		size := s.w.params.Group().Size()
 		for _, sess := range s.starts {
@@ -274,7 +274,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^every serverPublicKey is in the range 0 < B < N$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^every serverPublicKey is in the range 0 < B < N$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		for _, sess := range s.starts {
 			if sess.sp == nil {
@@ -286,7 +286,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^no two sessions share a serverPublicKey or a session id$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^no two sessions share a serverPublicKey or a session id$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		seenB, seenID := map[string]bool{}, map[string]bool{}
 		for _, sess := range s.starts {
@@ -298,7 +298,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer's m2 is standard padded base64 of exactly the hash size$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer's m2 is standard padded base64 of exactly the hash size$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -315,7 +315,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`, func(ctx context.Context, status string) error {
+	c.Step(stepRE(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`), func(ctx context.Context, status string) error {
 		s := sc(ctx)
 		u, ex, err := s.answerUser()
 		if err != nil {
@@ -326,14 +326,14 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the passcode of the other tenant's user still authenticates there$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the passcode of the other tenant's user still authenticates there$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		if s.other == nil {
 			return s.fail(nil, "the scenario has no user of the other tenant")
 		}
 		return s.expectAuth(ctx, s.other, s.other.pass, "the other tenant's user's passcode")
 	})
-	c.Step(`^the answer has the section 10 error body$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer has the section 10 error body$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -344,7 +344,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer's message holds no internal detail$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer's message holds no internal detail$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -365,7 +365,7 @@ func answerSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer's Content-Type is application/json$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer's Content-Type is application/json$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {

@@ -22,10 +22,10 @@ const corpusWorkers = 4
 // corpusSteps run fixtures/badinput.yaml, the reference server's corpus of
 // malformed requests with the answers SPEC.md names for them.
 func corpusSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client sends each request of the bad-input corpus where (SPEC\.md decides|renewkit chose) the answer$`, func(ctx context.Context, which string) error {
+	c.Step(stepRE(`^the client sends each request of the bad-input corpus where (SPEC\.md decides|renewkit chose) the answer$`), func(ctx context.Context, which string) error {
 		return sc(ctx).runCorpus(ctx, which == "renewkit chose")
 	})
-	c.Step(`^each got its status, never a 5xx, and the victim's passcode still authenticated after it$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^each got its status, never a 5xx, and the victim's passcode still authenticated after it$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		r := s.corpus
 		if r == nil {

@@ -23,17 +23,17 @@ import (
 func flowSteps(c *godog.ScenarioContext) {
 	const flowRe = `(?:an? |the )(registration|authentication|renewal)`
 	const formRe = `(user id|external id)`
-	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+`$`, func(ctx context.Context, flow, form string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+`$`), func(ctx context.Context, flow, form string) error {
 		s := sc(ctx)
 		_, err := s.startSession(ctx, api.Flow(flow), form, s.defaultPolicy(), emptyObject())
 		return err
 	})
-	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+` under the "(standard|pin6|nohistory)" policy$`, func(ctx context.Context, flow, form, role string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+` under the "(standard|pin6|nohistory)" policy$`), func(ctx context.Context, flow, form, role string) error {
 		s := sc(ctx)
 		_, err := s.startSession(ctx, api.Flow(flow), form, s.policyName(role), emptyObject())
 		return err
 	})
-	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+` under that policy$`, func(ctx context.Context, flow, form string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+` under that policy$`), func(ctx context.Context, flow, form string) error {
 		s := sc(ctx)
 		if s.policy == "" {
 			return s.fail(nil, "no policy was created")
@@ -41,7 +41,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err := s.startSession(ctx, api.Flow(flow), form, s.policy, emptyObject())
 		return err
 	})
-	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+` with the body (.+)$`, func(ctx context.Context, flow, form, body string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+` with the body (.+)$`), func(ctx context.Context, flow, form, body string) error {
 		s := sc(ctx)
 		var b []byte
 		if body != "<absent>" {
@@ -50,7 +50,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err := s.startSession(ctx, api.Flow(flow), form, s.defaultPolicy(), b)
 		return err
 	})
-	c.Step(`^the client starts `+flowRe+` naming an unknown (store|policy|user|tenant) by `+formRe+`$`, func(ctx context.Context, flow, what, form string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` naming an unknown (store|policy|user|tenant) by `+formRe+`$`), func(ctx context.Context, flow, what, form string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -80,7 +80,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, p.Start(api.Flow(flow), store, ref, policy), emptyObject())
 		return err
 	})
-	c.Step(`^the client starts `+flowRe+` for the user by `+formRe+` through the second store$`, func(ctx context.Context, flow, form string) error {
+	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+` through the second store$`), func(ctx context.Context, flow, form string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -89,7 +89,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, s.paths().Start(api.Flow(flow), s.w.tgt.SecondStoreName, u.ref(form), s.defaultPolicy()), emptyObject())
 		return err
 	})
-	c.Step(`^the client completes the (registration|authentication|renewal) of a session that does not exist$`, func(ctx context.Context, flow string) error {
+	c.Step(stepRE(`^the client completes the (registration|authentication|renewal) of a session that does not exist$`), func(ctx context.Context, flow string) error {
 		s := sc(ctx)
 		body := []byte(`{"srpRegistrationData":{"verifier":"AAEC"}}`)
 		switch api.Flow(flow) {
@@ -101,7 +101,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err := s.send(ctx, http.MethodPost, s.paths().Complete(api.Flow(flow), s.store, unknownID()), body)
 		return err
 	})
-	c.Step(`^the client starts (\d+) authentications for the user$`, func(ctx context.Context, n int) error {
+	c.Step(stepRE(`^the client starts (\d+) authentications for the user$`), func(ctx context.Context, n int) error {
 		s := sc(ctx)
 		for range n {
 			sess, err := s.startSession(ctx, api.FlowAuthentication, formID, s.defaultPolicy(), emptyObject())
@@ -128,10 +128,10 @@ func flowSteps(c *godog.ScenarioContext) {
 			return err
 		}
 	}
-	c.Step(`^the client completes the registration with the verifier of a new passcode$`, correct(api.FlowRegistration))
-	c.Step(`^the client proves the passcode$`, correct(api.FlowAuthentication))
-	c.Step(`^the client proves the old passcode and sends the verifier of a new passcode$`, correct(api.FlowRenewal))
-	c.Step(`^the client completes the registration with the verifier of "([^"]*)"$`, func(ctx context.Context, pass string) error {
+	c.Step(stepRE(`^the client completes the registration with the verifier of a new passcode$`), correct(api.FlowRegistration))
+	c.Step(stepRE(`^the client proves the passcode$`), correct(api.FlowAuthentication))
+	c.Step(stepRE(`^the client proves the old passcode and sends the verifier of a new passcode$`), correct(api.FlowRenewal))
+	c.Step(stepRE(`^the client completes the registration with the verifier of "([^"]*)"$`), func(ctx context.Context, pass string) error {
 		s := sc(ctx)
 		sess, err := s.needFlow(api.FlowRegistration)
 		if err != nil {
@@ -140,8 +140,8 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{newPass: pass})
 		return err
 	})
-	c.Step(`^the client completes the session correctly$`, correct(""))
-	c.Step(`^the client completes the same session again correctly$`, correct(""))
+	c.Step(stepRE(`^the client completes the session correctly$`), correct(""))
+	c.Step(stepRE(`^the client completes the same session again correctly$`), correct(""))
 	wrong := func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
@@ -151,9 +151,9 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{pass: wrongPasscode()})
 		return err
 	}
-	c.Step(`^the client proves a wrong passcode$`, wrong)
-	c.Step(`^the client proves a wrong passcode and sends the verifier of a new passcode$`, wrong)
-	c.Step(`^the client proves a wrong passcode and sends the verifier of the current passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client proves a wrong passcode$`), wrong)
+	c.Step(stepRE(`^the client proves a wrong passcode and sends the verifier of a new passcode$`), wrong)
+	c.Step(stepRE(`^the client proves a wrong passcode and sends the verifier of the current passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needFlow(api.FlowRenewal)
 		if err != nil {
@@ -162,7 +162,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
 		return err
 	})
-	c.Step(`^the client completes the session with the body (.+)$`, func(ctx context.Context, body string) error {
+	c.Step(stepRE(`^the client completes the session with the body (.+)$`), func(ctx context.Context, body string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -178,7 +178,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, s.paths().Complete(sess.flow, s.store, sess.id), b)
 		return err
 	})
-	c.Step(`^the client completes the session with A = (0|N|2N|1|N-1|A\+N|A\+2N) and a proof forged for it$`, func(ctx context.Context, which string) error {
+	c.Step(stepRE(`^the client completes the session with A = (0|N|2N|1|N-1|A\+N|A\+2N) and a proof forged for it$`), func(ctx context.Context, which string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -195,7 +195,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{vd: vd})
 		return err
 	})
-	c.Step(`^the client completes the session correctly but with the verifier (0|1|N-1|N|N\+1)$`, func(ctx context.Context, which string) error {
+	c.Step(stepRE(`^the client completes the session correctly but with the verifier (0|1|N-1|N|N\+1)$`), func(ctx context.Context, which string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -209,7 +209,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		return err
 	})
 	const grind = 4096 // tries to steer one byte: P(failure) = (255/256)^4096 < 1e-7
-	c.Step(`^the client completes the session with an m1 that has a leading zero byte, sent stripped of it$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session with an m1 that has a leading zero byte, sent stripped of it$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -222,7 +222,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		})
 		return err
 	})
-	c.Step(`^the client completes the session with an m1 whose top bit is set, sent with an extra leading zero byte$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session with an m1 whose top bit is set, sent with an extra leading zero byte$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -235,7 +235,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		})
 		return err
 	})
-	c.Step(`^the client completes the session with an A that has a leading zero byte, sent stripped of it$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session with an A that has a leading zero byte, sent stripped of it$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -248,7 +248,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		})
 		return err
 	})
-	c.Step(`^the client completes the session with the (a|verifier) (in the base64url alphabet|without = padding|in base64url without = padding|with one extra leading zero byte)$`, func(ctx context.Context, value, encoding string) error {
+	c.Step(stepRE(`^the client completes the session with the (a|verifier) (in the base64url alphabet|without = padding|in base64url without = padding|with one extra leading zero byte)$`), func(ctx context.Context, value, encoding string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -280,7 +280,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, o)
 		return err
 	})
-	c.Step(`^the client completes the session with an M1 of the rfc5054-padded profile$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session with an M1 of the rfc5054-padded profile$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -289,7 +289,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{params: &proofParams{profile: string(srp.ProfileRFC5054Padded)}})
 		return err
 	})
-	c.Step(`^the client completes the session through the (registration|authentication|renewal) endpoint$`, func(ctx context.Context, flow string) error {
+	c.Step(stepRE(`^the client completes the session through the (registration|authentication|renewal) endpoint$`), func(ctx context.Context, flow string) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -298,7 +298,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, completion{flow: api.Flow(flow)})
 		return err
 	})
-	c.Step(`^the client completes the session correctly through the second store$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session correctly through the second store$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -317,8 +317,8 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err := s.complete(ctx, sess, completion{})
 		return err
 	}
-	c.Step(`^nothing else happened$`, func(context.Context) error { return nil })
-	c.Step(`^the client completes session "(\w+)" with (A = 0 and an m1 of 64 bytes|A = 0 and a forged proof|the verifier 1|a wrong passcode)$`, func(ctx context.Context, name, defects string) error {
+	c.Step(stepRE(`^nothing else happened$`), func(context.Context) error { return nil })
+	c.Step(stepRE(`^the client completes session "(\w+)" with (A = 0 and an m1 of 64 bytes|A = 0 and a forged proof|the verifier 1|a wrong passcode)$`), func(ctx context.Context, name, defects string) error {
 		s := sc(ctx)
 		sess, ok := s.named[name]
 		if !ok {
@@ -345,8 +345,8 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.complete(ctx, sess, o)
 		return err
 	})
-	c.Step(`^the client completes session "(\w+)" correctly$`, named)
-	c.Step(`^the client completes session "(\w+)" with the passcode it started on$`, named)
+	c.Step(stepRE(`^the client completes session "(\w+)" correctly$`), named)
+	c.Step(stepRE(`^the client completes session "(\w+)" with the passcode it started on$`), named)
 }
 
 // needFlow returns the current session, which must be of flow (any when empty).
@@ -457,7 +457,7 @@ func steerVerifier(w *world, sp *api.StartParams, r *passcode.Requirements, f fu
 
 // transportSteps are the steps of bodies and paths a server must refuse.
 func transportSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client sends an? (renewal start|renewal completion|authentication completion|registration completion) with a body of (\d+) bytes$`, func(ctx context.Context, what string, n int) error {
+	c.Step(stepRE(`^the client sends an? (renewal start|renewal completion|authentication completion|registration completion) with a body of (\d+) bytes$`), func(ctx context.Context, what string, n int) error {
 		s := sc(ctx)
 		flow := api.Flow(strings.Fields(what)[0])
 		if strings.HasSuffix(what, "start") {
@@ -478,7 +478,7 @@ func transportSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, s.paths().Complete(flow, s.store, sess.id), oversized(n))
 		return err
 	})
-	c.Step(`^the client sends a renewal request with the (user id|external id|policy|session id) path segment (.+)$`, func(ctx context.Context, where, segment string) error {
+	c.Step(stepRE(`^the client sends a renewal request with the (user id|external id|policy|session id) path segment (.+)$`), func(ctx context.Context, where, segment string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {

@@ -18,10 +18,10 @@ import (
 // sessionSteps are the steps of concurrency, history, lockout and the property
 // scenario: those that send many requests.
 func sessionSteps(c *godog.ScenarioContext) {
-	c.Step(`^the session's lifetime passes$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the session's lifetime passes$`), func(ctx context.Context) error {
 		return sc(ctx).sessionLifetimePasses(ctx)
 	})
-	c.Step(`^the client sends (\d+) correct completions of the session at once$`, func(ctx context.Context, n int) error {
+	c.Step(stepRE(`^the client sends (\d+) correct completions of the session at once$`), func(ctx context.Context, n int) error {
 		s := sc(ctx)
 		sess, err := s.needSession()
 		if err != nil {
@@ -52,7 +52,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client completes all of them at once, each with its own new passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes all of them at once, each with its own new passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		if len(s.batch) == 0 {
 			return s.fail(nil, "no sessions were started")
@@ -78,7 +78,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^at most one answer is 200 and the others are (\d{3}) ([A-Z_]+)$`, func(ctx context.Context, status int, code string) error {
+	c.Step(stepRE(`^at most one answer is 200 and the others are (\d{3}) ([A-Z_]+)$`), func(ctx context.Context, status int, code string) error {
 		s := sc(ctx)
 		if len(s.answers) == 0 {
 			return s.fail(nil, "no batch of completions was sent")
@@ -107,7 +107,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the passcode of the winning completion authenticates$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the passcode of the winning completion authenticates$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -122,7 +122,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		return s.expectAuth(ctx, u, u.pass, "the passcode of the acknowledged completion (or, with no winner, the previous one)")
 	})
 
-	c.Step(`^the client renews the passcode back to (the current passcode|the passcode from (\d+) renewals? before)$`, func(ctx context.Context, which, back string) error {
+	c.Step(stepRE(`^the client renews the passcode back to (the current passcode|the passcode from (\d+) renewals? before)$`), func(ctx context.Context, which, back string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -147,10 +147,10 @@ func sessionSteps(c *godog.ScenarioContext) {
 		return err
 	})
 
-	c.Step(`^(\d+) users each renew their passcode (\d+) times in a row, steering values with leading zero bytes$`, func(ctx context.Context, users, n int) error {
+	c.Step(stepRE(`^(\d+) users each renew their passcode (\d+) times in a row, steering values with leading zero bytes$`), func(ctx context.Context, users, n int) error {
 		return sc(ctx).property(ctx, users, n)
 	})
-	c.Step(`^every user's last passcode authenticates$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^every user's last passcode authenticates$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		if len(s.batchUsers) == 0 {
 			return s.fail(nil, "no users renewed")
@@ -162,7 +162,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^every renewal answered 200 with an m2 that verifies$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^every renewal answered 200 with an m2 that verifies$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		p := s.prop
 		if p == nil {
@@ -176,7 +176,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^values with leading zero bytes occurred in A, the verifier, M1 and M2$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^values with leading zero bytes occurred in A, the verifier, M1 and M2$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		p := s.prop
 		if p == nil {
@@ -188,15 +188,15 @@ func sessionSteps(c *godog.ScenarioContext) {
 		return nil
 	})
 
-	c.Step(`^the client fails the authentication as often as the store allows$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client fails the authentication as often as the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts)
 	})
-	c.Step(`^the client fails the authentication one time less than the store allows$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client fails the authentication one time less than the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts-1)
 	})
-	c.Step(`^the client authenticates the user with the passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client authenticates the user with the passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -204,7 +204,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 		}
 		return s.expectAuth(ctx, u, u.pass, "the registered passcode")
 	})
-	c.Step(`^the client sends A = 0 in as many renewals as the store allows$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client sends A = 0 in as many renewals as the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		for i := range s.w.tgt.Lock.MaxFailedAttempts {
 			sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())

@@ -18,19 +18,19 @@ import (
 // setupSteps are the Given steps: users, their passcodes, sessions started ahead,
 // policies, and who the client is.
 func setupSteps(c *godog.ScenarioContext) {
-	c.Step(`^a user with a registered passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^a user with a registered passcode$`), func(ctx context.Context) error {
 		return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
 	})
-	c.Step(`^a user with a registered passcode under the "(standard|pin6|nohistory)" policy$`, func(ctx context.Context, role string) error {
+	c.Step(stepRE(`^a user with a registered passcode under the "(standard|pin6|nohistory)" policy$`), func(ctx context.Context, role string) error {
 		return sc(ctx).givenUser(ctx, true, role)
 	})
-	c.Step(`^a user without a passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^a user without a passcode$`), func(ctx context.Context) error {
 		return sc(ctx).givenUser(ctx, false, target.PolicyStandard)
 	})
-	c.Step(`^a user ready for the (registration|authentication|renewal)$`, func(ctx context.Context, flow string) error {
+	c.Step(stepRE(`^a user ready for the (registration|authentication|renewal)$`), func(ctx context.Context, flow string) error {
 		return sc(ctx).givenUser(ctx, api.Flow(flow) != api.FlowRegistration, target.PolicyStandard)
 	})
-	c.Step(`^a user with the external id "([^"]*)" and a registered passcode$`, func(ctx context.Context, ext string) error {
+	c.Step(stepRE(`^a user with the external id "([^"]*)" and a registered passcode$`), func(ctx context.Context, ext string) error {
 		s := sc(ctx)
 		u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, ext+" "+freshExternalID(), "")
 		if err != nil {
@@ -39,7 +39,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.user = u
 		return s.register(ctx, u, target.PolicyStandard, "")
 	})
-	c.Step(`^a user created with the status (LOCKED|TEMP_LOCKED|DISABLED)$`, func(ctx context.Context, status string) error {
+	c.Step(stepRE(`^a user created with the status (LOCKED|TEMP_LOCKED|DISABLED)$`), func(ctx context.Context, status string) error {
 		s := sc(ctx)
 		u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, freshExternalID(), api.UserStatus(status))
 		if err != nil {
@@ -48,7 +48,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.user = u
 		return nil
 	})
-	c.Step(`^a pre-provisioned (locked|disabled) user$`, func(ctx context.Context, kind string) error {
+	c.Step(stepRE(`^a pre-provisioned (locked|disabled) user$`), func(ctx context.Context, kind string) error {
 		s := sc(ctx)
 		pu, ok := s.w.pool.take(kind)
 		if !ok {
@@ -57,7 +57,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.user = &user{id: pu.ID, ext: pu.ExternalID, tenant: s.w.tgt.Tenant, store: s.w.tgt.Store, pass: pu.Passcode, pooled: true}
 		return nil
 	})
-	c.Step(`^the user's passcode has been renewed (\d+) times?$`, func(ctx context.Context, n int) error {
+	c.Step(stepRE(`^the user's passcode has been renewed (\d+) times?$`), func(ctx context.Context, n int) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -78,7 +78,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the user has renewed the passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the user has renewed the passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -94,7 +94,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		}
 		return s.renewQuiet(ctx, u, p)
 	})
-	c.Step(`^the user has started an? (registration|authentication|renewal) session "(\w+)"$`, func(ctx context.Context, flow, name string) error {
+	c.Step(stepRE(`^the user has started an? (registration|authentication|renewal) session "(\w+)"$`), func(ctx context.Context, flow, name string) error {
 		s := sc(ctx)
 		sess, err := s.startSession(ctx, api.Flow(flow), formID, s.defaultPolicy(), emptyObject())
 		if err != nil {
@@ -106,7 +106,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.named[name] = sess
 		return nil
 	})
-	c.Step(`^the user has started (\d+) renewal sessions$`, func(ctx context.Context, n int) error {
+	c.Step(stepRE(`^the user has started (\d+) renewal sessions$`), func(ctx context.Context, n int) error {
 		s := sc(ctx)
 		for range n {
 			sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
@@ -120,7 +120,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the user's credential has been deleted and registered again$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the user's credential has been deleted and registered again$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -136,7 +136,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		// The same passcode again: only the credential (its i and salt) changes.
 		return s.register(ctx, u, u.policyRole, u.pass)
 	})
-	c.Step(`^a policy with the requirements (\{.*\})$`, func(ctx context.Context, raw string) error {
+	c.Step(stepRE(`^a policy with the requirements (\{.*\})$`), func(ctx context.Context, raw string) error {
 		s := sc(ctx)
 		req, err := parseRequirements(raw)
 		if err != nil {
@@ -156,7 +156,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.cleanups = append(s.cleanups, func(ctx context.Context) { _, _ = c.DeletePolicy(ctx, s.w.tgt.Store, name) })
 		return nil
 	})
-	c.Step(`^a user of the other tenant with the same external id and a registered passcode$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^a user of the other tenant with the same external id and a registered passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		u, err := s.needUser()
 		if err != nil {
@@ -175,20 +175,20 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.other = o
 		return nil
 	})
-	c.Step(`^the client uses (no token|an empty bearer token|a token that is not a JWT|a token with a broken signature|an unsigned token with alg none|the full token under Basic|the full token|the renewal-only token|the no-permission token|the other tenant's token|the expired token)$`, func(ctx context.Context, what string) error {
+	c.Step(stepRE(`^the client uses (no token|an empty bearer token|a token that is not a JWT|a token with a broken signature|an unsigned token with alg none|the full token under Basic|the full token|the renewal-only token|the no-permission token|the other tenant's token|the expired token)$`), func(ctx context.Context, what string) error {
 		return sc(ctx).useCredential(ctx, what)
 	})
-	c.Step(`^the client uses the host form$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client uses the host form$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		s.host = true
 		return nil
 	})
-	c.Step(`^the client uses the host form of the other tenant$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client uses the host form of the other tenant$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		s.host, s.hostTenant = true, s.w.tgt.OtherTenantID
 		return nil
 	})
-	c.Step(`^the client acts as the other tenant$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client acts as the other tenant$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		t := s.w.tgt
 		s.role, s.tenant, s.store, s.auth = target.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil

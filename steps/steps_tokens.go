@@ -22,10 +22,10 @@ import (
 
 // tokenSteps are the steps about credentials, permissions and the token endpoint.
 func tokenSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client sends (an? (?:registration|authentication|renewal) (?:start by (?:user id|external id)|completion)|a renewal start for an unknown user|a renewal start in an unknown store|an admin user creation|an admin user read|an admin policy read)$`, func(ctx context.Context, what string) error {
+	c.Step(stepRE(`^the client sends (an? (?:registration|authentication|renewal) (?:start by (?:user id|external id)|completion)|a renewal start for an unknown user|a renewal start in an unknown store|an admin user creation|an admin user read|an admin policy read)$`), func(ctx context.Context, what string) error {
 		return sc(ctx).sendRequest(ctx, what)
 	})
-	c.Step(`^the client asks for a token of the full role by (HTTP Basic|form fields)$`, func(ctx context.Context, how string) error {
+	c.Step(stepRE(`^the client asks for a token of the full role by (HTTP Basic|form fields)$`), func(ctx context.Context, how string) error {
 		s := sc(ctx)
 		id, secret, err := s.clientCredentials()
 		if err != nil {
@@ -53,7 +53,7 @@ func tokenSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the client asks for a token of the full role with a wrong secret$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client asks for a token of the full role with a wrong secret$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		id, _, err := s.clientCredentials()
 		if err != nil {
@@ -72,7 +72,7 @@ func tokenSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the answer is a bearer token response that is not cached$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the answer is a bearer token response that is not cached$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		ex, err := s.needAnswer()
 		if err != nil {
@@ -91,7 +91,7 @@ func tokenSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the token is an ES256 JWT with the claims iss, sub, iat, exp and permissions$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the token is an ES256 JWT with the claims iss, sub, iat, exp and permissions$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		hdr, claims, _, err := splitJWT(s.token)
 		if err != nil {
@@ -120,7 +120,7 @@ func tokenSteps(c *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	c.Step(`^the token's signature verifies with a key of the JWKS document$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the token's signature verifies with a key of the JWKS document$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		cl, err := s.w.tgt.NewClient("", s.w.hc)
 		if err != nil {

@@ -64,24 +64,24 @@ func verdictSteps(c *godog.ScenarioContext) {
 	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
 	})
-	c.Step(`^the client completes the session correctly but with the verifier (v\+N|v\+2N|2N-1)$`, completeWithVerifierAboveN)
-	c.Step(`^the client proves the old passcode and sends the verifier of a passcode the user never had$`, renewToFreshPasscode)
-	c.Step(`^the client completes the renewal with (a wrong proof|the verifier v\+N|a verifier that is not base64|the passcode from (\d+) renewals? before as the new one)$`, completeRenewalRefused)
-	c.Step(`^the client renews with a wrong proof and the current passcode as the new one, as often as the store allows$`, renewWrongAndHistory)
-	c.Step(`^the user has failed (no|all but one of the allowed) authentications$`, failAuthentications)
-	c.Step(`^the client starts a burst of (authentication|renewal) sessions, three times as many as the store allows failures and at least 16$`, startBurst)
-	c.Step(`^the client completes the burst at once with wrong proofs$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the session correctly but with the verifier (v\+N|v\+2N|2N-1)$`), completeWithVerifierAboveN)
+	c.Step(stepRE(`^the client proves the old passcode and sends the verifier of a passcode the user never had$`), renewToFreshPasscode)
+	c.Step(stepRE(`^the client completes the renewal with (a wrong proof|the verifier v\+N|a verifier that is not base64|the passcode from (\d+) renewals? before as the new one)$`), completeRenewalRefused)
+	c.Step(stepRE(`^the client renews with a wrong proof and the current passcode as the new one, as often as the store allows$`), renewWrongAndHistory)
+	c.Step(stepRE(`^the user has failed (no|all but one of the allowed) authentications$`), failAuthentications)
+	c.Step(stepRE(`^the client starts a burst of (authentication|renewal) sessions, three times as many as the store allows failures and at least 16$`), startBurst)
+	c.Step(stepRE(`^the client completes the burst at once with wrong proofs$`), func(ctx context.Context) error {
 		return sc(ctx).completeBurst(ctx, vs(ctx).burst, false)
 	})
-	c.Step(`^the client completes the burst at once, one session with the right proof and the others with wrong proofs$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^the client completes the burst at once, one session with the right proof and the others with wrong proofs$`), func(ctx context.Context) error {
 		return sc(ctx).completeBurst(ctx, vs(ctx).burst, true)
 	})
-	c.Step(`^no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED$`, func(ctx context.Context) error {
+	c.Step(stepRE(`^no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED$`), func(ctx context.Context) error {
 		v := vs(ctx)
 		return sc(ctx).judgeBurst(v.burst, v.allowance(sc(ctx)))
 	})
-	c.Step(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`, judgeRightProof)
-	c.Step(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`, sameAnswers)
+	c.Step(stepRE(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`), judgeRightProof)
+	c.Step(stepRE(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`), sameAnswers)
 }
 
 // completeWithVerifierAboveN completes the session correctly but sends v + N or
