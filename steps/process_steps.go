@@ -136,6 +136,12 @@ func (s *processScenario) send(ctx context.Context, method, p string, in any, be
 	default:
 		c = s.t.Admin.WithToken(bearer)
 	}
+	if ws := sc(ctx); ws != nil {
+		// In a conformance run the invariants hold for these exchanges too.
+		observed := *c
+		observed.Observe = ws.observe
+		c = &observed
+	}
 	ex, err := c.Do(ctx, method, api.DefaultPrefix+"/tenants/"+url.PathEscape(s.t.Tenant)+p, body, h)
 	if err != nil {
 		return ex, fmt.Errorf("%s %s: %w", method, p, err)
