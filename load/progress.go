@@ -50,7 +50,11 @@ func (r *runner) liveProgress(origin time.Time, done <-chan struct{}) {
 					want = pc.Rate(now.Sub(b))
 				}
 			}
-			line := fmt.Sprintf("%6s  complete %7.1f/s of %.0f/s  p50 %-7s p99 %-7s start p99 %-7s errors %d  starved %d",
+			shard := ""
+			if r.cfg.Shard.normal().Count > 1 {
+				shard = "shard " + r.cfg.Shard.String() + "  "
+			}
+			line := shard + fmt.Sprintf("%6s  complete %7.1f/s of %.0f/s  p50 %-7s p99 %-7s start p99 %-7s errors %d  starved %d",
 				now.Sub(origin).Truncate(time.Second), rate, want,
 				fmtDuration(pr.p50), fmtDuration(pr.p99), fmtDuration(pr.startP99),
 				pr.completeErrors+pr.startErrors, r.p.starved.Load())

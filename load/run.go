@@ -70,6 +70,12 @@ type Config struct {
 	// Producers is the number of producer goroutines; derived from the peak rate
 	// when zero.
 	Producers int
+	// StartAt, when set, is when the attack begins: every shard of a run given the
+	// same StartAt starts together. The run first checks that this host's clock is
+	// within MaxClockSkew (DefaultMaxClockSkew when zero) of the target's, and
+	// refuses a start time that passes while it sets up (ErrStart).
+	StartAt      time.Time
+	MaxClockSkew time.Duration
 }
 
 // ErrInterrupted means the run stopped early because its context ended; the
@@ -237,6 +243,30 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		CheckRedirect: noRedirect,
 	}
 
+	// A synchronized start needs clocks that agree: checked before any setup.
+	var skew *ClockSkew
+	if !cfg.StartAt.IsZero() {
+		if late := time.Since(cfg.StartAt); late > startLate {
+			return nil, fmt.Errorf("%w: the start time %s is %v past already; give a later --start-at", ErrStart, cfg.StartAt.Format(time.RFC3339), late.Round(time.Second))
+		}
+		if cfg.MaxClockSkew <= 0 {
+			cfg.MaxClockSkew = DefaultMaxClockSkew
+		}
+		cs, err := measureSkew(ctx, p.hc, r.base)
+		if err == nil {
+			err = checkSkew(cs, cfg.MaxClockSkew)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.interruptedEarly(), ErrInterrupted
+			}
+			return nil, err
+		}
+		r.progressf("start: clock %v off the target's (±%v), within %v; attack at %s\n",
+			time.Duration(cs.Skew).Round(time.Millisecond), time.Duration(cs.Uncertainty).Round(time.Millisecond), cfg.MaxClockSkew, cfg.StartAt.Format(time.RFC3339Nano))
+		skew = &cs
+	}
+
 	// Setup: users created and registered before anything is measured.
 	setupBegan := time.Now()
 	var lastSetup atomic.Int64
@@ -278,6 +308,14 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	for _, s := range r.plan {
 		total += s.Duration()
 	}
+	if !cfg.StartAt.IsZero() {
+		if err := r.waitForStart(ctx, cfg.StartAt); err != nil {
+			if ctx.Err() != nil {
+				return r.interruptedEarly(), ErrInterrupted
+			}
+			return nil, err
+		}
+	}
 	origin := time.Now()
 	p.rec = newRecorder(origin, windowFor(total), cfg.LateAfter)
 	if cfg.ReportDir != "" {
@@ -301,7 +339,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	s := &Summary{
 		Profile: r.prof.Name, RunID: cfg.RunID, Target: r.base, Policy: p.policy,
 		Users: len(p.users), Started: origin, WindowSeconds: windowFor(total).Seconds(),
-		Version: version.Get(), Command: cfg.Command,
+		Version: version.Get(), Command: cfg.Command, StartAt: cfg.StartAt, ClockSkew: skew,
 	}
 	if cfg.Shard.normal().Count > 1 {
 		s.Shard = cfg.Shard.String()

@@ -51,6 +51,10 @@ type Summary struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Sources lists the inputs of a merge.
 	Sources []string `json:"sources,omitempty"`
+	// StartAt is the synchronized start the run was given, and ClockSkew how far
+	// the target's clock was from this generator's then.
+	StartAt   time.Time  `json:"startAt,omitzero"`
+	ClockSkew *ClockSkew `json:"clockSkew,omitempty"`
 	// Version is the renewkit build and SPEC revision; Command the command line.
 	Version version.Info `json:"version"`
 	Command []string     `json:"command,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/load"
 	"github.com/seedb14f67b8/renewkit/refserver"
@@ -69,6 +70,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	serverPID := fs.Int("server-pid", 0, "measure this local process's CPU time per completion beside the generator's (Linux)")
 	producers := fs.Int("producers", 0, "producer goroutines that start renewals (default: from the peak rate)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	var startAt time.Time
+	fs.Func("start-at", "begin the attack at this time (RFC 3339, e.g. 2026-12-02T10:00:00Z): give every shard of a run the same one", func(v string) error {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return fmt.Errorf("want an RFC 3339 time such as 2026-12-02T10:00:00Z")
+		}
+		startAt = t
+		return nil
+	})
+	maxSkew := fs.Duration("max-clock-skew", load.DefaultMaxClockSkew, "with --start-at: refuse to start when this host's clock is further than this from the target's")
 	env, err := parseWithEnv(fs, "load", args, stderr)
 	if err != nil {
 		return err
@@ -138,7 +149,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := load.Config{
 		Target: tgt, Profile: prof, Thresholds: ths, Shard: sh, RunID: *runID, ReportDir: *reportDir,
 		Timeout: *timeout, LateAfter: *lateAfter, ServerPID: *serverPID, Producers: *producers,
-		Command: commandLine(env),
+		Command: commandLine(env), StartAt: startAt, MaxClockSkew: *maxSkew,
 	}
 	if !*quiet {
 		cfg.Progress = stderr
