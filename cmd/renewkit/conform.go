@@ -56,6 +56,14 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 		return exitError{2}
 	}
+	if *concurrency < 1 {
+		fmt.Fprintf(stderr, "renewkit conform: --concurrency %d: want at least 1\n", *concurrency)
+		return exitError{2}
+	}
+	if err := writableDir(*reportDir); err != nil {
+		fmt.Fprintf(stderr, "renewkit conform: --report-dir: %v\n", err)
+		return exitError{2}
+	}
 	// testcontainers-go would print a banner of Docker details on stderr.
 	target.QuietContainers()
 	open := target.OpenOptions{Spec: *spec, Image: image, Progress: stderr}
@@ -150,6 +158,23 @@ func conformInterrupted(ctx context.Context, reportDir, spec string, stderr io.W
 	}
 	fmt.Fprintf(stderr, "renewkit conform: %v before the first scenario: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
 	return exitError{interruptStatus(ctx)}
+}
+
+// writableDir makes dir (if it is not "") and checks that files can be written
+// there, before a run spends minutes to find out.
+func writableDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".renewkit-write-test-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // containerLog is the container's log in the report directory.

@@ -121,6 +121,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usage("%v", err)
 	}
+	if *producers < 0 || *users < 0 || *rate < 0 || *duration < 0 {
+		return usage("--producers, --users, --rate and --duration cannot be negative")
+	}
+	if err := writableDir(*reportDir); err != nil {
+		return usage("--report-dir: %v", err)
+	}
 	// testcontainers-go would print a banner of Docker details on stderr.
 	target.QuietContainers()
 	open := target.OpenOptions{Spec: *targetSpec, Image: image, Progress: stderr,

@@ -88,6 +88,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, 2},
 		{[]string{"conform", "--target", "/does/not/exist.yaml"}, 2},
 		{[]string{"load", "--target", "/does/not/exist.yaml"}, 2},
+		{[]string{"conform", "--concurrency", "0"}, 2},
+		{[]string{"conform", "--report-dir", "/proc/no/such/dir"}, 2},
+		{[]string{"load", "--report-dir", "/proc/no/such/dir"}, 2},
+		{[]string{"load", "--producers", "-1"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
