@@ -66,11 +66,15 @@ func WriteText(w io.Writer, s *Summary) error {
 			g.EphemeralsOnDemand, g.SecretsOnDemand, g.ResolvedUsers, g.RetiredUsers)
 	}
 	if c := s.CPU; c != nil {
-		fmt.Fprintf(&b, "cpu: generator %s per completion", fmtDuration(time.Duration(c.GeneratorPerCompletion)))
+		fmt.Fprintf(&b, "cpu: generator %s per completion%s", fmtDuration(time.Duration(c.GeneratorPerCompletion)), floorX(c.GeneratorFloorMultiple))
 		if c.ServerPID > 0 {
-			fmt.Fprintf(&b, ", server (pid %d) %s per completion, ratio %.2f", c.ServerPID, fmtDuration(time.Duration(c.ServerPerCompletion)), c.Ratio)
+			fmt.Fprintf(&b, ", server (pid %d) %s per completion%s, ratio %.2f", c.ServerPID, fmtDuration(time.Duration(c.ServerPerCompletion)), floorX(c.ServerFloorMultiple), c.Ratio)
 		}
 		fmt.Fprintf(&b, " (%d completions)\n", c.Completions)
+	}
+	if f := s.Floors; f != nil {
+		fmt.Fprintf(&b, "floor: the SRP work of one renewal here: server %s, generator %s (+%s made ahead)\n",
+			fmtDuration(time.Duration(f.Server)), fmtDuration(time.Duration(f.Generator)), fmtDuration(time.Duration(f.Precomputed)))
 	}
 	if len(s.Steps) > 0 {
 		b.WriteString("\n")
@@ -79,9 +83,9 @@ func WriteText(w io.Writer, s *Summary) error {
 		for _, st := range s.Steps {
 			gen, srv := "-", "-"
 			if st.CPU != nil {
-				gen = fmtDuration(time.Duration(st.CPU.GeneratorPerCompletion))
+				gen = fmtDuration(time.Duration(st.CPU.GeneratorPerCompletion)) + floorX(st.CPU.GeneratorFloorMultiple)
 				if st.CPU.ServerPID > 0 {
-					srv = fmtDuration(time.Duration(st.CPU.ServerPerCompletion))
+					srv = fmtDuration(time.Duration(st.CPU.ServerPerCompletion)) + floorX(st.CPU.ServerFloorMultiple)
 				}
 			}
 			held := "yes"
@@ -520,6 +524,15 @@ func distributionChart(s *Summary) string {
 		{name: "start", color: colorStart, pts: spectrum(s.Start.hist)},
 	}
 	return c.svg()
+}
+
+// floorX is a CPU figure's multiple of its SRP floor, " (1.42x floor)", or "" when
+// there is none.
+func floorX(m float64) string {
+	if m <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.2fx floor)", m)
 }
 
 // shellJoin is a command line as a shell would take it back.

@@ -188,6 +188,9 @@ type runner struct {
 	p       *pipeline
 	current atomic.Pointer[Pacer]
 	outMu   sync.Mutex // one progress write at a time
+	// floors is the SRP floor measured at the start (measureFloors); nil if it
+	// could not be.
+	floors *Floors
 }
 
 // progressf writes a progress note. On a terminal it first clears the live line,
@@ -293,6 +296,12 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		p.idle <- u
 	}
 	p.q = newReadyQueue(len(p.users))
+	// The SRP floor of one completion on this machine now, to read CPU against.
+	if floors, err := measureFloors(p.params); err == nil {
+		r.floors = floors
+		r.progressf("floor: SRP work of one renewal here: server %s, generator %s (+%s made ahead)\n",
+			fmtDuration(time.Duration(floors.Server)), fmtDuration(time.Duration(floors.Generator)), fmtDuration(time.Duration(floors.Precomputed)))
+	}
 	p.eph = newEphPool(p.params, int(min(planned+uint64(len(p.users)), maxPrecomputed)))
 
 	// The first phase's precomputation runs before the producers start, so that
@@ -339,7 +348,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	s := &Summary{
 		Profile: r.prof.Name, RunID: cfg.RunID, Target: r.base, Policy: p.policy,
 		Users: len(p.users), Started: origin, WindowSeconds: windowFor(total).Seconds(),
-		Version: version.Get(), Command: cfg.Command, StartAt: cfg.StartAt, ClockSkew: skew,
+		Version: version.Get(), Command: cfg.Command, StartAt: cfg.StartAt, ClockSkew: skew, Floors: r.floors,
 	}
 	if cfg.Shard.normal().Count > 1 {
 		s.Shard = cfg.Shard.String()
@@ -406,7 +415,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	}
 	r.fill(s, attack, setupTime)
 	if cpuTotal.completions(p) > 0 {
-		s.CPU = cpuTotal.summary()
+		s.CPU = cpuTotal.summary(r.floors)
 	}
 	if r.prof.Search != nil {
 		s.Saturation = saturation(s.Steps, len(r.plan), r.prof.Search)
@@ -638,7 +647,7 @@ func (r *runner) evaluateStep(sched *Schedule, ph phase, agg, starts *seriesAgg,
 	}
 	meter.sent = uint64(agg.count)
 	if agg.count > 0 {
-		st.CPU = meter.summary()
+		st.CPU = meter.summary(r.floors)
 	}
 	view := &Summary{Complete: ss}
 	st.Held = true
@@ -737,7 +746,7 @@ func (m *cpuMeter) completions(p *pipeline) uint64 {
 	return m.sent
 }
 
-func (m *cpuMeter) summary() *CPU {
+func (m *cpuMeter) summary(f *Floors) *CPU {
 	if m.genErr != nil || m.sent == 0 {
 		return nil
 	}
@@ -753,6 +762,12 @@ func (m *cpuMeter) summary() *CPU {
 		if m.srv > 0 {
 			c.Ratio = float64(m.gen) / float64(m.srv)
 		}
+		if f != nil && f.Server > 0 {
+			c.ServerFloorMultiple = float64(c.ServerPerCompletion) / float64(f.Server)
+		}
+	}
+	if f != nil && f.Generator > 0 {
+		c.GeneratorFloorMultiple = float64(c.GeneratorPerCompletion) / float64(f.Generator+f.Precomputed)
 	}
 	return c
 }

@@ -39,7 +39,9 @@ type Summary struct {
 	Steps      []Step      `json:"steps,omitempty"`
 	Saturation *Saturation `json:"saturation,omitempty"`
 	CPU        *CPU        `json:"cpu,omitempty"`
-	Thresholds []Verdict   `json:"thresholds"`
+	// Floors is the SRP work of one renewal, measured at the start of the run.
+	Floors     *Floors   `json:"floors,omitempty"`
+	Thresholds []Verdict `json:"thresholds"`
 	// Passed is true when the run finished and every threshold passed.
 	Passed bool `json:"passed"`
 	// Verdict is PASS, FAIL or INTERRUPTED. An interrupted run (or a merge of
@@ -125,6 +127,11 @@ type CPU struct {
 	ServerPerCompletion    Millis  `json:"serverPerCompletionMs,omitempty"`
 	// Ratio is generator CPU per completion over the server's.
 	Ratio float64 `json:"ratio,omitempty"`
+	// GeneratorFloorMultiple and ServerFloorMultiple are the CPU per completion
+	// as multiples of the SRP floor (Summary.Floors): the generator's over its
+	// whole SRP work (what it makes ahead included), the server's over its own.
+	GeneratorFloorMultiple float64 `json:"generatorFloorMultiple,omitempty"`
+	ServerFloorMultiple    float64 `json:"serverFloorMultiple,omitempty"`
 }
 
 // RatePoint is a requested rate at T seconds since the run's origin.
