@@ -23,10 +23,6 @@ func envNames(cmd, name string) [2]string {
 	return [2]string{envPrefix + up(cmd) + "_" + up(name), envPrefix + up(name)}
 }
 
-// repeatable is the interface of the flags that may be given more than once
-// (stringList): their variable holds one value per line.
-type repeatable interface{ Set(string) error }
-
 // parseWithEnv parses args into fs, then sets every flag the command line left
 // unset from the environment (envNames; the command line wins, as in k6). A
 // repeatable flag's variable holds one value per line. It returns the variables
