@@ -154,9 +154,11 @@ func disableRyuk() {
 
 // QuietContainers turns off testcontainers-go's own logging: a banner with the
 // Docker engine's details on stderr at the first container of a process, and a line
-// per step. It sets that library's process-wide logger, so a command calls it once,
-// before any container starts.
-func QuietContainers() { tclog.SetDefault(tclog.NewNoopLogger()) }
+// per step. It sets that library's process-wide logger once per process, whoever
+// calls it first; callers must call it before their first container starts.
+func QuietContainers() { quietOnce.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) }) }
+
+var quietOnce sync.Once
 
 // DockerAvailable reports, within ctx, whether a Docker engine answers: nil, or an
 // error matching ErrNoDocker that says why not. Tests skip with it.
