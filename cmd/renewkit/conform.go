@@ -91,7 +91,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if ctx.Err() != nil {
 			return conformInterrupted(ctx, *reportDir, *spec, stderr)
 		}
-		return containerError(err)
+		// A target that does not start is a set-up fault, not a verdict on it.
+		fmt.Fprintf(stderr, "renewkit conform: the target could not be started: %v\n", containerError(err))
+		return exitError{steps.ExitPreflight}
 	}
 	var attach []steps.Attachment
 	if isContainer && *reportDir != "" {

@@ -43,6 +43,8 @@ func TestConformCommand(t *testing.T) {
 		{"an unknown expectation id is a usage error",
 			[]string{"conform", "--tags", "@AUTH-001", "--report-dir", "", "--expect", writeFile(t, dir, "exp.txt", "NOPE-001\n")}, 2,
 			"", "unknown check id", ""},
+		{"an image that cannot be had is a preflight failure", []string{"conform", "--image", "renewkit-test/absent:none", "--report-dir", ""}, 3,
+			"", "the target could not be started", ""},
 		{"an image and a URL together", []string{"conform", "--image", "example/server:1", "--target", "http://127.0.0.1:1"}, 2, "", "not both", ""},
 		{"image flags without an image", []string{"conform", "--image-env", "A=1"}, 2, "", "need --image", ""},
 		{"an image environment entry without a value", []string{"conform", "--image", "example/server:1", "--image-env", "A"}, 2, "", "want KEY=VALUE", ""},
