@@ -845,9 +845,10 @@ table.counts{width:auto;min-width:0}
 table.counts td,table.counts th{text-align:right;padding:.25em .7em}
 table.counts td:first-child,table.counts th:first-child{text-align:left}
 #checks{table-layout:fixed}
-#checks th.st{width:7.5em}#checks th.id{width:8.5em}#checks th.lv{width:5.5em}#checks th.sec{width:7.5em}
+#checks th.st{width:7.5em}#checks th.id{width:10.5em}#checks th.lv{width:6.5em}#checks th.sec{width:7.5em}
 #checks td{overflow-wrap:anywhere}
-#checks td.id{font-weight:600;white-space:nowrap}
+#checks td.id{font-weight:600;overflow-wrap:normal}
+#checks td.lv{white-space:nowrap}
 #checks tr.r-failed td.st{box-shadow:inset 4px 0 #cf222e}
 #checks tr.r-warning td.st{box-shadow:inset 4px 0 #bf8700}
 summary{cursor:pointer}
