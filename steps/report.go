@@ -845,9 +845,9 @@ table.counts{width:auto;min-width:0}
 table.counts td,table.counts th{text-align:right;padding:.25em .7em}
 table.counts td:first-child,table.counts th:first-child{text-align:left}
 #checks{table-layout:fixed}
-#checks th.st{width:7.5em}#checks th.id{width:10.5em}#checks th.lv{width:6.5em}#checks th.sec{width:7.5em}
+#checks th.st{width:7.5em}#checks th.id{width:12em}#checks th.lv{width:6.5em}#checks th.sec{width:7.5em}
 #checks td{overflow-wrap:anywhere}
-#checks td.id{font-weight:600;overflow-wrap:normal}
+#checks td.id{font-weight:600;white-space:nowrap}
 #checks td.lv{white-space:nowrap}
 #checks tr.r-failed td.st{box-shadow:inset 4px 0 #cf222e}
 #checks tr.r-warning td.st{box-shadow:inset 4px 0 #bf8700}
@@ -856,6 +856,7 @@ summary{cursor:pointer}
 ul.sc{list-style:none;padding:0;margin:.3em 0}
 ul.sc li{padding:.2em 0;border-top:1px dotted #d8dee4}
 .feat,.count{color:#57606a;font-size:.9em}
+.count{white-space:nowrap}
 .reason{color:#57606a}
 pre{background:#f6f8fa;border:1px solid #d8dee4;border-radius:4px;padding:.6em;margin:.4em 0;max-width:100%;white-space:pre-wrap;overflow-wrap:anywhere}
 .badge{display:inline-block;min-width:5.5em;text-align:center;padding:0 .5em;border-radius:1em;font-size:.85em;font-weight:600;white-space:nowrap;background:#eaeef2;color:#57606a}

@@ -97,8 +97,17 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	}
 	const shownIDs = `[...document.querySelectorAll("#checks tbody tr")].filter(r => !r.hidden).map(r => r.querySelector("td.id").textContent)`
 
+	// The longest id of the catalogue, with its sub-check's suffix, must fit
+	// the id column as well as the fixture's do.
+	longest := ""
+	for _, c := range Catalogue() {
+		if len(c.ID+CodeSuffix) > len(longest) {
+			longest = c.ID + CodeSuffix
+		}
+	}
 	for _, width := range []int64{1400, 390} {
 		open(width)
+		browserEval[bool](t, ctx, `(document.querySelector("#checks td.id").textContent = "`+longest+`", true)`)
 		// The element reaching furthest right, and what it is: a column pushed
 		// off screen by unbroken evidence shows here.
 		over := browserEval[struct {
@@ -120,7 +129,7 @@ func TestReportHTMLInBrowser(t *testing.T) {
 			t.Errorf("%d px: the page scrolls sideways (%d px wide)", width, over.Scroll)
 		}
 		// Nor does a cell's content spill into the next column (a check id
-		// over its level; the id and level cells do not wrap).
+		// over its level: the id and level cells do not wrap).
 		for _, c := range browserEval[[]string](t, ctx, `[...document.querySelectorAll("#checks td")].
 			filter(td => td.scrollWidth > td.clientWidth + 1).
 			map(td => td.className + ": " + td.textContent.slice(0, 40))`) {
