@@ -50,10 +50,13 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 		switch {
 		case st.IsDir():
 			res := filepath.Join(in, ResultsFile)
-			if _, err := os.Stat(res); err != nil {
+			switch {
+			case exists(res):
+				files = append(files, res)
+			case !exists(filepath.Join(in, SummaryFile)):
 				return nil, fmt.Errorf("%w: %s has no %s", ErrMerge, in, ResultsFile)
 			}
-			files = append(files, res)
+			// A shard cut short before its attack leaves a summary alone.
 			if start := filepath.Join(in, StartResultsFile); exists(start) {
 				files = append(files, start)
 			}
@@ -75,6 +78,19 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 		}
 	}
 	if len(files) == 0 {
+		// Shards all cut short before their attacks: the run has no verdict.
+		for _, s := range sums {
+			if s.Interrupted {
+				out := InterruptedBeforeRun(s.Profile, s.Target, nil)
+				out.Sources, out.RunID = inputs, s.RunID
+				if opts.ReportDir != "" {
+					if err := WriteReports(opts.ReportDir, out); err != nil {
+						return nil, err
+					}
+				}
+				return out, nil
+			}
+		}
 		return nil, fmt.Errorf("%w: no results files among the inputs", ErrMerge)
 	}
 

@@ -76,6 +76,11 @@ type Config struct {
 	// refuses a start time that passes while it sets up (ErrStart).
 	StartAt      time.Time
 	MaxClockSkew time.Duration
+	// Collector, when set, is the base URL of a distributed run's collector
+	// (`renewkit load merge --listen`): once set up, the run waits at its start
+	// barrier for every shard, and starts when it says, on a clock corrected by
+	// the measured difference (refused beyond MaxClockSkew). It excludes StartAt.
+	Collector string
 }
 
 // ErrInterrupted means the run stopped early because its context ended; the
@@ -120,6 +125,17 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = 5 * time.Second
+	}
+	if cfg.MaxClockSkew <= 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
+	}
+	if cfg.Collector != "" {
+		switch {
+		case !cfg.StartAt.IsZero():
+			return nil, fmt.Errorf("%w: a collector names the start time itself: give a collector or a start time, not both", ErrStart)
+		case cfg.RunID == "":
+			return nil, fmt.Errorf("%w: the shards of a run with a collector share a run id: give every shard the same one", ErrShard)
+		}
 	}
 	if cfg.RunID == "" {
 		cfg.RunID = newRunID()
@@ -252,9 +268,6 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 		if late := time.Since(cfg.StartAt); late > startLate {
 			return nil, fmt.Errorf("%w: the start time %s is %v past already; give a later --start-at", ErrStart, cfg.StartAt.Format(time.RFC3339), late.Round(time.Second))
 		}
-		if cfg.MaxClockSkew <= 0 {
-			cfg.MaxClockSkew = DefaultMaxClockSkew
-		}
 		cs, err := measureSkew(ctx, p.hc, r.base)
 		if err == nil {
 			err = checkSkew(cs, cfg.MaxClockSkew)
@@ -317,8 +330,21 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	for _, s := range r.plan {
 		total += s.Duration()
 	}
-	if !cfg.StartAt.IsZero() {
-		if err := r.waitForStart(ctx, cfg.StartAt); err != nil {
+	startAt := cfg.StartAt
+	if cfg.Collector != "" {
+		at, cs, err := r.barrier(ctx, p.hc)
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.interruptedEarly(), ErrInterrupted
+			}
+			return nil, err
+		}
+		r.progressf("start: every shard ready; clock %v off the collector's (±%v), within %v\n",
+			time.Duration(cs.Skew).Round(time.Millisecond), time.Duration(cs.Uncertainty).Round(time.Millisecond), cfg.MaxClockSkew)
+		startAt, skew = at, &cs
+	}
+	if !startAt.IsZero() {
+		if err := r.waitForStart(ctx, startAt); err != nil {
 			if ctx.Err() != nil {
 				return r.interruptedEarly(), ErrInterrupted
 			}
@@ -348,7 +374,7 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	s := &Summary{
 		Profile: r.prof.Name, RunID: cfg.RunID, Target: r.base, Policy: p.policy,
 		Users: len(p.users), Started: origin, WindowSeconds: windowFor(total).Seconds(),
-		Version: version.Get(), Command: cfg.Command, StartAt: cfg.StartAt, ClockSkew: skew, Floors: r.floors,
+		Version: version.Get(), Command: cfg.Command, StartAt: startAt, ClockSkew: skew, Floors: r.floors,
 	}
 	if cfg.Shard.normal().Count > 1 {
 		s.Shard = cfg.Shard.String()

@@ -70,13 +70,18 @@ func measureSkew(ctx context.Context, hc *http.Client, url string) (ClockSkew, e
 
 // checkSkew refuses a skew beyond maxSkew, however the uncertainty falls.
 func checkSkew(cs ClockSkew, maxSkew time.Duration) error {
+	return checkSkewOf("the target's", cs, maxSkew)
+}
+
+// checkSkewOf is checkSkew against the clock of whom.
+func checkSkewOf(whom string, cs ClockSkew, maxSkew time.Duration) error {
 	skew := time.Duration(cs.Skew)
 	if skew < 0 {
 		skew = -skew
 	}
 	if skew-time.Duration(cs.Uncertainty) > maxSkew {
-		return fmt.Errorf("%w: this generator's clock is %v off the target's (±%v), more than --max-clock-skew %v: shards would not start together; synchronize the clocks (NTP) or raise the bound",
-			ErrStart, time.Duration(cs.Skew).Round(time.Millisecond), time.Duration(cs.Uncertainty).Round(time.Millisecond), maxSkew)
+		return fmt.Errorf("%w: this generator's clock is %v off %s (±%v), more than --max-clock-skew %v: shards would not start together; synchronize the clocks (NTP) or raise the bound",
+			ErrStart, time.Duration(cs.Skew).Round(time.Millisecond), whom, time.Duration(cs.Uncertainty).Round(time.Millisecond), maxSkew)
 	}
 	return nil
 }

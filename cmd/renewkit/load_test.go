@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +34,13 @@ func TestLoadUsageErrors(t *testing.T) {
 		{"merge bad threshold", []string{"load", "merge", "--threshold", "x", "dir"}, "invalid threshold"},
 		{"unknown profile source", []string{"load", "profiles", "nope"}, "unknown profile"},
 		{"bad target file", []string{"load", "--target", "/does/not/exist.yaml"}, "neither an http(s) URL nor a readable target file"},
+		{"job shard outside a Job", []string{"load", "--shard", "job/4"}, "JOB_COMPLETION_INDEX"},
+		{"collector without run id", []string{"load", "--collector", "http://127.0.0.1:1"}, "same --run-id"},
+		{"collector and start time", []string{"load", "--collector", "http://127.0.0.1:1", "--start-at", "2026-12-02T10:00:00Z"}, "not both"},
+		{"collector that is not a URL", []string{"load", "--collector", "collector:8090"}, "base URL"},
+		{"listen without shards", []string{"load", "merge", "--listen", "127.0.0.1:0"}, "--shards N"},
+		{"listen with inputs", []string{"load", "merge", "--listen", "127.0.0.1:0", "--shards", "2", "dir"}, "name no INPUT"},
+		{"shards without listen", []string{"load", "merge", "--shards", "2", "dir"}, "go with --listen"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,5 +152,64 @@ func TestLoadInterrupted(t *testing.T) {
 				t.Errorf("report.html does not say INTERRUPTED alone")
 			}
 		})
+	}
+}
+
+// TestLoadCollector is a distributed run through the commands: load merge
+// --listen collects two shards of `renewkit load --collector`, each against its
+// own in-process reference server, merges them once both have uploaded, and
+// judges the merge by the shards' thresholds.
+func TestLoadCollector(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	merged := filepath.Join(dir, "merged")
+	type result struct {
+		code        int
+		out, errOut string
+	}
+	collector := make(chan result, 1)
+	go func() {
+		code, out, errOut := runCmd(t, "load", "merge", "--listen", addr, "--shards", "2", "--report-dir", merged, "--wait", "5m")
+		collector <- result{code, out, errOut}
+	}()
+	shards := make(chan result, 2)
+	for i := 1; i <= 2; i++ {
+		go func() {
+			code, out, errOut := runCmd(t, "load", "--profile", "smoke", "--duration", "2s", "--users", "6", "--quiet",
+				"--shard", fmt.Sprintf("%d/2", i), "--run-id", "collected", "--collector", "http://"+addr,
+				"--report-dir", filepath.Join(dir, fmt.Sprint("shard", i)), "--threshold", "errors==0")
+			shards <- result{code, out, errOut}
+		}()
+	}
+	for range 2 {
+		if r := <-shards; r.code != 0 {
+			t.Fatalf("shard: exit %d\n%s%s", r.code, r.out, r.errOut)
+		}
+	}
+	r := <-collector
+	if r.code != 0 || !strings.Contains(r.out, "PASS: 1 of 1 thresholds met") {
+		t.Fatalf("collector: exit %d, want 0 and the shards' threshold met\n%s%s", r.code, r.out, r.errOut)
+	}
+	for _, want := range []string{"shard 1/2 ready", "shard 2/2 ready", "every shard is ready", "shard 2/2 uploaded summary.json", "merging"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("the collector's lines do not say %q:\n%s", want, r.errOut)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(merged, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		RunID   string   `json:"runId"`
+		Sources []string `json:"sources"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || s.RunID != "collected" || len(s.Sources) != 2 {
+		t.Errorf("merged summary: run id %q, %d sources (%v); want collected, 2", s.RunID, len(s.Sources), err)
 	}
 }
