@@ -3,17 +3,16 @@ package ci
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/seedb14f67b8/renewkit/deploy/internal/cmdline"
 )
 
 // The templates, as a team copies them.
@@ -206,11 +205,11 @@ func TestGitLabCI(t *testing.T) {
 // the flags the binary built from this tree has, as its flag package parses them.
 func TestTemplateFlags(t *testing.T) {
 	t.Parallel()
-	bin := buildRenewkit(t)
-	known := map[string]*flagSpec{}
-	flagsOf := func(sub string) *flagSpec {
+	bin := cmdline.Build(t)
+	known := map[string]*cmdline.Flags{}
+	flagsOf := func(sub string) *cmdline.Flags {
 		if known[sub] == nil {
-			known[sub] = realFlags(t, bin, sub)
+			known[sub] = cmdline.FlagsOf(t, bin, sub)
 		}
 		return known[sub]
 	}
@@ -251,9 +250,9 @@ func TestTemplateFlags(t *testing.T) {
 					if inv.sub == "conform" {
 						conform++
 					}
-					fs := flagsOf(inv.sub).flagSet()
+					fs := flagsOf(inv.sub).FlagSet()
 					if err := fs.Parse(inv.args); err != nil {
-						t.Errorf("%s\n  renewkit %s refuses it: %v\n  its flags: %s", inv.line, inv.sub, err, flagsOf(inv.sub).names())
+						t.Errorf("%s\n  renewkit %s refuses it: %v\n  its flags: %s", inv.line, inv.sub, err, flagsOf(inv.sub).Names())
 						continue
 					}
 					if fs.NArg() > 0 {
@@ -309,83 +308,6 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// buildRenewkit builds cmd/renewkit of this module into a temporary directory, with
-// the flags `make image` uses, so that its compiled packages are reused.
-func buildRenewkit(tb testing.TB) string {
-	tb.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		tb.Fatalf("the go command is needed to build renewkit: %v", err)
-	}
-	bin := filepath.Join(tb.TempDir(), "renewkit")
-	cmd := exec.Command(goTool, "build", "-trimpath", "-o", bin, "github.com/seedb14f67b8/renewkit/cmd/renewkit")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// flagSpec is a subcommand's flag set as its -h prints it: each flag's name and the
-// type of its value ("" for a boolean flag).
-type flagSpec struct {
-	types map[string]string
-}
-
-// defaultLine is how flag.PrintDefaults starts a flag: two spaces, the name, and
-// for a flag with a value, its type.
-var defaultLine = regexp.MustCompile(`(?m)^  -(\S+)(?: (\S+))?$`)
-
-// realFlags runs `renewkit sub -h` and reads its flags.
-func realFlags(tb testing.TB, bin, sub string) *flagSpec {
-	tb.Helper()
-	cmd := exec.Command(bin, sub, "-h")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")} // no RENEWKIT_* variable
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tb.Fatalf("renewkit %s -h: %v\n%s", sub, err, out)
-	}
-	spec := &flagSpec{types: map[string]string{}}
-	for _, m := range defaultLine.FindAllStringSubmatch(string(out), -1) {
-		spec.types[m[1]] = m[2]
-	}
-	if len(spec.types) == 0 {
-		tb.Fatalf("renewkit %s -h lists no flags:\n%s", sub, out)
-	}
-	return spec
-}
-
-// flagSet returns a FlagSet with the same flags and value types, for parsing a
-// command line as renewkit's flag package does.
-func (s *flagSpec) flagSet() *flag.FlagSet {
-	fs := flag.NewFlagSet("renewkit", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	for name, typ := range s.types {
-		switch typ {
-		case "":
-			fs.Bool(name, false, "")
-		case "int":
-			fs.Int(name, 0, "")
-		case "float":
-			fs.Float64(name, 0, "")
-		case "duration":
-			fs.Duration(name, 0, "")
-		default:
-			fs.String(name, "", "")
-		}
-	}
-	return fs
-}
-
-func (s *flagSpec) names() string {
-	var names []string
-	for n := range s.types {
-		names = append(names, "--"+n)
-	}
-	slices.Sort(names)
-	return strings.Join(names, " ")
 }
 
 // subcommands are the renewkit commands whose command lines are checked.
