@@ -58,6 +58,9 @@ var (
 	ErrAttemptsBusy = errors.New("store: lockout attempts all in flight")
 	// ErrNoAttempt is returned by ReleaseAttempt for a user with no attempt in flight.
 	ErrNoAttempt = errors.New("store: no attempt in flight")
+	// ErrSessionsFull is returned by PutSessionWithin when the store holds as many
+	// sessions as SessionLimits.Total allows.
+	ErrSessionsFull = errors.New("store: too many open sessions")
 )
 
 // Defaults of a store's lock configuration (SPEC section 9).
@@ -303,6 +306,54 @@ func (s Session) ExpiredAt(now time.Time) bool {
 	return !now.Before(s.ExpiresAt)
 }
 
+// Older reports whether s is older than o, the order in which PutSessionWithin drops
+// a user's sessions: the earlier CreatedAt first, then the smaller ID.
+func (s Session) Older(o Session) bool {
+	if c := s.CreatedAt.Compare(o.CreatedAt); c != 0 {
+		return c < 0
+	}
+	return s.ID < o.ID
+}
+
+// SessionsToDrop returns the sessions PutSessionWithin drops from open, one user's
+// open sessions, to put one more under a per-user limit: the oldest, as many as
+// take the user to perUser-1, none when perUser is 0. It is the rule of
+// Tx.PutSessionWithin, for the stores to share; open is reordered.
+func SessionsToDrop(open []Session, perUser int) []Session {
+	n := len(open) - (perUser - 1)
+	if perUser <= 0 || n <= 0 {
+		return nil
+	}
+	// Usually one: a selection of the n oldest, not a sort of all (the records are
+	// large, and a put at the limit runs this every time).
+	for i := range n {
+		oldest := i
+		for j := i + 1; j < len(open); j++ {
+			if open[j].Older(open[oldest]) {
+				oldest = j
+			}
+		}
+		open[i], open[oldest] = open[oldest], open[i]
+	}
+	return open[:n]
+}
+
+// SessionLimits bounds the sessions a store holds (Tx.PutSessionWithin). SPEC section
+// 7 gives a session a lifetime but sets no number, and each one holds a server secret
+// and a public value, so without a bound anyone allowed to start sessions could fill
+// the server's memory for a whole session lifetime. A zero field sets no limit.
+type SessionLimits struct {
+	// PerUser is the most open sessions one user (tenant, store and user id, every
+	// flow together) may have. A put for a user who has that many drops the user's
+	// oldest (Session.Older), which is then answered as an expired session is.
+	PerUser int
+	// Total is the most sessions the store holds. Expired sessions count until they
+	// are removed (by TakeSession, PurgeExpiredSessions, or a put for their user),
+	// so that the check costs no scan: a caller refused with ErrSessionsFull may
+	// purge and try again.
+	Total int
+}
+
 // OAuthClient is a client of the reference server's token endpoint (SPEC section 3).
 // Only a hash of its secret is kept.
 type OAuthClient struct {
@@ -404,6 +455,12 @@ type Tx interface {
 	Session(ctx context.Context, id string, now time.Time) (Session, error)
 	// PutSession stores a new session; ErrSessionExists if the ID is in use.
 	PutSession(ctx context.Context, s Session) error
+	// PutSessionWithin stores a new session as PutSession does, within lim at now.
+	// It first removes the user's sessions expired at now, then, while the user has
+	// lim.PerUser open sessions or more, the oldest of them (Session.Older), and
+	// returns how many open ones it dropped. Then, if the store would hold more than
+	// lim.Total sessions, it fails with ErrSessionsFull and changes nothing.
+	PutSessionWithin(ctx context.Context, s Session, lim SessionLimits, now time.Time) (dropped int, err error)
 	// TakeSession removes a session and returns it: of any number of concurrent
 	// takers exactly one gets it. An expired session is removed too but reported as
 	// ErrSessionNotFound.

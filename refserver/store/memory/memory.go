@@ -37,7 +37,10 @@ type Store struct {
 	external map[key]string // (tenant, store, external ID) -> user ID
 	creds    map[key]store.Credential
 	sessions map[string]store.Session
-	clients  map[string]store.OAuthClient
+	// userSessions indexes sessions by user, (tenant, store, user ID) -> session IDs,
+	// for PutSessionWithin's per-user limit; a user with none has no entry.
+	userSessions map[key]map[string]struct{}
+	clients      map[string]store.OAuthClient
 	// attempts holds each user's lockout attempts in flight (ReserveAttempt); a user
 	// with none has no entry.
 	attempts map[key]int
@@ -57,7 +60,9 @@ func New() *Store {
 		creds:    map[key]store.Credential{},
 		sessions: map[string]store.Session{},
 		clients:  map[string]store.OAuthClient{},
-		attempts: map[key]int{},
+		// One of the maps above in all but its value type.
+		userSessions: map[key]map[string]struct{}{},
+		attempts:     map[key]int{},
 	}
 }
 
@@ -469,8 +474,68 @@ func (t *tx) PutSession(ctx context.Context, s store.Session) error {
 	if _, ok := t.s.sessions[s.ID]; ok {
 		return store.ErrSessionExists
 	}
-	set(t, t.s.sessions, s.ID, cloneSession(s))
+	t.putSession(s)
 	return nil
+}
+
+func (t *tx) PutSessionWithin(ctx context.Context, s store.Session, lim store.SessionLimits, now time.Time) (int, error) {
+	if err := t.check(ctx, true); err != nil {
+		return 0, err
+	}
+	if err := s.Validate(); err != nil {
+		return 0, err
+	}
+	if _, ok := t.s.sessions[s.ID]; ok {
+		return 0, store.ErrSessionExists
+	}
+	ids := t.s.userSessions[sessionUser(s)]
+	var expired []store.Session
+	open := make([]store.Session, 0, len(ids))
+	for id := range ids {
+		if o := t.s.sessions[id]; o.ExpiredAt(now) {
+			expired = append(expired, o)
+		} else {
+			open = append(open, o)
+		}
+	}
+	drop := store.SessionsToDrop(open, lim.PerUser)
+	if lim.Total > 0 && len(t.s.sessions)-len(expired)-len(drop)+1 > lim.Total {
+		return 0, store.ErrSessionsFull
+	}
+	for _, o := range append(expired, drop...) {
+		t.deleteSession(o)
+	}
+	t.putSession(s)
+	return len(drop), nil
+}
+
+// sessionUser is the userSessions key of s.
+func sessionUser(s store.Session) key { return key{s.Tenant, s.Store, s.UserID} }
+
+// putSession stores s under its ID and in its user's index, with undo steps.
+func (t *tx) putSession(s store.Session) {
+	set(t, t.s.sessions, s.ID, cloneSession(s))
+	k := sessionUser(s)
+	ids, ok := t.s.userSessions[k]
+	if !ok {
+		ids = map[string]struct{}{}
+		set(t, t.s.userSessions, k, ids)
+	}
+	set(t, ids, s.ID, struct{}{})
+}
+
+// deleteSession removes the stored session s from the store and its user's index,
+// with undo steps.
+func (t *tx) deleteSession(s store.Session) {
+	del(t, t.s.sessions, s.ID)
+	k := sessionUser(s)
+	ids := t.s.userSessions[k]
+	del(t, ids, s.ID)
+	if len(ids) == 0 {
+		// The undo of the index entry runs before (it is journaled after) the undo
+		// of its last ID, which then refills the same map.
+		del(t, t.s.userSessions, k)
+	}
 }
 
 func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {
@@ -481,7 +546,7 @@ func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.S
 	if !ok {
 		return store.Session{}, store.ErrSessionNotFound
 	}
-	del(t, t.s.sessions, id)
+	t.deleteSession(s)
 	if s.ExpiredAt(now) {
 		return store.Session{}, store.ErrSessionNotFound
 	}
@@ -494,9 +559,9 @@ func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, erro
 		return 0, err
 	}
 	n := 0
-	for id, s := range t.s.sessions {
+	for _, s := range t.s.sessions {
 		if s.ExpiredAt(now) {
-			del(t, t.s.sessions, id)
+			t.deleteSession(s)
 			n++
 		}
 	}

@@ -15,3 +15,13 @@ func TestConformance(t *testing.T) {
 		return st
 	})
 }
+
+// TestSessionHeap: 100,000 session starts keep the heap bounded (storetest's bounds).
+// Not parallel: it measures the process's heap.
+func TestSessionHeap(t *testing.T) {
+	storetest.SessionHeap(t, func(tb testing.TB) store.Store {
+		st := memory.New()
+		tb.Cleanup(func() { st.Close() })
+		return st
+	})
+}

@@ -16,10 +16,31 @@ import (
 type sessions struct {
 	mu sync.RWMutex
 	m  map[string]store.Session
+	// byUser indexes m by user, (tenant, store, user ID) -> session IDs, for
+	// PutSessionWithin's per-user limit; a user with none has no entry.
+	byUser map[rowKey]map[string]struct{}
 }
 
 func newSessions() *sessions {
-	return &sessions{m: make(map[string]store.Session)}
+	return &sessions{m: make(map[string]store.Session), byUser: make(map[rowKey]map[string]struct{})}
+}
+
+// userOf is the byUser key of s.
+func userOf(s store.Session) rowKey { return rowKey{s.Tenant, s.Store, s.UserID} }
+
+// remove deletes session id from m and byUser; ss.mu is held for writing.
+func (ss *sessions) remove(id string) {
+	old, ok := ss.m[id]
+	if !ok {
+		return
+	}
+	delete(ss.m, id)
+	k := userOf(old)
+	ids := ss.byUser[k]
+	delete(ids, id)
+	if len(ids) == 0 {
+		delete(ss.byUser, k)
+	}
 }
 
 // get returns the committed session id, expired or not.
@@ -38,11 +59,18 @@ func (ss *sessions) apply(changed map[string]sessionChange) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for id, c := range changed {
+		ss.remove(id)
 		if c.gone {
-			delete(ss.m, id)
-		} else {
-			ss.m[id] = c.s
+			continue
 		}
+		ss.m[id] = c.s
+		k := userOf(c.s)
+		ids, ok := ss.byUser[k]
+		if !ok {
+			ids = make(map[string]struct{})
+			ss.byUser[k] = ids
+		}
+		ids[id] = struct{}{}
 	}
 }
 
@@ -143,6 +171,77 @@ func (t *tx) PutSession(ctx context.Context, s store.Session) error {
 	}
 	t.change(s.ID, sessionChange{s: stored(s)})
 	return nil
+}
+
+func (t *tx) PutSessionWithin(ctx context.Context, s store.Session, lim store.SessionLimits, now time.Time) (int, error) {
+	if err := t.checkSession(true); err != nil {
+		return 0, err
+	}
+	if err := s.Validate(); err != nil {
+		return 0, err
+	}
+	if err := t.live(ctx, "put session"); err != nil {
+		return 0, err
+	}
+	if _, ok := t.session(s.ID); ok {
+		return 0, store.ErrSessionExists
+	}
+	mine := t.userSessions(userOf(s))
+	var expired []store.Session
+	open := make([]store.Session, 0, len(mine))
+	for _, o := range mine {
+		if o.ExpiredAt(now) {
+			expired = append(expired, o)
+		} else {
+			open = append(open, o)
+		}
+	}
+	drop := store.SessionsToDrop(open, lim.PerUser)
+	if lim.Total > 0 && t.heldSessions()-len(expired)-len(drop)+1 > lim.Total {
+		return 0, store.ErrSessionsFull
+	}
+	for _, o := range append(expired, drop...) {
+		t.change(o.ID, sessionChange{gone: true})
+	}
+	t.change(s.ID, sessionChange{s: stored(s)})
+	return len(drop), nil
+}
+
+// userSessions returns the sessions of user k as this transaction sees them,
+// expired or not: the committed ones it has not changed, then those it put.
+func (t *tx) userSessions(k rowKey) []store.Session {
+	t.sessions.mu.RLock()
+	out := make([]store.Session, 0, len(t.sessions.byUser[k])+1)
+	for id := range t.sessions.byUser[k] {
+		if _, ok := t.changed[id]; !ok {
+			out = append(out, t.sessions.m[id])
+		}
+	}
+	t.sessions.mu.RUnlock()
+	for _, c := range t.changed {
+		if !c.gone && userOf(c.s) == k {
+			out = append(out, c.s)
+		}
+	}
+	return out
+}
+
+// heldSessions returns how many sessions the store holds as this transaction sees
+// them, expired or not.
+func (t *tx) heldSessions() int {
+	t.sessions.mu.RLock()
+	defer t.sessions.mu.RUnlock()
+	n := len(t.sessions.m)
+	for id, c := range t.changed {
+		_, committed := t.sessions.m[id]
+		switch {
+		case c.gone && committed:
+			n--
+		case !c.gone && !committed:
+			n++
+		}
+	}
+	return n
 }
 
 func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {

@@ -50,6 +50,14 @@ func TestPersistence(t *testing.T) {
 	storetest.Persistence(t, func(tb testing.TB) store.Store { return open(tb, path) })
 }
 
+// TestSessionHeap: 100,000 session starts keep the heap bounded (storetest's bounds).
+// Not parallel: it measures the process's heap.
+func TestSessionHeap(t *testing.T) {
+	storetest.SessionHeap(t, func(tb testing.TB) store.Store {
+		return open(tb, filepath.Join(tb.TempDir(), "renewkit.db"))
+	})
+}
+
 // rawDB opens the database file directly, to look at what Open left there.
 func rawDB(tb testing.TB, path string) *sql.DB {
 	tb.Helper()

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(tb testing.TB) store.Store) {
 		{"CredentialHistoryBound", testCredentialHistoryBound},
 		{"CredentialHistoryReplaced", testCredentialHistoryReplaced},
 		{"Sessions", testSessions},
+		{"SessionLimitPerUser", testSessionLimitPerUser},
+		{"SessionLimitTotal", testSessionLimitTotal},
+		{"SessionLimitsConcurrent", testSessionLimitsConcurrent},
 		{"OAuthClients", testOAuthClients},
 		{"Invalid", testInvalid},
 		{"Rollback", testRollback},
@@ -125,6 +128,12 @@ func Persistence(t *testing.T, open func(tb testing.TB) store.Store) {
 		check(t, "UpdateCredential", tx.UpdateCredential(ctx, renewed.Renewed([]byte("verifier-3"))), nil)
 		return nil
 	})
+	// The sessions it kept count toward their user's limit: S-LIVE (of u1) is
+	// dropped for a new session of u1 under a limit of one.
+	n, err := putWithin(st, session("S-NEW", store.FlowRenewal, base.Add(2*time.Hour)), store.SessionLimits{PerUser: 1}, base)
+	check(t, "PutSessionWithin after reopening", err, nil)
+	same(t, "dropped after reopening", n, 1)
+	same(t, "open after reopening", openIDs(t, st, base, "S-LIVE", "S-NEW"), []string{"S-NEW"})
 }
 
 // world is the small data set most checks start from: tenants t1 and t2, store s1 in
