@@ -34,6 +34,19 @@ const (
 	DefaultSessionPurgeInterval = time.Minute
 	// DefaultShutdownTimeout is how long Run waits for requests in flight at shutdown.
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultMaxSessionsPerUser is how many open sessions one user may have; a start
+	// beyond it drops the user's oldest session.
+	DefaultMaxSessionsPerUser = 32
+	// DefaultMaxSessions is how many sessions the server holds; a start beyond it is
+	// 429 TOO_MANY_REQUESTS. About 130 MiB of sessions at most (README, Bounded
+	// sessions).
+	DefaultMaxSessions = 100_000
+	// DefaultTokenFailureBurst is how many failed client authentications in a row
+	// the token endpoint takes for one client id before it answers 429.
+	DefaultTokenFailureBurst = 10
+	// DefaultTokenFailureInterval is how often the token endpoint allows one more
+	// failed client authentication for a client id once the burst is spent.
+	DefaultTokenFailureInterval = 6 * time.Second
 )
 
 // ErrConfig reports a Config that cannot be used.
@@ -81,6 +94,23 @@ type Config struct {
 	SessionPurgeInterval time.Duration
 	// ShutdownTimeout bounds Run's graceful shutdown; DefaultShutdownTimeout when zero.
 	ShutdownTimeout time.Duration
+	// MaxSessionsPerUser is the most open sessions one user may have, every flow
+	// together: a start beyond it drops the user's oldest session, whose completion
+	// is then 404 SESSION_NOT_FOUND as for an expired one. DefaultMaxSessionsPerUser
+	// when zero; no limit when negative.
+	MaxSessionsPerUser int
+	// MaxSessions is the most sessions the server holds: a start beyond it (for a
+	// user below MaxSessionsPerUser) is 429 TOO_MANY_REQUESTS with Retry-After.
+	// DefaultMaxSessions when zero; no limit when negative.
+	MaxSessions int
+	// TokenFailureBurst is how many failed client authentications in a row the token
+	// endpoint takes for one client id before it answers them 429 TOO_MANY_REQUESTS
+	// with Retry-After; a right secret is never refused for them (oauth.go,
+	// tokenThrottle). DefaultTokenFailureBurst when zero; no throttle when negative.
+	TokenFailureBurst int
+	// TokenFailureInterval is how often one more failure is allowed again once the
+	// burst is spent; DefaultTokenFailureInterval when zero or negative.
+	TokenFailureInterval time.Duration
 	// Now is the clock for session expiry, lockout and tokens; time.Now when nil.
 	// Tests inject a fake one.
 	Now func() time.Time
@@ -131,6 +161,18 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if c.MaxSessionsPerUser == 0 {
+		c.MaxSessionsPerUser = DefaultMaxSessionsPerUser
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.TokenFailureBurst == 0 {
+		c.TokenFailureBurst = DefaultTokenFailureBurst
+	}
+	if c.TokenFailureInterval <= 0 {
+		c.TokenFailureInterval = DefaultTokenFailureInterval
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -155,4 +197,10 @@ func (c Config) params() (*srp.Params, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	return p, nil
+}
+
+// sessionLimits are the store.SessionLimits of c after withDefaults: a negative
+// field, no limit, is the store's zero.
+func (c Config) sessionLimits() store.SessionLimits {
+	return store.SessionLimits{PerUser: max(c.MaxSessionsPerUser, 0), Total: max(c.MaxSessions, 0)}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,7 +56,58 @@ func errorTable() []errorMapping {
 		{errUserLocked, api.CodeUserLocked, "the user is locked"},
 		{errUserDisabled, api.CodeUserDisabled, "the user is disabled"},
 		{errTooLarge, api.CodePayloadTooLarge, "the request body is larger than 64 KiB"},
+		{errHeadersTooLarge, CodeHeadersTooLarge, "the request line and headers are larger than 64 KiB"},
+		{errHTTP2Preface, api.CodeInvalidRequest, "this server speaks HTTP/1.1 in cleartext; HTTP/2 without TLS is not served"},
+		{store.ErrSessionsFull, CodeTooManyRequests, "the server holds as many open sessions as it allows; try again later"},
+		{errThrottled, CodeTooManyRequests, "too many failed client authentications for this client; try again later"},
 	}
+}
+
+// Error codes of the server's own limits, in the style of SPEC.md section 10. SPEC
+// section 10 lists no code for either status (section 3 names 429 with Retry-After
+// for the token endpoint's throttle), and api's table has no row for them, so
+// statusOf gives their status, as processErrorTable does for the process codes.
+const (
+	// CodeTooManyRequests is a request refused for a limit on how often or how much
+	// (429, with Retry-After in whole seconds): a token request after too many
+	// failed client authentications of its client id, or a start while the server
+	// holds Config.MaxSessions sessions. SPEC section 2 rules out a 5xx for what a
+	// client sends, so a full server is 429 too, not 503.
+	CodeTooManyRequests api.Code = "TOO_MANY_REQUESTS"
+	// CodeHeadersTooLarge is a request whose request line and header fields are over
+	// MaxHeaderBytes (431).
+	CodeHeadersTooLarge api.Code = "HEADERS_TOO_LARGE"
+)
+
+// statusOf is the HTTP status that carries e: api's table, else the status of the
+// server's own codes above, else 500 (api.Error.Status).
+func statusOf(e *api.Error) int {
+	switch {
+	case e.Code.Status() != 0:
+		return e.Code.Status()
+	case e.Code == CodeTooManyRequests:
+		return http.StatusTooManyRequests
+	case e.Code == CodeHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
+	}
+	return e.Status()
+}
+
+// retryLater is a refusal that the same request may get past later: abortWith
+// answers it with Retry-After, after rounded up to whole seconds (at least 1). The
+// table maps the error it wraps.
+type retryLater struct {
+	err   error
+	after time.Duration
+}
+
+func (r *retryLater) Error() string { return r.err.Error() }
+func (r *retryLater) Unwrap() error { return r.err }
+
+// retryAfterSeconds is d as a Retry-After delay-seconds value (RFC 9110 section
+// 10.2.3): whole seconds, rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
 // Errors the handlers raise themselves; toAPIError maps them like the domain ones.
@@ -65,6 +118,12 @@ var (
 	errUserLocked   = errors.New("refserver: user locked")
 	errUserDisabled = errors.New("refserver: user disabled")
 	errTooLarge     = errors.New("refserver: request body too large")
+	// errHeadersTooLarge: the request line and headers are over MaxHeaderBytes.
+	errHeadersTooLarge = errors.New("refserver: request headers too large")
+	// errHTTP2Preface: a cleartext HTTP/2 connection preface (PRI * HTTP/2.0).
+	errHTTP2Preface = errors.New("refserver: cleartext HTTP/2 preface")
+	// errThrottled: the token endpoint's throttle refused a client authentication.
+	errThrottled = errors.New("refserver: client authentication throttled")
 )
 
 // toAPIError turns any handler error into the wire error. An *api.Error in the chain
@@ -102,7 +161,11 @@ func (s *Server) abortWith(c *gin.Context, err error) {
 			slog.String("error", err.Error()),
 		)
 	}
-	c.AbortWithStatusJSON(e.Status(), e)
+	var rl *retryLater
+	if errors.As(err, &rl) {
+		c.Header("Retry-After", retryAfterSeconds(rl.after))
+	}
+	c.AbortWithStatusJSON(statusOf(e), e)
 }
 
 // noRoute answers paths that name no endpoint.

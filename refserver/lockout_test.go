@@ -12,6 +12,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
@@ -133,7 +134,9 @@ func TestLockoutBurst(t *testing.T) {
 	for name, st := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorldWith(t, worldOpts{store: st})
+			// The burst is 50 sessions of one user, over the default cap of
+			// open sessions per user (32), which would drop the oldest 18.
+			w := newWorldWith(t, worldOpts{store: st, cfg: refserver.Config{MaxSessionsPerUser: 2 * n}})
 			w.addSecondStore(t)
 			host := *w.full
 			host.HostForm = true

@@ -24,6 +24,13 @@ const (
 	srpOutcomeError              = "error"
 )
 
+// The limits of renewkit_limits_total: what each count is.
+const (
+	limitSessionsPerUser = "sessions_per_user" // a user's oldest session dropped for a new one
+	limitSessions        = "sessions"          // a start refused: the server holds MaxSessions
+	limitTokenFailures   = "token_failures"    // a token request refused 429 by the throttle
+)
+
 // metrics is the server's instrumentation, on a registry of its own so that two servers
 // in one test binary never collide on the global default registry.
 type metrics struct {
@@ -31,6 +38,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	srpOps   *prometheus.CounterVec
+	limits   *prometheus.CounterVec
 }
 
 // newMetrics builds the collectors; openSessions is sampled at each scrape.
@@ -52,11 +60,19 @@ func newMetrics(openSessions func() float64) *metrics {
 			Name: "renewkit_srp_operations_total",
 			Help: "SRP operations by kind (server_start, verify, verifier) and outcome.",
 		}, []string{"kind", "outcome"}),
+		limits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "renewkit_limits_total",
+			Help: "Times a limit acted: sessions_per_user (a user's oldest session dropped), sessions (a start refused, the server is full), token_failures (a token request refused for its client id's failures).",
+		}, []string{"limit"}),
+	}
+	for _, l := range []string{limitSessionsPerUser, limitSessions, limitTokenFailures} {
+		m.limits.WithLabelValues(l) // every series from the start, at 0
 	}
 	reg.MustRegister(
 		m.requests,
 		m.latency,
 		m.srpOps,
+		m.limits,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "renewkit_sessions_open",
 			Help: "Sessions started and neither completed nor expired.",
@@ -84,6 +100,13 @@ func (m *metrics) middleware(c *gin.Context) {
 // srp counts one SRP operation.
 func (m *metrics) srp(kind, outcome string) {
 	m.srpOps.WithLabelValues(kind, outcome).Inc()
+}
+
+// limited counts n actions of limit.
+func (m *metrics) limited(limit string, n int) {
+	if n > 0 {
+		m.limits.WithLabelValues(limit).Add(float64(n))
+	}
 }
 
 // handler serves the Prometheus text format.

@@ -1,10 +1,12 @@
 package refserver
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -62,26 +64,29 @@ func (s *Server) token(c *gin.Context) (*api.TokenResponse, error) {
 	}
 	id, secret, err := clientCredentials(c.GetHeader("Authorization"), form)
 	if err != nil {
+		// No client id to throttle: nothing was guessed for any client.
 		return nil, err
 	}
-	ctx := c.Request.Context()
-	var client store.OAuthClient
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		client, err = tx.OAuthClient(ctx, id)
-		return err
-	})
-	switch {
-	case errors.Is(err, store.ErrClientNotFound):
-		// Spend the same hash-and-compare as a known client, so timing does not tell
-		// an unknown ID from a wrong secret.
-		store.OAuthClient{SecretHash: store.HashSecret("")}.CheckSecret(secret)
-		return nil, errBadClient
-	case err != nil:
-		return nil, err
-	case !client.CheckSecret(secret):
-		return nil, errBadClient
+	// The throttle (throttle.go) sees the peer address: no proxy header is trusted.
+	src, _ := netip.ParseAddr(c.RemoteIP())
+	src = src.Unmap()
+	now := s.now()
+	adm := s.throttle.admit(id, src, now)
+	if adm.refused {
+		s.metrics.limited(limitTokenFailures, 1)
+		return nil, &retryLater{err: errThrottled, after: adm.retry}
 	}
+	client, err := s.authenticateClient(c.Request.Context(), id, secret)
+	if errors.Is(err, errBadClient) {
+		if wait, over := s.throttle.failed(id, adm, now); over {
+			s.metrics.limited(limitTokenFailures, 1)
+			return nil, &retryLater{err: errThrottled, after: wait}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.throttle.succeeded(id, src, adm, now)
 	// A client may have its own token lifetime (the fixtures' short-lived client
 	// for the expired role); the server's applies otherwise.
 	ttl := s.tokens.ttl
@@ -99,6 +104,28 @@ func (s *Server) token(c *gin.Context) (*api.TokenResponse, error) {
 		// still says 1, so a client never reads "already expired" from a fresh token.
 		ExpiresIn: max(1, int(ttl.Seconds())),
 	}, nil
+}
+
+// authenticateClient returns the client id whose secret is secret, or errBadClient.
+func (s *Server) authenticateClient(ctx context.Context, id, secret string) (store.OAuthClient, error) {
+	var client store.OAuthClient
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		client, err = tx.OAuthClient(ctx, id)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrClientNotFound):
+		// Spend the same hash-and-compare as a known client, so timing does not tell
+		// an unknown ID from a wrong secret.
+		store.OAuthClient{SecretHash: store.HashSecret("")}.CheckSecret(secret)
+		return store.OAuthClient{}, errBadClient
+	case err != nil:
+		return store.OAuthClient{}, err
+	case !client.CheckSecret(secret):
+		return store.OAuthClient{}, errBadClient
+	}
+	return client, nil
 }
 
 // clientCredentials returns the client id and secret from exactly one of an HTTP

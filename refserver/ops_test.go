@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -124,6 +125,9 @@ func TestErrorTable(t *testing.T) {
 		{srp.ErrInvalidPublicValue, api.CodeInvalidPublicValue, false},
 		{srp.ErrInvalidVerifier, api.CodeInvalidVerifier, false},
 		{errTooLarge, api.CodePayloadTooLarge, false},
+		{errHeadersTooLarge, CodeHeadersTooLarge, false},
+		{&retryLater{err: store.ErrSessionsFull, after: time.Second}, CodeTooManyRequests, false},
+		{&retryLater{err: errThrottled, after: time.Second}, CodeTooManyRequests, false},
 		{ErrBadToken, api.CodeUnauthorized, false},
 		{invalidRequest("x"), api.CodeInvalidRequest, false},
 		{errors.New("disk on fire"), api.CodeInternal, true},
@@ -135,7 +139,7 @@ func TestErrorTable(t *testing.T) {
 			if e.Code != tt.code || internal != tt.internal {
 				t.Fatalf("toAPIError = %s, %v", e.Code, internal)
 			}
-			if e.Code.Status() == 0 {
+			if statusOf(e) == http.StatusInternalServerError && !tt.internal {
 				t.Fatalf("code %s has no status", e.Code)
 			}
 			if strings.Contains(e.Message, "store:") || strings.Contains(e.Message, "srp:") {
@@ -143,9 +147,9 @@ func TestErrorTable(t *testing.T) {
 			}
 		})
 	}
-	// Every code of the table has a status in api's table.
+	// Every code of the table has a status: api's table, or the server's own codes.
 	for _, m := range errorTable() {
-		if m.code.Status() == 0 {
+		if statusOf(api.NewError(m.code, m.message)) == http.StatusInternalServerError {
 			t.Errorf("table code %s has no status", m.code)
 		}
 	}

@@ -157,14 +157,47 @@ func (s *Server) startSession(ctx context.Context, flow api.Flow, tenant, storeN
 	if sess.ID, err = api.NewID(); err != nil {
 		return nil, store.User{}, err
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) })
-	if err != nil {
+	if err := s.putSession(ctx, sess, now); err != nil {
 		return nil, store.User{}, err
 	}
 	resp.SessionID = sess.ID
 	resp.AlgorithmInfo.Parameters.I = sess.Identity
 	resp.AlgorithmInfo.Parameters.Salt = srp.EncodeSalt(sess.Salt)
 	return resp, user, nil
+}
+
+// fullRetryAfter is the Retry-After of a start refused because the server holds
+// MaxSessions: sessions end all the time (completed or expired), and the server
+// looks for expired ones to remove at most this often (putSession).
+const fullRetryAfter = time.Second
+
+// putSession stores a started session within the session limits (Config
+// MaxSessionsPerUser and MaxSessions). The store counts expired sessions until they
+// are removed, so when it is full the expired ones are purged and the put tried once
+// more, in the same Update; at most once per fullRetryAfter, so that a flood of
+// starts at the limit costs no scan of every session each.
+func (s *Server) putSession(ctx context.Context, sess store.Session, now time.Time) error {
+	lim := s.cfg.sessionLimits()
+	var dropped int
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		dropped, err = tx.PutSessionWithin(ctx, sess, lim, now)
+		if errors.Is(err, store.ErrSessionsFull) && s.fullPurge.allow(now, fullRetryAfter) {
+			if _, err := tx.PurgeExpiredSessions(ctx, now); err != nil {
+				return err
+			}
+			dropped, err = tx.PutSessionWithin(ctx, sess, lim, now)
+		}
+		return err
+	})
+	if errors.Is(err, store.ErrSessionsFull) {
+		s.metrics.limited(limitSessions, 1)
+		return &retryLater{err: err, after: fullRetryAfter}
+	}
+	if err == nil {
+		s.metrics.limited(limitSessionsPerUser, dropped)
+	}
+	return err
 }
 
 // sessionTTL is the lifetime of a session of store is: the store's own when it has

@@ -45,8 +45,12 @@ type Server struct {
 	processes *processAPI
 	// gates queues the completions waiting for a lockout attempt (lockout.go).
 	gates *attemptGates
-	log   *slog.Logger
-	now   func() time.Time
+	// fullPurge spaces out the purges of a full server (putSession).
+	fullPurge purgeGate
+	// throttle limits failed client authentications at /oauth/token (throttle.go).
+	throttle *tokenThrottle
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // New builds a server from cfg: it opens (or adopts) the store, seeds the fixtures,
@@ -73,12 +77,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:    cfg,
-		params: params,
-		tokens: tokens,
-		gates:  newAttemptGates(),
-		log:    cfg.Logger,
-		now:    cfg.Now,
+		cfg:      cfg,
+		params:   params,
+		tokens:   tokens,
+		gates:    newAttemptGates(),
+		throttle: newTokenThrottle(cfg.TokenFailureBurst, cfg.TokenFailureInterval),
+		log:      cfg.Logger,
+		now:      cfg.Now,
 	}
 	if cfg.Store != nil {
 		s.store = cfg.Store
@@ -152,9 +157,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// headerLimit answers requests over MaxHeaderBytes in the section 10 shape;
+		// net/http's limit above it only catches what is too large to parse.
+		MaxHeaderBytes: httpMaxHeaderBytes,
+		// "OPTIONS *" goes to the router too (404 in the section 10 shape) instead
+		// of net/http's bodiless 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:                  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
@@ -245,7 +255,7 @@ func (s *Server) router() *gin.Engine {
 	_ = e.SetTrustedProxies(nil)
 	e.NoRoute(noRoute)
 	e.NoMethod(noMethod)
-	e.Use(s.recovery, s.metrics.middleware, s.requestLog, s.bodyLimit)
+	e.Use(s.recovery, s.metrics.middleware, s.requestLog, s.headerLimit, s.bodyLimit)
 
 	e.POST(api.TokenPath, s.handleToken)
 	e.GET(api.JWKSPath, s.handleJWKS)

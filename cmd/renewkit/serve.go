@@ -14,6 +14,16 @@ import (
 
 // runServe runs the reference server until interrupted.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := serveConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	return refserver.Run(ctx, cfg)
+}
+
+// serveConfig is the server's Config from serve's command line; a usage error is
+// exitError{2}, -h is flag.ErrHelp.
+func serveConfig(args []string, stderr io.Writer) (refserver.Config, error) {
 	fs := newFlags("serve", "serve [flags]", stderr)
 	var cfg refserver.Config
 	fs.StringVar(&cfg.Addr, "addr", refserver.DefaultAddr, "listen address")
@@ -27,25 +37,43 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", refserver.DefaultTokenTTL, "lifetime of issued access tokens")
 	fs.StringVar(&cfg.Issuer, "issuer", refserver.DefaultIssuer, "iss claim of issued tokens")
 	fs.StringVar(&cfg.SigningKeyFile, "signing-key", "", "PEM file with the ES256 signing key (default: a fresh key per start)")
+	fs.IntVar(&cfg.MaxSessionsPerUser, "max-sessions-per-user", refserver.DefaultMaxSessionsPerUser, "most open sessions of one user, every flow together; a start beyond it drops the user's oldest (then 404 SESSION_NOT_FOUND); negative: no limit")
+	fs.IntVar(&cfg.MaxSessions, "max-sessions", refserver.DefaultMaxSessions, "most sessions the server holds; a start beyond it is 429 TOO_MANY_REQUESTS with Retry-After; negative: no limit")
+	fs.IntVar(&cfg.TokenFailureBurst, "token-failure-burst", refserver.DefaultTokenFailureBurst, "failed client authentications in a row per client id before /oauth/token answers 429; negative: no throttle")
+	fs.DurationVar(&cfg.TokenFailureInterval, "token-failure-interval", refserver.DefaultTokenFailureInterval, "one more failed client authentication allowed per client id this often once the burst is spent")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return cfg, err
 		}
-		return exitError{2}
+		return cfg, exitError{2}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "renewkit serve: unexpected arguments %q\n", fs.Args())
-		return exitError{2}
+		return cfg, exitError{2}
+	}
+	// Zero would mean the default in Config, not "none": say so rather than guess.
+	for _, z := range []struct {
+		name string
+		v    int
+	}{{"max-sessions-per-user", cfg.MaxSessionsPerUser}, {"max-sessions", cfg.MaxSessions}, {"token-failure-burst", cfg.TokenFailureBurst}} {
+		if z.v == 0 {
+			fmt.Fprintf(stderr, "renewkit serve: --%s 0: give a positive limit, or a negative one for none\n", z.name)
+			return cfg, exitError{2}
+		}
+	}
+	if cfg.TokenFailureInterval <= 0 {
+		fmt.Fprintf(stderr, "renewkit serve: --token-failure-interval %v: want a positive duration\n", cfg.TokenFailureInterval)
+		return cfg, exitError{2}
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "renewkit serve: %v\n", err)
-		return exitError{2}
+		return cfg, exitError{2}
 	}
 	cfg.Logger = logger
-	return refserver.Run(ctx, cfg)
+	return cfg, nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
