@@ -130,6 +130,7 @@ func Catalogue() []Check {
 		{"TOK-006", Must, "§3", "no permission, no access", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
 		{"TOK-007", May, "§3", "the token endpoint", `"POST /oauth/token, OAuth 2.0 client credentials ... {access_token, token_type: Bearer, expires_in}. Tokens are JWTs signed with ES256; the public key is at GET /.well-known/jwks.json. Claims: iss, sub, iat, exp, permissions"`},
 		{"TOK-008", May, "§3", "the token endpoint refuses a wrong secret", `client credentials (RFC 6749 section 4.4) with a wrong secret get no token: 401`},
+		{"TOK-009", May, "§3, §10", "failed client authentications are throttled, the right secret still works", `"The token endpoint SHOULD limit failed client authentications per client id (429 with Retry-After); this is a MAY check": wrong secrets for one client id end in 429 with Retry-After and the section 10 body, and then the right secret still gets a token (no lockout of the real client)`},
 
 		{"LCK-001", Must, "§9", "locked after maxFailedAttempts", `"at the maximum the user becomes TEMP_LOCKED ... Any start ... for a TEMP_LOCKED ... user: 400 USER_LOCKED"`},
 		{"LCK-002", Must, "§9", "a success resets the count", `"a successful one resets the count"`},

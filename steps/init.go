@@ -96,6 +96,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	sessionSteps(c)
 	answerSteps(c)
 	tokenSteps(c)
+	throttleSteps(c)
 	adminSteps(c)
 	corpusSteps(c)
 	permissionSteps(c)

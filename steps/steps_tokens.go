@@ -297,9 +297,15 @@ func (s *scenario) sendRequest(ctx context.Context, what string) error {
 // clientCredentials returns the full role's client id and secret, or ends the
 // scenario as not applicable when the target gives the role a static token.
 func (s *scenario) clientCredentials() (string, string, error) {
-	c := s.w.tgt.Tokens[target.RoleFull]
+	return s.roleCredentials(target.RoleFull)
+}
+
+// roleCredentials returns role's client id and secret, or ends the scenario as not
+// applicable when the target gives the role a static token.
+func (s *scenario) roleCredentials(role target.Role) (string, string, error) {
+	c := s.w.tgt.Tokens[role]
 	if c.ClientID == "" {
-		return "", "", notApplicable{"the target's full role uses a static token, not client credentials"}
+		return "", "", notApplicable{"the target's " + string(role) + " role uses a static token, not client credentials"}
 	}
 	secret := c.ClientSecret
 	if c.ClientSecretEnv != "" {
