@@ -1,5 +1,7 @@
 package mutant
 
+import "strings"
+
 // variant is one deliberately broken reference server: exactly one of store, srp
 // and http is set (none for the control).
 type variant struct {
@@ -68,6 +70,12 @@ func variants() []variant {
 			chance:   "a proof forged for A = N-1 matches when b is even, in about half the sessions: that row of PUB-001 then fails with 200, otherwise with 400 and the wrong code (a PUB-001.code warning)",
 		},
 		{
+			name: "public-value-reduced", section: "§6",
+			wrong:    "A is reduced mod N before the range check: A+N and A+2N are taken as A",
+			http:     publicValueReduced,
+			catchers: []string{"PUB-001"},
+		},
+		{
 			name: "m2-for-wrong-proof", section: "§6",
 			wrong:    "the 400 INVALID_PROOF answer to a wrong M1 carries the M2 of S",
 			srp:      srpFaults{leakM2: true},
@@ -110,10 +118,22 @@ func variants() []variant {
 			catchers: []string{"SES-004"},
 		},
 		{
+			name: "session-ids-sequential", section: "§1",
+			wrong:    "session ids count up from a random base: the last 8 of their 16 bytes are a counter",
+			http:     sessionIDsSequential,
+			catchers: []string{"SES-016"},
+		},
+		{
 			name: "session-any-flow", section: "§7",
 			wrong:    "a session completes through another flow's endpoint (served as its own flow)",
 			http:     sessionAnyFlow,
 			catchers: []string{"SES-005"},
+		},
+		{
+			name: "session-any-store", section: "§7",
+			wrong:    "a session completes through another store's path of its tenant (served as its own store)",
+			http:     sessionAnyStore,
+			catchers: []string{"SES-006"},
 		},
 		{
 			name: "stale-session-accepted", section: "§7",
@@ -128,6 +148,12 @@ func variants() []variant {
 			catchers: []string{"HIS-001"},
 		},
 		{
+			name: "history-before-proof", section: "§2",
+			wrong:    "a renewal's history rule is checked before its proof: a wrong proof with a history-breaking new passcode is PASSCODE_HISTORY_VIOLATION and not counted",
+			http:     historyBeforeProof,
+			catchers: []string{"LCK-008"},
+		},
+		{
 			name: "requirements-changed", section: "§8",
 			wrong:    "start answers return the policy with minimumLength one more than the policy says",
 			http:     requirementsChanged,
@@ -140,16 +166,61 @@ func variants() []variant {
 			catchers: []string{"LCK-001", "LCK-003"},
 		},
 		{
+			name: "renewal-keeps-failures", section: "§9",
+			wrong:    "a successful renewal does not reset the count of failed proofs",
+			http:     renewalKeepsFailures,
+			catchers: []string{"LCK-009"},
+		},
+		{
+			name: "failure-closes-sessions", section: "§9",
+			wrong:        "a completion failed with INVALID_PROOF or INVALID_PUBLIC_VALUE ends the user's other open sessions",
+			http:         failureClosesSessions,
+			catchers:     []string{"LCK-013"},
+			fullCatchers: []string{"SES-013", "SES-014", "LCK-004", "LCK-012"},
+			chance:       "LCK-010 and LCK-011 fail when a completion of a burst reaches the server after the burst's first counted failure has ended its session (404 SESSION_NOT_FOUND): in every run so far, but it depends on timing",
+		},
+		{
+			name: "lockout-unserialized", section: "§9",
+			wrong:    "the lock is checked when a completion arrives, not counted one at a time: every wrong proof of a burst that arrives before the lock is INVALID_PROOF",
+			http:     lockoutUnserialized,
+			catchers: []string{"LCK-010"},
+			chance:   "LCK-011 fails when, in its authentication burst, the right proof reaches the server before the wrong ones, which wait behind it: it is then 200 and resets the count, and every wrong proof of the burst is INVALID_PROOF, more than the store allows after a success (in its renewal burst the wrong proofs are then stale); a right proof that arrives after the wrong ones were served is USER_LOCKED while they are INVALID_PROOF",
+		},
+		{
 			name: "ext-any-store", section: "§1, §4",
 			wrong:    "the external-id start routes ignore the path's store: an external id of another store of the tenant is found there",
 			http:     extAnyStore,
 			catchers: []string{"NF-004"},
 		},
 		{
+			name: "ext-id-case-folded", section: "§2",
+			wrong:    "the external-id start routes compare external ids case-insensitively",
+			http:     extIDsMatching(strings.EqualFold),
+			catchers: []string{"EXT-004"},
+		},
+		{
+			name: "ext-id-normalized", section: "§2",
+			wrong:    "the external-id start routes compare external ids after NFC normalization",
+			http:     extIDsMatching(sameNormalized),
+			catchers: []string{"EXT-005"},
+		},
+		{
 			name: "permission-unchecked", section: "§3",
 			wrong:    "the completion endpoints check the token but not its permissions",
 			http:     noPermissionCheckOnCompletion,
 			catchers: []string{"TOK-005", "TOK-006"},
+		},
+		{
+			name: "ext-renewal-start-unchecked", section: "§3",
+			wrong:    "the renewal start by external id checks the token but not its permissions",
+			http:     extRenewalStartUnchecked,
+			catchers: []string{"PERM-001"},
+		},
+		{
+			name: "admin-any-permission", section: "§3, §5",
+			wrong:    "the admin endpoints take any valid token, whatever its permissions",
+			http:     adminAnyPermission,
+			catchers: []string{"PERM-002"},
 		},
 		{
 			name: "tenant-unchecked", section: "§3",
@@ -168,6 +239,24 @@ func variants() []variant {
 			wrong:    "a completion whose verifier, a or m1 is not base64 gets 500 instead of 400",
 			http:     internalErrorOnBadBase64,
 			catchers: []string{"BAD-001", "BAD-002", "BAD-003"},
+		},
+		{
+			name: "body-limit-off-by-one", section: "§2",
+			wrong:    "a body of exactly 65,536 bytes is refused with 413: the server refuses 64 KiB or more, not only more than 64 KiB",
+			http:     bodyLimitOffByOne,
+			catchers: []string{"BAD-010"},
+		},
+		{
+			name: "auth-errors-plain-text", section: "§10",
+			wrong:    "the 401 and 403 answers are plain text, CODE: message, instead of the section 10 JSON body",
+			http:     authErrorsPlainText,
+			catchers: []string{"INV-003"},
+		},
+		{
+			name: "user-extra-member", section: "§2",
+			wrong:    "user objects carry a member more than {id, externalId, status, dateCreated}: the count of failed proofs",
+			http:     userExtraMember,
+			catchers: []string{"INV-004"},
 		},
 	}
 }
