@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/steps"
 )
 
@@ -21,7 +22,10 @@ func fullMatrix() bool { return *update || os.Getenv("RENEWKIT_MUTANTS") == "all
 
 // Session lifetimes of the variants' servers: the suite's own in-process lifetime for
 // the whole suite, a shorter one when only a variant's catchers run (SES-004 waits
-// one out; no catcher holds a session longer).
+// one out; no catcher holds a session longer). On a slow machine (two CPU hogs,
+// -race, other packages' tests beside this one) both stretch with the measured
+// cost of a burst's SRP work, so that no session of a correct server expires
+// while the suite is still computing for it.
 const (
 	fullTTL     = 6 * time.Second
 	targetedTTL = 3 * time.Second
@@ -29,15 +33,43 @@ const (
 	// beside others on two cores: the slowest flows of the whole suite (a search for
 	// an A with a leading zero byte) must finish well within a session's life.
 	raceFullTTL = 10 * time.Second
+	// burstMargin is how many times the probe's work a session must outlive: a
+	// burst (LCK-010) computes half the probe's proofs while its server computes
+	// as many B values and verifications, all before any session may expire.
+	burstMargin = 30
 )
 
 // wholeTTL is the session lifetime of a whole-suite run.
 func wholeTTL() time.Duration {
 	if raceEnabled {
-		return raceFullTTL
+		return scaledTTL(raceFullTTL)
 	}
-	return fullTTL
+	return scaledTTL(fullTTL)
 }
+
+// scaledTTL is base, or burstMargin times the probe when that is longer.
+func scaledTTL(base time.Duration) time.Duration { return max(base, burstMargin*srpProbe()) }
+
+// srpProbe times 32 client proofs of the default group here, now: the most a
+// burst of the suite computes while its sessions are open.
+var srpProbe = sync.OnceValue(func() time.Duration {
+	p := srp.DefaultParams()
+	other, err := p.NewEphemeral()
+	if err != nil {
+		panic(err)
+	}
+	began := time.Now()
+	for range 32 {
+		c, err := srp.NewClient(p, []byte("probe"), []byte("probe passcode"), []byte("probe salt"))
+		if err != nil {
+			panic(err)
+		}
+		if _, err := c.Proof(other.A()); err != nil {
+			panic(err)
+		}
+	}
+	return time.Since(began)
+})
 
 // outcome is what one run of the suite against a variant found.
 type outcome struct {
@@ -126,13 +158,15 @@ func TestMutation(t *testing.T) {
 	all := variants()
 	full := fullMatrix()
 	wholeTags, left := wholeSuite()
+	t.Logf("32 SRP proofs take %v here: session lifetimes %v for catchers, %v for the whole suite",
+		srpProbe().Round(time.Millisecond), scaledTTL(targetedTTL).Round(time.Millisecond), wholeTTL().Round(time.Millisecond))
 	var (
 		mu      sync.Mutex
 		results = map[string]outcome{}
 		fullRun = map[string]bool{}
 	)
 	check := func(t *testing.T, v variant, whole bool) {
-		tags, ttl := tagsOf(v.catchers), targetedTTL
+		tags, ttl := tagsOf(v.catchers), scaledTTL(targetedTTL)
 		need := v.catchers
 		if whole {
 			tags, ttl = wholeTags, wholeTTL()
@@ -164,7 +198,7 @@ func TestMutation(t *testing.T) {
 				}
 				tags = tagsOf(ids)
 			}
-			ttl := fullTTL
+			ttl := scaledTTL(fullTTL)
 			if full {
 				ttl = wholeTTL()
 			}
