@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/load"
@@ -341,6 +342,8 @@ func runLoadMerge(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	inputs := fs.Args()
 	var col *load.Collector
 	if *listen != "" {
+		// The collector's handlers write their lines from their own goroutines.
+		stderr = &lockedWriter{w: stderr}
 		var stop func()
 		var err error
 		col, stop, err = serveCollector(ctx, *listen, *shards, filepath.Join(*reportDir, "shards"), *lead, *wait, stderr)
@@ -421,6 +424,18 @@ func serveCollector(ctx context.Context, addr string, shards int, dir string, le
 		stop()
 		return nil, nil, fmt.Errorf("load merge: %v passed and not every shard uploaded its reports (see the collector's lines above, or raise --wait)", wait)
 	}
+}
+
+// lockedWriter serializes the writes of several goroutines to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func isFlagSet(fs *flag.FlagSet, name string) bool {
