@@ -83,6 +83,22 @@ func TestCollectedRun(t *testing.T) {
 	if merged.RunID != "collected" || merged.Verdict != VerdictPass {
 		t.Errorf("merged run: id %q, verdict %q; want collected, PASS", merged.RunID, merged.Verdict)
 	}
+	// Each shard's part is reported beside the sum, in shard order.
+	if len(merged.Shards) != 2 || merged.Shards[0].Shard != "1/2" || merged.Shards[1].Shard != "2/2" {
+		t.Fatalf("merged run's shards: %+v, want 1/2 and 2/2", merged.Shards)
+	}
+	for i, sh := range merged.Shards {
+		if sh.Rate != sums[i].Complete.Rate || sh.Users != sums[i].Users || sh.Verdict != VerdictPass {
+			t.Errorf("shard %s: %+v, its summary says rate %.2f, %d users", sh.Shard, sh, sums[i].Complete.Rate, sums[i].Users)
+		}
+	}
+	var text strings.Builder
+	if err := WriteText(&text, merged); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "SHARD") || !strings.Contains(text.String(), "2/2") {
+		t.Errorf("the merged summary's text has no shard table:\n%s", text.String())
+	}
 }
 
 // TestCollectorRefuses: what does not belong to the run is refused with a 4xx and

@@ -42,6 +42,7 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 	}
 	var files []string
 	var sums []*Summary
+	var sumSources []string // the input each summary came from
 	for _, in := range inputs {
 		st, err := os.Stat(in)
 		if err != nil {
@@ -65,14 +66,14 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 				if err != nil {
 					return nil, err
 				}
-				sums = append(sums, s)
+				sums, sumSources = append(sums, s), append(sumSources, in)
 			}
 		case strings.HasSuffix(in, ".json"):
 			s, err := ReadSummary(in)
 			if err != nil {
 				return nil, err
 			}
-			sums = append(sums, s)
+			sums, sumSources = append(sums, s), append(sumSources, in)
 		default:
 			files = append(files, in)
 		}
@@ -132,6 +133,9 @@ func Merge(inputs []string, opts MergeOptions) (*Summary, error) {
 			out.Target = ""
 		}
 		out.Users += s.Users
+		out.Shards = append(out.Shards, ShardShare{Source: sumSources[i], Shard: s.Shard, Users: s.Users,
+			RequestedRate: s.RequestedRate, Rate: s.Complete.Rate, Success: s.Complete.Success,
+			P99: s.Complete.Latency.P99, Verdict: s.Verdict})
 		// A shard cut short makes the whole run's verdict unknown.
 		out.Interrupted = out.Interrupted || s.Interrupted
 		// The shards of one run share a schedule, each at its share of the rate:

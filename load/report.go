@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"html/template"
@@ -49,6 +50,16 @@ func WriteText(w io.Writer, s *Summary) error {
 	}
 	tw.Flush()
 
+	if len(s.Shards) > 0 {
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SHARD\tUSERS\tREQUESTED\tSENT\tSUCCESS\tP99\tVERDICT\tSOURCE")
+		for _, sh := range s.Shards {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f/s\t%.1f/s\t%.4f\t%s\t%s\t%s\n", cmp.Or(sh.Shard, "-"), sh.Users, sh.RequestedRate, sh.Rate,
+				sh.Success, fmtDuration(time.Duration(sh.P99)), sh.Verdict, sh.Source)
+		}
+		tw.Flush()
+	}
 	fmt.Fprintf(&b, "\ncomplete: %d of %d M2 verified; status %s", s.Complete.Verified, s.Complete.Count, counts(s.Complete.Status))
 	if len(s.Complete.ErrorCodes) > 0 {
 		fmt.Fprintf(&b, "; errors %s", counts(s.Complete.ErrorCodes))
@@ -180,7 +191,9 @@ func WriteHTML(w io.Writer, s *Summary) error {
 	return nil
 }
 
-var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"ms": func(m Millis) string { return fmtDuration(time.Duration(m)) },
+}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>renewkit load: {{.S.Profile}}</title>
 <style>
@@ -190,12 +203,16 @@ pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
 .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.interrupted{color:#9a6700;font-weight:bold}
 svg{background:#fff;border:1px solid #ddd;margin:.5em 0}
 svg text{font:11px system-ui,sans-serif;fill:#333}
+table.shards{border-collapse:collapse}table.shards td,table.shards th{padding:2px 10px;text-align:right;border-bottom:1px solid #eee}
 </style></head><body>
 <h1>renewkit load: profile {{.S.Profile}}{{if .S.Shard}} (shard {{.S.Shard}}){{end}}</h1>
 <p>Started {{.S.Started.Format "2006-01-02 15:04:05 MST"}}{{if .S.Target}}, target <code>{{.S.Target}}</code>{{end}}{{if .S.RunID}}, run {{.S.RunID}}{{end}}.
 Verdict: {{if .S.Interrupted}}<span class="interrupted">INTERRUPTED</span>: the run was cut short, so it gives no verdict; the figures are what was measured until then{{else if not .S.Thresholds}}no thresholds{{else if .S.Passed}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}.</p>
 <p><small>{{.S.Version}}{{if .S.Command}} &mdash; <code>{{.Command}}</code>{{end}}</small></p>
 {{if .S.Sources}}<p>Merged from: {{range .S.Sources}}<code>{{.}}</code> {{end}}</p>{{end}}
+{{if .S.Shards}}<table class="shards"><tr><th>shard</th><th>users</th><th>requested</th><th>sent</th><th>success</th><th>p99</th><th>verdict</th><th>source</th></tr>
+{{range .S.Shards}}<tr><td>{{or .Shard "-"}}</td><td>{{.Users}}</td><td>{{printf "%.1f/s" .RequestedRate}}</td><td>{{printf "%.1f/s" .Rate}}</td><td>{{printf "%.4f" .Success}}</td><td>{{ms .P99}}</td><td>{{.Verdict}}</td><td><code>{{.Source}}</code></td></tr>
+{{end}}</table>{{end}}
 <h2>Completion latency over time</h2>
 <p>Completions: latency from the pacer's intended send time (corrected for coordinated omission), per window of {{.S.WindowSeconds}}s. Start requests: service time.</p>
 {{.Timeline}}

@@ -51,8 +51,10 @@ type Summary struct {
 	// Interrupted is set when the run was cut short (SIGINT, SIGTERM), or a merged
 	// shard was.
 	Interrupted bool `json:"interrupted,omitempty"`
-	// Sources lists the inputs of a merge.
-	Sources []string `json:"sources,omitempty"`
+	// Sources lists the inputs of a merge, and Shards what each input's summary
+	// says of its part: a shard that fell behind shows here, not in the sum.
+	Sources []string     `json:"sources,omitempty"`
+	Shards  []ShardShare `json:"shards,omitempty"`
 	// StartAt is the synchronized start the run was given, and ClockSkew how far
 	// the target's clock was from this generator's then.
 	StartAt   time.Time  `json:"startAt,omitzero"`
@@ -132,6 +134,20 @@ type CPU struct {
 	// whole SRP work (what it makes ahead included), the server's over its own.
 	GeneratorFloorMultiple float64 `json:"generatorFloorMultiple,omitempty"`
 	ServerFloorMultiple    float64 `json:"serverFloorMultiple,omitempty"`
+}
+
+// ShardShare is one merged input's part of a run, from its summary.
+type ShardShare struct {
+	Source string `json:"source"`
+	Shard  string `json:"shard,omitempty"`
+	Users  int    `json:"users"`
+	// RequestedRate and Rate are completions planned and sent per second of the
+	// shard's attack; Success and P99 those of its completions.
+	RequestedRate float64 `json:"requestedRate"`
+	Rate          float64 `json:"rate"`
+	Success       float64 `json:"success"`
+	P99           Millis  `json:"p99Ms"`
+	Verdict       string  `json:"verdict"`
 }
 
 // RatePoint is a requested rate at T seconds since the run's origin.
