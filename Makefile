@@ -35,10 +35,15 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./srp ./refserver
 
-## fuzz: each native fuzz target for a short while
+## fuzz: every native fuzz target in every package, found with go test -list, for
+## FUZZTIME each (go test -fuzz takes one target of one package per run)
+FUZZTIME ?= 5s
 fuzz:
-	@for t in FuzzDecodeInt FuzzDecodeProof FuzzDecodeSalt FuzzServerVerify FuzzClientProof; do \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 20s ./srp || exit 1; done
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
 
 ## run: the main job, the conformance suite against the built-in reference server
 run: build
