@@ -48,8 +48,15 @@ Feature: Invariants of every exchange
     Then no answer so far broke the invariant INV-004
 
   @INV-005 @must
-  Scenario: no answer of registrations, renewals and reads carries a verifier or another user's salt
+  Scenario: no answer of registrations, renewals, refusals and another user's starts carries a verifier or another user's salt
+    The refusal is a history violation, whose verifier a careless message would
+    name; the second user's starts carry a salt that must not be the first user's.
     Given a user with a registered passcode
     When the client provokes a renewal success answer
     And the client provokes a renewal success answer
+    And the client renews the passcode back to the current passcode
+    And the client starts an authentication for the user by user id
+    And another user with a registered passcode is made
+    And the client starts a renewal for the user by user id
+    And the client starts an authentication for the user by user id
     Then no answer so far broke the invariant INV-005

@@ -68,3 +68,25 @@ Feature: Not found
       | form        |
       | user id     |
       | external id |
+
+  @NF-005 @must
+  Scenario Outline: the <flow> start by <form> naming the <what> in another case is 404
+    SPEC.md section 2: every path value is compared as exact bytes, with no case
+    folding, as external ids are (EXT-004): the store's or the policy's name in
+    another case names no store or policy, and a user id in lower case no user. A
+    lookup in a case-insensitive database collation finds them all the same.
+    Given a user ready for the <flow>
+    When the client starts the <flow> naming the <what> in another case by <form>
+    Then the answer is 404 <code>
+
+    Examples:
+      | flow           | form        | what   | code             |
+      | registration   | user id     | store  | STORE_NOT_FOUND  |
+      | registration   | external id | policy | POLICY_NOT_FOUND |
+      | registration   | user id     | user   | USER_NOT_FOUND   |
+      | authentication | external id | store  | STORE_NOT_FOUND  |
+      | authentication | user id     | policy | POLICY_NOT_FOUND |
+      | authentication | user id     | user   | USER_NOT_FOUND   |
+      | renewal        | user id     | store  | STORE_NOT_FOUND  |
+      | renewal        | external id | policy | POLICY_NOT_FOUND |
+      | renewal        | user id     | user   | USER_NOT_FOUND   |

@@ -210,3 +210,46 @@ Feature: Sessions
     When the client starts 128 registration, 64 authentication and 64 renewal sessions
     Then no two session ids are equal or within 2^32 of each other
     And the bits of the session ids are balanced
+
+  @SES-017 @must
+  Scenario Outline: a <flow> session refused with <code> cannot be retried
+    SPEC.md sections 2 and 7: a completion for a known session consumes it whatever
+    its outcome, so a session is gone after a refusal of any check, not only after a
+    wrong proof (SES-002) or a malformed body (SES-003): a handler that checks the
+    ranges before it takes the session would leave it open.
+    Given a user ready for the <flow>
+    When the client starts the <flow> for the user by user id
+    And the client completes the session <defect>
+    Then the answer is 400 <code>
+    When the client completes the same session again correctly
+    Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples:
+      | flow           | defect                                     | code                 |
+      | authentication | with A = 0 and a proof forged for it       | INVALID_PUBLIC_VALUE |
+      | renewal        | with A = N-1 and a proof forged for it     | INVALID_PUBLIC_VALUE |
+      | registration   | correctly but with the verifier 1          | INVALID_VERIFIER     |
+      | renewal        | correctly but with the verifier N          | INVALID_VERIFIER     |
+
+  @SES-017 @must
+  Scenario Outline: a stale <flow> session refused with STALE_SESSION cannot be retried
+    Given a user with a registered passcode
+    And the user has started a <flow> session "before"
+    And the user has renewed the passcode
+    When the client completes session "before" with the passcode it started on
+    Then the answer is 400 STALE_SESSION
+    When the client completes the same session again correctly
+    Then the answer is 404 SESSION_NOT_FOUND
+
+    Examples:
+      | flow           |
+      | authentication |
+      | renewal        |
+
+  @SES-017 @must
+  Scenario: a renewal session refused with PASSCODE_HISTORY_VIOLATION cannot be retried
+    Given a user with a registered passcode
+    When the client renews the passcode back to the current passcode
+    Then the answer is 400 PASSCODE_HISTORY_VIOLATION
+    When the client completes the same session again correctly
+    Then the answer is 404 SESSION_NOT_FOUND

@@ -50,3 +50,20 @@ Feature: Tenant isolation
     When the client renews the passcode of the user of this tenant
     Then the answer is 200
     And the passcode of the other tenant's user still authenticates there
+
+  @TEN-005 @must @other-tenant @admin
+  Scenario Outline: the other tenant's admin cannot reach this tenant's user by its user id with <request>
+    SPEC.md sections 1 and 3: every path names one tenant, and a tenant is isolated.
+    User ids are unique everywhere, so a handler that looks a user up by its id alone
+    finds it through any tenant's path; the other tenant's admin token is valid for
+    that path, so only the lookup stands between it and this tenant's user.
+    Given a user with a registered passcode
+    And the client acts as the other tenant
+    When the client sends <request> for the user by user id
+    Then the answer is 404 USER_NOT_FOUND
+    And the passcode still authenticates
+
+    Examples:
+      | request                      |
+      | an admin user read           |
+      | an admin credential deletion |

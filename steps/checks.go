@@ -70,6 +70,7 @@ func Catalogue() []Check {
 		{"NF-002", Must, "§4", "unknown tenant is 404", `"404: tenant ... not found (TENANT_NOT_FOUND)"`},
 		{"NF-003", Must, "§4, §7", "unknown session is 404", `"unknown or expired IDs, get 404 SESSION_NOT_FOUND"`},
 		{"NF-004", Must, "§1, §4", "a user of another store is 404", `"externalId is the caller's own key, unique per store"; "404: ... user ... not found (USER_NOT_FOUND)"`},
+		{"NF-005", Must, "§2, §4", "path values are not case-folded", `"External ids and every path value are compared as exact bytes (no case folding ...)": the store or policy name in another case, or the user id in lower case, is 404 STORE_NOT_FOUND, POLICY_NOT_FOUND or USER_NOT_FOUND at every start`},
 
 		{"BAD-001", Must, "§2", "malformed renewal completions", `"Malformed JSON, wrong types, unknown enum values, missing required fields: 400 INVALID_REQUEST"; "A request that fails changes nothing"`},
 		{"BAD-002", Must, "§2", "malformed authentication completions", `"Malformed JSON, wrong types ... missing required fields: 400 INVALID_REQUEST"`},
@@ -113,6 +114,7 @@ func Catalogue() []Check {
 		{"SES-014", Must, "§2, §7, §9", "a stale session is refused before its proof and does not count", `"a stale session is never verified against an old verifier": 400 STALE_SESSION whether its proof is right for the old passcode or wrong, and only INVALID_PROOF or INVALID_PUBLIC_VALUE count toward the lock`},
 		{"SES-015", Must, "§2, §7", "a session is bound in the host form too", `"A session is bound to its flow, tenant and store: completing it through another flow's or store's path is 404", in the host form of §2 as in the canonical one`},
 		{"SES-016", Must, "§1", "session ids are unpredictable", `"A sessionId MUST be unpredictable: at least 128 bits from a CSPRNG, so that no session ID can be derived from others": of 256 ids none repeats, none is within 2^32 of another, and their bits are balanced`},
+		{"SES-017", Must, "§2, §7", "single use after any refusal", `"the first completion attempt consumes the session, whatever its outcome": after INVALID_PUBLIC_VALUE, INVALID_VERIFIER, STALE_SESSION or PASSCODE_HISTORY_VIOLATION a correct completion of the same session is 404 SESSION_NOT_FOUND`},
 
 		{"HIS-001", Must, "§8, §2", "history violations", `"passcodeHistory: the number of most recent passcodes, the current one included, that a renewal may not reuse ... 400 PASSCODE_HISTORY_VIOLATION"`},
 		{"HIS-002", Must, "§8", "reuse beyond the history and with history 0", `passcodes older than passcodeHistory may be reused; "0 turns the check off"`},
@@ -150,6 +152,7 @@ func Catalogue() []Check {
 		{"TEN-002", Must, "§1, §4", "users are per tenant", `"Tenant: an isolated customer"; a user of one tenant is USER_NOT_FOUND in another`},
 		{"TEN-003", Must, "§7", "sessions are bound to their tenant", `"A session is bound to its flow, tenant and store"`},
 		{"TEN-004", Must, "§1", "external ids are per tenant", `"externalId is the caller's own key, unique per store"; tenants are isolated`},
+		{"TEN-005", Must, "§1, §3, §5", "admin operations are per tenant", `"Tenant: an isolated customer. Every path and every permission names one": this tenant's user id read or its credential deleted through the other tenant's admin paths, with that tenant's admin token, is 404 USER_NOT_FOUND and the passcode still authenticates`},
 
 		{"PERM-001", Must, "§3", "every passcode operation with every restricted token", `"No token, a malformed, expired or badly signed token ...: 401 UNAUTHORIZED. A valid token without the permission for this tenant and operation: 403 FORBIDDEN"; TNT#{tenantId}#{operation} grants the operation`},
 		{"PERM-002", Must, "§3, §5", "every admin operation with every restricted token", `"Permission IdentityStore:admin"; "expired ... token: 401 UNAUTHORIZED. A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},

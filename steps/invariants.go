@@ -11,6 +11,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/invariant"
+	"github.com/seedb14f67b8/renewkit/target"
 )
 
 // The invariants (package invariant) run over every exchange of every scenario:
@@ -132,6 +133,9 @@ func invariantResults(o Options, plan *Plan, results *collector, add func(string
 // invariantSteps are the steps of features/invariants.feature.
 func invariantSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^no answer so far broke the invariant (INV-\d{3})$`), noBreachSoFar)
+	c.Step(stepRE(`^another user with a registered passcode is made$`), func(ctx context.Context) error {
+		return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
+	})
 }
 
 // noBreachSoFar fails when the scenario's exchanges broke the invariant id. The

@@ -139,6 +139,19 @@ func adminSteps(c *godog.ScenarioContext) {
 		u.pass, u.old, u.cred = "", nil, nil
 		return nil
 	})
+	c.Step(stepRE(`^the client sends (an admin user read|an admin credential deletion) for the user by user id$`), func(ctx context.Context, request string) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		method, path := http.MethodGet, s.paths().User(s.store, api.ByID(u.id))
+		if request == "an admin credential deletion" {
+			method, path = http.MethodDelete, s.paths().Credential(s.store, u.id)
+		}
+		_, err = s.send(ctx, method, path, nil)
+		return err
+	})
 	c.Step(stepRE(`^the identity i and the salt differ from those of the deleted credential$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		sess, err := s.needSession()

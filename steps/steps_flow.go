@@ -80,6 +80,33 @@ func flowSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, p.Start(api.Flow(flow), store, ref, policy), emptyObject())
 		return err
 	})
+	c.Step(stepRE(`^the client starts `+flowRe+` naming the (store|policy|user) in another case by `+formRe+`$`), func(ctx context.Context, flow, what, form string) error {
+		s := sc(ctx)
+		u, err := s.needUser()
+		if err != nil {
+			return err
+		}
+		store, policy, ref := s.store, s.defaultPolicy(), u.ref(form)
+		var same bool
+		switch what {
+		case "store":
+			store, same = otherCase(store)
+		case "policy":
+			policy, same = otherCase(policy)
+		case "user":
+			if form == formExternal {
+				return s.fail(nil, "the user in another case is its user id: the feature names it by user id")
+			}
+			var id string
+			id, same = otherCase(u.id)
+			ref = api.ByID(id)
+		}
+		if same {
+			return notApplicable{fmt.Sprintf("the %s's name has no letters, so it has no case variant", what)}
+		}
+		_, err = s.send(ctx, http.MethodPost, s.paths().Start(api.Flow(flow), store, ref, policy), emptyObject())
+		return err
+	})
 	c.Step(stepRE(`^the client starts `+flowRe+` for the user by `+formRe+` through the second store$`), func(ctx context.Context, flow, form string) error {
 		s := sc(ctx)
 		u, err := s.needUser()
@@ -505,4 +532,14 @@ func transportSteps(c *godog.ScenarioContext) {
 		_, err = s.send(ctx, http.MethodPost, strings.Replace(path, mark, segment, 1), body)
 		return err
 	})
+}
+
+// otherCase returns name in lower case, or in upper case when that is name itself
+// (a 26-character ID is upper case), and whether no case changes it at all.
+func otherCase(name string) (string, bool) {
+	v := strings.ToLower(name)
+	if v == name {
+		v = strings.ToUpper(name)
+	}
+	return v, v == name
 }

@@ -258,5 +258,47 @@ func variants() []variant {
 			http:     userExtraMember,
 			catchers: []string{"INV-004"},
 		},
+		{
+			name: "completions-sniffed", section: "§2",
+			wrong:    "the registration and authentication completions' 200 answers set no Content-Type, so net/http sniffs text/plain",
+			http:     completionsSniffed,
+			catchers: []string{"INV-002"},
+		},
+		{
+			name: "verifier-in-history-error", section: "§2",
+			wrong:    "the 400 PASSCODE_HISTORY_VIOLATION message names the stored verifier the new one matched, in hex",
+			http:     verifierInHistoryError,
+			catchers: []string{"INV-005"},
+		},
+		{
+			name: "salt-per-store", section: "§1, §2",
+			wrong:    "every user of a store gets one salt, derived from the store's name: each start answer carries the other users' salt",
+			http:     saltPerStore,
+			catchers: []string{"INV-005"},
+		},
+		{
+			name: "renewal-unsaved-without-history", section: "§4, §8",
+			wrong:    "under a policy with passcodeHistory 0 a renewal answers 200 with a correct m2 but keeps the old verifier",
+			http:     renewalUnsavedWithoutHistory,
+			catchers: []string{"RNW-008"},
+		},
+		{
+			name: "path-names-folded", section: "§2",
+			wrong:    "the start routes find a store, policy or user id named in another case, as a case-insensitive collation does",
+			http:     pathNamesFolded,
+			catchers: []string{"NF-005"},
+		},
+		{
+			name: "session-kept-on-range-refusal", section: "§2, §7",
+			wrong:    "a completion refused with INVALID_PUBLIC_VALUE or INVALID_VERIFIER leaves its session open: the ranges are checked before the session is taken",
+			http:     sessionKeptOnRangeRefusal,
+			catchers: []string{"SES-017"},
+		},
+		{
+			name: "admin-user-any-tenant", section: "§1, §3",
+			wrong:    "the admin user read and credential deletion find a user id in any tenant and store, after the permission check for the path's tenant",
+			http:     adminUsersByIDAlone,
+			catchers: []string{"TEN-005"},
+		},
 	}
 }
