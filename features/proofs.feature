@@ -103,6 +103,38 @@ Feature: SRP parameters, proofs and M2
       | verifier | in base64url without = padding         |
       | verifier | with one extra leading zero byte       |
 
+  @PRF-008 @must
+  Scenario Outline: a registration with the verifier <encoding> is accepted
+    The registration decodes its verifier as the renewal does: a handler of one flow
+    written with a strict decoder refuses what the other flows accept.
+    Given a user without a passcode
+    When the client starts a registration for the user by user id
+    And the client completes the session with the verifier <encoding>
+    Then the answer is 200
+    And the new passcode authenticates
+
+    Examples:
+      | encoding                               |
+      | in the base64url alphabet              |
+      | without = padding                      |
+      | in base64url without = padding         |
+      | with one extra leading zero byte       |
+
+  @PRF-008 @must
+  Scenario Outline: an authentication with the a <encoding> is accepted
+    Given a user with a registered passcode
+    When the client starts an authentication for the user by user id
+    And the client completes the session with the a <encoding>
+    Then the answer is 200
+    And the answer's m2 verifies
+
+    Examples:
+      | encoding                               |
+      | in the base64url alphabet              |
+      | without = padding                      |
+      | in base64url without = padding         |
+      | with one extra leading zero byte       |
+
   @PRF-009 @should
   Scenario Outline: the m2 of the <flow> flow is standard base64 of exactly the hash size
     Given a user with a registered passcode

@@ -3,6 +3,7 @@ package mutant
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
@@ -254,4 +256,38 @@ func (e *env) ownerOf(ctx context.Context, ar adminRoute, id string) (tenant, st
 		return nil
 	})
 	return tenant, storeName, found
+}
+
+// registrationVerifierStrict decodes a registration's verifier with the strict
+// standard base64 decoder only, as a registration handler written apart from the
+// renewal's would (SPEC.md section 6: receivers MUST accept both base64 alphabets,
+// missing = padding and leading zeros): a verifier in the base64url alphabet or
+// without its padding is 400 INVALID_REQUEST, and the session is taken as any
+// completion's is. The renewal's verifier keeps the real server's decoder.
+func registrationVerifierStrict(e *env, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := parseRoute(r)
+		if !ok || rt.kind != routeComplete || rt.flow != api.FlowRegistration {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, ok, err := readBody(r)
+		var req api.CompleteRequest
+		if err != nil || !ok || json.Unmarshal(body, &req) != nil || req.SRPRegistrationData == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := base64.StdEncoding.Strict().DecodeString(req.SRPRegistrationData.Verifier); err == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
+			_, err := tx.TakeSession(r.Context(), rt.session, time.Now())
+			return err
+		})
+		out, _ := json.Marshal(api.NewError(api.CodeInvalidRequest, "the verifier is not base64"))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(out)
+	})
 }

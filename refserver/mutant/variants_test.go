@@ -300,5 +300,11 @@ func variants() []variant {
 			http:     adminUsersByIDAlone,
 			catchers: []string{"TEN-005"},
 		},
+		{
+			name: "registration-verifier-strict", section: "§6",
+			wrong:    "the registration completion decodes its verifier as strict padded standard base64 only: base64url and missing padding are 400",
+			http:     registrationVerifierStrict,
+			catchers: []string{"PRF-008"},
+		},
 	}
 }
