@@ -58,7 +58,7 @@
 //
 // Sessions are not in the database while it is open. They live in the Store's
 // memory (sessions.go), and an Update's session changes take effect only when it
-// commits, after its sync if it has one; an Update that touches only sessions (a
+// commits (its caller hears of them only after the sync, if it has one); an Update that touches only sessions (a
 // start's PutSession, a purge) begins no SQL transaction at all, and a completion's
 // TakeSession adds nothing to the disk work of its Update. Losing them all to a crash
 // is acceptable: a client in flight gets SESSION_NOT_FOUND and starts again, as it
@@ -68,7 +68,7 @@
 //
 // The lockout attempts in flight (ReserveAttempt, attempts.go) live in memory too,
 // with the same commit rule: an Update's reservations and releases take effect when
-// it commits, after its sync if it has one, so a counted failure and the release of
+// it commits, so a counted failure and the release of
 // its reservation become visible together. They are never written: a restart ends
 // every completion, and with it every reservation.
 //
@@ -93,10 +93,15 @@
 //
 // A durable commit is visible to other transactions of this process for the moment
 // between the commit and its sync (under FULL it is not), but no caller is told of
-// it before the sync, and its writer holds the write connection until then, so no
-// other Update can build on it in between; a View can read it, which is harmless:
-// a crash in that moment only undoes a change no one acknowledged. The Update's
-// session changes are not visible before the sync. If that sync fails, the commit's
+// it before the sync: its Update waits for a sync that began after the commit, and
+// every other Update waits, before it returns, for the syncs of the commits made
+// before it began, so nothing built on a commit is acknowledged before the commit
+// is on disk (a View can read it, which is harmless: a crash in that moment only
+// undoes a change no one acknowledged). Syncs are shared (group commit,
+// groupsync.go): the writer connection is handed on at the commit, and one sync
+// covers every commit made before it began, so concurrent Updates pay about two
+// syncs per burst rather than one each. An Update's session changes take effect at
+// its commit, for the next Update to see. If that sync fails, the commit's
 // frames stay in the WAL (FULL syncs before committing, so it leaves none), and
 // should they never reach the disk, recovery would stop at them and drop every later
 // commit: so after a failed sync the store takes no more writes, and Ping fails,
@@ -153,6 +158,8 @@ type Store struct {
 	counters   *testCounters // nil but in tests
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
 	syncWAL func() error
+	// group makes durable commits durable in groups, with syncWAL.
+	group *groupSync
 	// syncErr holds the first failed sync, after which the store takes no writes.
 	syncErr atomic.Pointer[error]
 
@@ -188,6 +195,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
 			attempts: newAttempts()}
+		s.group = newGroupSync(func() error { return s.syncWAL() })
 		if s.writeSt, err = prepare(ctx, db); err == nil {
 			err = s.holdWriter(ctx)
 		}
@@ -221,6 +229,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// mark the database closed.
 	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
 		attempts: newAttempts()}
+	s.group = newGroupSync(func() error { return s.syncWAL() })
 	if s.writeSt, err = prepare(ctx, write); err == nil {
 		s.readSt, err = prepare(ctx, read)
 	}
@@ -329,8 +338,8 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // Update implements store.Store. An Update that wrote to the database is on stable
-// storage when it returns nil; its session changes take effect only then (package
-// comment, Durability).
+// storage when it returns nil, and so is every commit before it; its session
+// changes take effect at its commit (package comment, Durability).
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -343,21 +352,32 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
 
-// update runs fn in a write transaction and, if fn made it durable, syncs the commit;
-// then it applies fn's session changes. Close uses it directly, after it has refused
-// further Updates.
+// update runs fn in a write transaction, commits it, applies fn's session changes
+// and hands the writer on; then, if fn made it durable, it waits for a sync that
+// covers the commit (group commit: Updates that commit meanwhile share it), and
+// otherwise for the last commit before it began, which it may have read. Close
+// uses it directly, after it has refused further Updates.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
-	// The writer is held until the commit is synced and the sessions changed, as under
-	// synchronous=FULL, so no other Update (nor a View on the writer) runs on a
-	// commit not yet durable, and every Update sees the sessions as the last one left
-	// them.
+	// The writer is held until the commit and its session changes are made, so
+	// every Update sees the sessions as the last one left them, but not through the
+	// sync: Updates that commit while it runs are made durable by the next one.
 	if err := s.takeWriter(ctx); err != nil {
 		return err
 	}
-	defer s.releaseWriter()
+	held := true
+	release := func() {
+		if held {
+			held = false
+			s.releaseWriter()
+		}
+	}
+	defer release()
 	if err := s.failedSync(); err != nil {
 		return err
 	}
+	// Every commit before this Update must be on disk before it is acknowledged:
+	// it may have read one.
+	seq := s.group.last()
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
 	// the writer's DSN asks: an Update that touches only sessions never begins one.
 	t := &tx{ctx: ctx, conn: s.writer, onWriter: true, st: s.writeSt, write: true, cache: s.cache, rows: s.rows,
@@ -388,26 +408,11 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 		}
 	}
 	committed = true
+	if t.durable {
+		seq = s.group.committed()
+	}
 	for _, p := range t.pending {
 		s.cache.put(p.key, p.entry)
-	}
-	if t.durable && s.syncWAL != nil {
-		if err := s.syncWAL(); err != nil {
-			// The commit is in the WAL but perhaps not on disk: the caller must not
-			// report success, though the change may survive. And nothing may be
-			// acknowledged after it: its frames stay in the WAL, and if they never
-			// reached the disk, recovery after a crash stops at them and drops every
-			// later commit, synced or not (SQLite's own FULL sync comes before the
-			// commit and so leaves nothing behind). So the store fails stop: every
-			// later Update fails, and Ping too, until a restart recovers the WAL.
-			// The session changes are dropped with the acknowledgement.
-			err = fmt.Errorf("sqlite: sync failed, no more writes until restart: %w", err)
-			s.syncErr.CompareAndSwap(nil, &err)
-			// The commit is visible to Views, so the row cache must not keep
-			// the rows it replaced; nor is it made part of the cache.
-			s.rows.clear()
-			return err
-		}
 	}
 	// The row cache follows the commit: its reads and tracked writes, or, after any
 	// other write, nothing (see Row cache in the package comment).
@@ -418,6 +423,27 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	}
 	s.sessions.apply(t.changed)
 	s.attempts.apply(t.attemptDelta)
+	release()
+
+	if s.syncWAL == nil || seq == 0 {
+		return nil
+	}
+	if err := s.group.wait(seq); err != nil {
+		// The commit is in the WAL but perhaps not on disk: the caller must not
+		// report success, though the change may survive. And nothing may be
+		// acknowledged after it: its frames stay in the WAL, and if they never
+		// reached the disk, recovery after a crash stops at them and drops every
+		// later commit, synced or not (SQLite's own FULL sync comes before the
+		// commit and so leaves nothing behind). So the store fails stop: every
+		// later Update fails, and Ping too, until a restart recovers the WAL; the
+		// commits that share the failed sync fail with it.
+		err = fmt.Errorf("sqlite: sync failed, no more writes until restart: %w", err)
+		s.syncErr.CompareAndSwap(nil, &err)
+		// The commit is visible to Views, so the row cache must not keep the rows
+		// it replaced.
+		s.rows.clear()
+		return err
+	}
 	return nil
 }
 
