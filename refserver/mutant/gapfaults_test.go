@@ -153,6 +153,8 @@ func pathNamesFolded(e *env, next http.Handler) http.Handler {
 		}
 		segs := slices.Clone(rt.segs)
 		storeName := rt.store
+		// Only a name found in another case changes the path: every other request
+		// reaches the server byte for byte.
 		if i := slices.IndexFunc(e.stores[rt.tenant], func(s string) bool { return strings.EqualFold(s, rt.store) }); i >= 0 &&
 			!slices.Contains(e.stores[rt.tenant], rt.store) {
 			storeName = e.stores[rt.tenant][i]
@@ -181,7 +183,9 @@ func pathNamesFolded(e *env, next http.Handler) http.Handler {
 			}
 			return nil
 		})
-		_ = rewritePath(r, segs)
+		if !slices.Equal(segs, rt.segs) {
+			_ = rewritePath(r, segs)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -281,13 +285,42 @@ func registrationVerifierStrict(e *env, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
-			_, err := tx.TakeSession(r.Context(), rt.session, time.Now())
-			return err
-		})
-		out, _ := json.Marshal(api.NewError(api.CodeInvalidRequest, "the verifier is not base64"))
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write(out)
+		e.refuseTaking(w, r, rt, "the verifier is not base64")
 	})
+}
+
+// m1FixedLength refuses an authentication or renewal completion whose m1 does not
+// decode to exactly the hash size with 400 INVALID_REQUEST, as a decoder that checks
+// the length of the H output would (SPEC.md section 6: receivers MUST also accept m1
+// as an integer encoding, leading zero bytes stripped or one extra 0x00). The
+// session is taken as any completion's is.
+func m1FixedLength(e *env, next http.Handler) http.Handler {
+	size := e.params.Hash().Size()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := parseRoute(r)
+		req, isVerification := verificationBody(r)
+		if !ok || rt.kind != routeComplete || !isVerification {
+			next.ServeHTTP(w, r)
+			return
+		}
+		m1, err := srp.DecodeInt(req.SRPVerificationData.M1)
+		if err != nil || len(m1) == size {
+			next.ServeHTTP(w, r)
+			return
+		}
+		e.refuseTaking(w, r, rt, "m1 is not a SHA-256 output")
+	})
+}
+
+// refuseTaking answers a completion 400 INVALID_REQUEST with message, after taking
+// its session, as the real server does for any completion of a known session.
+func (e *env) refuseTaking(w http.ResponseWriter, r *http.Request, rt route, message string) {
+	_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
+		_, err := tx.TakeSession(r.Context(), rt.session, time.Now())
+		return err
+	})
+	out, _ := json.Marshal(api.NewError(api.CodeInvalidRequest, message))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write(out)
 }

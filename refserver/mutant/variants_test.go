@@ -306,5 +306,11 @@ func variants() []variant {
 			http:     registrationVerifierStrict,
 			catchers: []string{"PRF-008"},
 		},
+		{
+			name: "m1-fixed-length", section: "§6",
+			wrong:    "an m1 that does not decode to exactly 32 bytes is 400 INVALID_REQUEST: leading zeros stripped and Java's extra 0x00 are refused",
+			http:     m1FixedLength,
+			catchers: []string{"PRF-005", "PRF-006"},
+		},
 	}
 }
