@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,8 +22,13 @@ import (
 )
 
 // variantServer is the server side of one SRP session computed the way variant v
-// computes it: B with v's k, S with v's u. It is test code standing in for another
-// implementation.
+// computes it: B with v's k, S with v's u, M2 in v's form. It is test code standing in
+// for another implementation, so it is written out here with math/big and
+// crypto/sha256 from RFC 5054 section 2.5-2.6 and the variants' descriptions, sharing
+// nothing with the diagnosis it tests (knowledge.h, .premaster, .m2). p must use
+// SHA-256. newVariantServer first checks that these plain formulas give the Bouncy
+// Castle vector alice-password123 (srp/testdata/rfc5054-padded-sha256-2048.json), so
+// the expected values rest on published ones.
 type variantServer struct {
 	p       *srp.Params
 	v       variant
@@ -29,44 +37,118 @@ type variantServer struct {
 	id, slt []byte
 }
 
+// sha is SHA-256 over the concatenation.
+func sha(parts ...[]byte) []byte {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	return h.Sum(nil)
+}
+
+// plainPad writes x big-endian in size bytes.
+func plainPad(x *big.Int, size int) []byte { return x.FillBytes(make([]byte, size)) }
+
+// minimal writes x with no leading zero bytes.
+func minimal(b []byte) []byte { return new(big.Int).SetBytes(b).Bytes() }
+
 func newVariantServer(tb testing.TB, p *srp.Params, v variant, identity, salt []byte, pass string) *variantServer {
 	tb.Helper()
-	grp := p.Group()
-	n, g := grp.N(), grp.G()
-	ver := new(big.Int).SetBytes(p.Verifier(identity, []byte(pass), salt))
 	bb := make([]byte, 32)
 	if _, err := rand.Read(bb); err != nil {
 		tb.Fatal(err)
 	}
-	b := new(big.Int).SetBytes(bb)
-	kn := knowledge{p: p}
-	k := kn.h(n.Bytes(), p.Pad(g.Bytes()))
+	return plainVariantServer(p, v, identity, salt, pass, new(big.Int).SetBytes(bb))
+}
+
+func plainVariantServer(p *srp.Params, v variant, identity, salt []byte, pass string, b *big.Int) *variantServer {
+	n, g := p.Group().N(), p.Group().G()
+	size := len(n.Bytes())
+	x := new(big.Int).SetBytes(sha(salt, sha(identity, []byte(":"), []byte(pass))))
+	ver := new(big.Int).Exp(g, x, n)
+	k := new(big.Int).SetBytes(sha(n.Bytes(), plainPad(g, size)))
 	if v.kUnpaddedG {
-		k = kn.h(n.Bytes(), g.Bytes())
+		k = new(big.Int).SetBytes(sha(n.Bytes(), g.Bytes()))
 	}
-	B := new(big.Int).Mul(new(big.Int).SetBytes(k), ver)
+	B := new(big.Int).Mul(k, ver)
 	B.Add(B, new(big.Int).Exp(g, b, n)).Mod(B, n)
-	return &variantServer{p: p, v: v, b: b, ver: ver, B: p.Pad(B.Bytes()), id: identity, slt: salt}
+	return &variantServer{p: p, v: v, b: b, ver: ver, B: plainPad(B, size), id: identity, slt: salt}
 }
 
-// premaster is the server's S = (A * v^u)^b with v's u.
+// premaster is the server's S = (A * v^u)^b with v's u, padded to len(N).
 func (vs *variantServer) premaster(A []byte) []byte {
-	kn := knowledge{p: vs.p, A: A, B: vs.B}
-	u := kn.h(vs.p.Pad(A), vs.B)
-	if vs.v.uUnpadded {
-		u = kn.h(stripZeros(A), stripZeros(vs.B))
-	}
 	n := vs.p.Group().N()
+	size := len(n.Bytes())
+	an := new(big.Int).SetBytes(A)
+	u := sha(plainPad(an, size), vs.B)
+	if vs.v.uUnpadded {
+		u = sha(minimal(A), minimal(vs.B))
+	}
 	base := new(big.Int).Exp(vs.ver, new(big.Int).SetBytes(u), n)
-	base.Mul(base, new(big.Int).SetBytes(A)).Mod(base, n)
-	return vs.p.Pad(new(big.Int).Exp(base, vs.b, n).Bytes())
+	base.Mul(base, an).Mod(base, n)
+	return plainPad(new(big.Int).Exp(base, vs.b, n), size)
 }
 
-// m2 is the server's M2 over the M1 it received.
+// m2 is the server's M2 over the M1 it received, in v's form.
 func (vs *variantServer) m2(A, m1 []byte) []byte {
 	S := vs.premaster(A)
-	kn := knowledge{p: vs.p, identity: vs.id, salt: vs.slt, A: A, B: vs.B}
-	return kn.m2(vs.v.m2, m1, S)
+	size := len(S)
+	padA, padM1 := plainPad(new(big.Int).SetBytes(A), size), plainPad(new(big.Int).SetBytes(m1), size)
+	switch vs.v.m2 {
+	case m2M1Raw:
+		return sha(padA, m1, S)
+	case m2M1Java:
+		java := minimal(m1)
+		if len(java) > 0 && java[0]&0x80 != 0 {
+			java = append([]byte{0}, java...)
+		}
+		return sha(padA, java, S)
+	case m2Unpadded:
+		return sha(minimal(A), minimal(m1), minimal(S))
+	case m2RFC2945:
+		return sha(minimal(A), minimal(m1), sha(minimal(S)))
+	case m2Key:
+		return sha(padA, m1, sha(S))
+	}
+	return sha(padA, padM1, S)
+}
+
+// TestVariantServerVector anchors variantServer in the Bouncy Castle vector: with the
+// vector's inputs and b, the plain formulas give its v, B, S and M2.
+func TestVariantServerVector(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "srp", "testdata", "rfc5054-padded-sha256-2048.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Vectors []map[string]string }
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := srp.DefaultParams()
+	for _, tv := range doc.Vectors {
+		if tv["name"] != "alice-password123" {
+			continue
+		}
+		hx := func(field string) []byte {
+			b, err := hex.DecodeString(tv[field])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		pass := hx("P_hex")
+		vs := plainVariantServer(p, variant{}, []byte(tv["I"]), hx("s"), string(pass), new(big.Int).SetBytes(hx("b")))
+		for field, got := range map[string][]byte{
+			"v": plainPad(vs.ver, len(vs.B)), "B": vs.B, "S": vs.premaster(hx("A")), "M2": vs.m2(hx("A"), hx("M1")),
+		} {
+			if !bytes.Equal(got, hx(field)) {
+				t.Errorf("%s = %x, the vector has %x", field, got, hx(field))
+			}
+		}
+		return
+	}
+	t.Fatal("vector alice-password123 missing")
 }
 
 // TestDiagnoseM2 checks that the offline diagnosis names the variant whose M2 a
