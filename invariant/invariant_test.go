@@ -152,6 +152,11 @@ func TestVerifierLeak(t *testing.T) {
 		"hex":              hex.EncodeToString(v),
 		"HEX":              strings.ToUpper(hex.EncodeToString(v)),
 		"decimal":          new(big.Int).SetBytes(v).String(),
+		// Glued to a name, as log-minded code writes them.
+		"base64 after =":  "verifier=" + base64.StdEncoding.EncodeToString(v),
+		"hex after 0x":    "0x" + hex.EncodeToString(v),
+		"hex after -":     "v-" + hex.EncodeToString(v),
+		"decimal after _": "id_" + new(big.Int).SetBytes(v).String(),
 	}
 	for name, enc := range encodings {
 		t.Run(name, func(t *testing.T) {

@@ -296,13 +296,77 @@ func eachToken(body []byte, a answer, fn func(string) bool) {
 				}
 				continue
 			}
-			if start >= 0 && i-start >= minTokenLen && !fn(t[start:i]) {
+			if start >= 0 && i-start >= minTokenLen && !eachPiece(t[start:i], fn) {
 				return
 			}
 			start = -1
 		}
 	}
 }
+
+// eachPiece calls fn with tok and with the values a writer may have glued into it:
+// what follows an "=" inside it ("verifier=BASE64"), a hex value after "0x", and
+// every run of hex digits or decimal digits ("v-89ab...", "id_1234..."), each once,
+// until fn returns false. It says whether fn never did.
+func eachPiece(tok string, fn func(string) bool) bool {
+	seen := map[string]bool{}
+	try := func(p string) bool {
+		if len(p) < minTokenLen || seen[p] {
+			return true
+		}
+		seen[p] = true
+		return fn(p)
+	}
+	if !try(tok) {
+		return false
+	}
+	// "name=VALUE==": the pieces between runs of "=" that are not its padding.
+	for rest := tok; ; {
+		i := strings.IndexByte(rest, '=')
+		if i < 0 {
+			break
+		}
+		j := i
+		for j < len(rest) && rest[j] == '=' {
+			j++
+		}
+		if j == len(rest) {
+			break // trailing padding
+		}
+		if !try(rest[j:]) || !try(rest[:j]) {
+			return false
+		}
+		rest = rest[j:]
+	}
+	for _, run := range [](func(byte) bool){isHexByte, isDigitByte} {
+		start := -1
+		for i := 0; i <= len(tok); i++ {
+			if i < len(tok) && run(tok[i]) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 {
+				p := tok[start:i]
+				if len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X") {
+					p = p[2:]
+				}
+				if !try(p) {
+					return false
+				}
+			}
+			start = -1
+		}
+	}
+	return true
+}
+
+func isHexByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
 
 func isTokenByte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
