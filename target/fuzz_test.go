@@ -16,8 +16,8 @@ var targetFiles = []string{"../docs/target.example.yaml", "../deploy/kubernetes/
 
 // FuzzParse: Parse fails with ErrInvalid or returns a target that validates, and
 // whatever it accepts, written back as YAML, parses to the same target (Parse is
-// idempotent over its own defaults and validation). Seeded with the shipped target files and their
-// edge cases of the baseURL/image rule and YAML aliases.
+// idempotent over its own defaults and validation). Seeded with the shipped target files and
+// with edge cases of the baseURL/image rule and YAML aliases.
 func FuzzParse(f *testing.F) {
 	for _, file := range targetFiles {
 		data, err := os.ReadFile(filepath.FromSlash(file))
