@@ -2,7 +2,8 @@ Feature: Permissions, as a matrix
   SPEC.md sections 2, 3 and 5. Every operation of section 3 (both start forms and
   the completion of each flow) and every admin endpoint of section 5, sent with each
   restricted token, gets the answer the token's permissions call for: 401
-  UNAUTHORIZED for an expired token, 403 FORBIDDEN for a valid token without
+  UNAUTHORIZED for an expired or forged token (a broken signature, alg none, a key
+  the token carries itself), 403 FORBIDDEN for a valid token without
   TNT#{tenantId}#{operation} (or TNT#{tenantId}#*) for this tenant, and neither of
   those where the token grants the operation (the renewal-only token, on the three
   renewal operations). The operations are one table in steps/permissions.go
@@ -41,6 +42,12 @@ Feature: Permissions, as a matrix
       | role    |
       | expired |
 
+    Examples: the full token forged (RFC 7515, RFC 7519: badly signed or unsigned)
+      | role             |
+      | broken-signature |
+      | alg-none         |
+      | embedded-key     |
+
   @PERM-002 @must @admin
   Scenario Outline: every admin operation with the <role> token gets the answer its permissions call for
     Given a user with a registered passcode and a user without one
@@ -72,6 +79,12 @@ Feature: Permissions, as a matrix
     Examples: an expired token
       | role    |
       | expired |
+
+    Examples: the full token forged (RFC 7515, RFC 7519: badly signed or unsigned)
+      | role             |
+      | broken-signature |
+      | alg-none         |
+      | embedded-key     |
 
   @PERM-003 @must
   Scenario Outline: a passcode write refused to the <role> token changes nothing
@@ -105,6 +118,12 @@ Feature: Permissions, as a matrix
     Examples: an expired token
       | role    |
       | expired |
+
+    Examples: the full token forged (RFC 7515, RFC 7519: badly signed or unsigned)
+      | role             |
+      | broken-signature |
+      | alg-none         |
+      | embedded-key     |
 
   @PERM-004 @must @admin
   Scenario Outline: an admin write refused to the <role> token changes nothing
@@ -140,3 +159,9 @@ Feature: Permissions, as a matrix
     Examples: an expired token
       | role    |
       | expired |
+
+    Examples: the full token forged (RFC 7515, RFC 7519: badly signed or unsigned)
+      | role             |
+      | broken-signature |
+      | alg-none         |
+      | embedded-key     |

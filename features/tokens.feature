@@ -11,13 +11,14 @@ Feature: Tokens and permissions
     Then the answer is 401 UNAUTHORIZED
 
     Examples:
-      | credential                        |
-      | no token                          |
-      | an empty bearer token             |
-      | a token that is not a JWT         |
-      | a token with a broken signature   |
-      | an unsigned token with alg none   |
-      | the full token under Basic        |
+      | credential                         |
+      | no token                           |
+      | an empty bearer token              |
+      | a token that is not a JWT          |
+      | a token with a broken signature    |
+      | an unsigned token with alg none    |
+      | a token signed by a key it carries |
+      | the full token under Basic         |
 
   @TOK-002 @must
   Scenario Outline: <request> without a token is 401

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -110,8 +111,9 @@ func expandPath(tpl string, p api.Paths, store string, vars map[string]string) (
 // whether it is valid at all.
 type roleToken struct {
 	perms []string
-	// expired tokens carry the full role's permissions and are still 401.
-	expired bool
+	// invalid tokens (expired or forged) carry the full role's permissions and are
+	// still 401.
+	invalid bool
 }
 
 // rolePermissions are the permissions of each restricted role's token as
@@ -131,7 +133,10 @@ func rolePermissions(t *target.Target, role target.Role) (roleToken, bool) {
 	case target.RoleUnknownTenant:
 		return roleToken{perms: []string{api.Permission(t.UnknownTenantID, api.OpAll)}}, true
 	case target.RoleExpired:
-		return roleToken{perms: []string{api.Permission(t.Tenant, api.OpAll)}, expired: true}, true
+		return roleToken{perms: []string{api.Permission(t.Tenant, api.OpAll)}, invalid: true}, true
+	case target.RoleFull:
+		// The matrix sends the full role's token only forged (matrixCredential).
+		return roleToken{perms: []string{api.Permission(t.Tenant, api.OpAll)}, invalid: true}, true
 	}
 	return roleToken{}, false
 }
@@ -143,11 +148,11 @@ func (r roleToken) grants(tenant, op string) bool {
 }
 
 // want is the answer SPEC.md section 3 calls for: 401 UNAUTHORIZED for an expired
-// token, 403 FORBIDDEN for a valid one without the permission, and for a granted
+// or forged token, 403 FORBIDDEN for a valid one without the permission, and for a granted
 // operation anything but those two (status 0).
 func (r roleToken) want(tenant, op string) (int, api.Code) {
 	switch {
-	case r.expired:
+	case r.invalid:
 		return http.StatusUnauthorized, api.CodeUnauthorized
 	case r.grants(tenant, op):
 		return 0, ""
@@ -155,20 +160,32 @@ func (r roleToken) want(tenant, op string) (int, api.Code) {
 	return http.StatusForbidden, api.CodeForbidden
 }
 
-// matrixRoles maps the features' names of the restricted tokens to their roles.
-var matrixRoles = map[string]target.Role{
-	"renewal-only":   target.RoleRenewal,
-	"no-permission":  target.RoleNone,
-	"other tenant's": target.RoleOtherTenant,
-	"unknown-tenant": target.RoleUnknownTenant,
-	"expired":        target.RoleExpired,
+// matrixCredential is a token the matrix sends: a restricted role's, or a forgery
+// of the full role's.
+type matrixCredential struct {
+	role   target.Role
+	forged forgery
+}
+
+// matrixRoles maps the features' names of the matrix tokens to what they are.
+var matrixRoles = map[string]matrixCredential{
+	"renewal-only":     {role: target.RoleRenewal},
+	"no-permission":    {role: target.RoleNone},
+	"other tenant's":   {role: target.RoleOtherTenant},
+	"unknown-tenant":   {role: target.RoleUnknownTenant},
+	"expired":          {role: target.RoleExpired},
+	"broken-signature": {role: target.RoleFull, forged: forgedSignature},
+	"alg-none":         {role: target.RoleFull, forged: forgedAlgNone},
+	"embedded-key":     {role: target.RoleFull, forged: forgedEmbeddedKey},
 }
 
 // permState is the state of a permission matrix scenario.
 type permState struct {
 	role target.Role
+	// forged, when set, is the forgery of the role's token that the matrix sends.
+	forged forgery
 	// auth is the exact Authorization header of the role, when the token is not
-	// the role's current one (the expired role's waited-out token).
+	// the role's current one (the expired role's waited-out token, a forgery).
 	auth       string
 	registered *user // the user of the authentication, renewal and admin rows
 	fresh      *user // a user without a passcode, for the registration rows
@@ -199,7 +216,7 @@ func permOf(ctx context.Context) (*permState, error) {
 // permissionSteps are the steps of features/permissions.feature.
 func permissionSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^a user with a registered passcode and a user without one$`), givenMatrixUsers)
-	c.Step(stepRE(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired) token$`), sendMatrix)
+	c.Step(stepRE(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired|broken-signature|alg-none|embedded-key) token$`), sendMatrix)
 	c.Step(stepRE(`^every answer is the one the token's permissions call for$`), expectMatrixAnswers)
 	c.Step(stepRE(`^no refused write changed anything$`), expectNothingMoved)
 }
@@ -228,7 +245,8 @@ func sendMatrix(ctx context.Context, kind, which, roleName string) error {
 	if err != nil {
 		return err
 	}
-	st.role = matrixRoles[roleName]
+	cred := matrixRoles[roleName]
+	st.role, st.forged = cred.role, cred.forged
 	if kind == "admin" && s.policy == "" {
 		return s.fail(nil, "the admin rows need a policy of the scenario's own (a policy with the requirements ...)")
 	}
@@ -240,6 +258,20 @@ func sendMatrix(ctx context.Context, kind, which, roleName string) error {
 			return s.fail(nil, "cannot get an expired token of the expired role: %v", err)
 		}
 		st.auth = "Bearer " + tok
+	}
+	if st.forged != "" {
+		tok, err := s.w.tokens.Token(ctx, target.RoleFull)
+		if err != nil {
+			return s.fail(nil, "cannot get the full role's token: %v", err)
+		}
+		forged, err := forge(st.forged, tok)
+		if errors.Is(err, errNotJWS) {
+			return notApplicable{"the full role's token is not a JWS, so no forgery of it can be made"}
+		}
+		if err != nil {
+			return s.fail(nil, "cannot forge a token: %v", err)
+		}
+		st.auth = "Bearer " + forged
 	}
 	for _, op := range permissionMatrix() {
 		if (op.op == api.OpAdmin) != (kind == "admin") || (which == "write" && op.effect == effectNone) {
@@ -449,10 +481,22 @@ func expectMatrixAnswers(ctx context.Context) error {
 		}
 	}
 	if len(wrong) > 0 {
-		return s.fail(first, "%d of %d operations with the %s token (permissions %v, expired %v) got the wrong answer:\n%s",
-			len(wrong), len(st.sent), st.role, tok.perms, tok.expired, strings.Join(wrong, "\n"))
+		return s.fail(first, "%d of %d operations with the %s token got the wrong answer:\n%s",
+			len(wrong), len(st.sent), st.credential(tok), strings.Join(wrong, "\n"))
 	}
 	return nil
+}
+
+// credential names the matrix's token in failures: its role, its permissions, and
+// what makes it invalid.
+func (st *permState) credential(tok roleToken) string {
+	switch {
+	case st.forged != "":
+		return fmt.Sprintf("%s role's (forged: %s)", st.role, st.forged)
+	case tok.invalid:
+		return fmt.Sprintf("%s (permissions %v, expired)", st.role, tok.perms)
+	}
+	return fmt.Sprintf("%s (permissions %v)", st.role, tok.perms)
 }
 
 // expectNothingMoved fails when a refused write of the matrix changed something.
@@ -472,6 +516,7 @@ func expectNothingMoved(ctx context.Context) error {
 	for i, m := range st.moved {
 		lines[i] = fmt.Sprintf("%s (%s %s), refused, changed something: %s", m.op.name, m.op.method, m.op.path, m.why)
 	}
+	tok, _ := rolePermissions(s.w.tgt, st.role)
 	return s.fail(st.moved[0].ex, "%d refused writes with the %s token changed what a failed request must leave alone:\n%s",
-		len(st.moved), st.role, strings.Join(lines, "\n"))
+		len(st.moved), st.credential(tok), strings.Join(lines, "\n"))
 }

@@ -175,7 +175,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s.other = o
 		return nil
 	})
-	c.Step(stepRE(`^the client uses (no token|an empty bearer token|a token that is not a JWT|a token with a broken signature|an unsigned token with alg none|the full token under Basic|the full token|the renewal-only token|the no-permission token|the other tenant's token|the expired token)$`), func(ctx context.Context, what string) error {
+	c.Step(stepRE(`^the client uses (no token|an empty bearer token|a token that is not a JWT|a token with a broken signature|an unsigned token with alg none|a token signed by a key it carries|the full token under Basic|the full token|the renewal-only token|the no-permission token|the other tenant's token|the expired token)$`), func(ctx context.Context, what string) error {
 		return sc(ctx).useCredential(ctx, what)
 	})
 	c.Step(stepRE(`^the client uses the host form$`), func(ctx context.Context) error {

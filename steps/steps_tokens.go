@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -157,35 +158,24 @@ func (s *scenario) useCredential(ctx context.Context, what string) error {
 		set("Bearer ")
 	case "a token that is not a JWT":
 		set("Bearer not-a-jwt-" + randomHex(8))
-	case "a token with a broken signature":
+	case "a token with a broken signature", "an unsigned token with alg none", "a token signed by a key it carries":
 		tok, err := full()
 		if err != nil {
 			return err
 		}
-		parts := strings.Split(tok, ".")
-		if len(parts) != 3 || len(parts[2]) < 8 {
-			return notApplicable{"the full role's token is not a JWS, so its signature cannot be broken on purpose"}
+		f := map[string]forgery{
+			"a token with a broken signature":    forgedSignature,
+			"an unsigned token with alg none":    forgedAlgNone,
+			"a token signed by a key it carries": forgedEmbeddedKey,
+		}[what]
+		forged, err := forge(f, tok)
+		if errors.Is(err, errNotJWS) {
+			return notApplicable{"the full role's token is not a JWS, so no forgery of it can be made"}
 		}
-		// Change a character in the middle: the last one may only carry padding bits.
-		sig := []byte(parts[2])
-		i := len(sig) / 2
-		if sig[i] == 'A' {
-			sig[i] = 'B'
-		} else {
-			sig[i] = 'A'
-		}
-		set("Bearer " + parts[0] + "." + parts[1] + "." + string(sig))
-	case "an unsigned token with alg none":
-		tok, err := full()
 		if err != nil {
-			return err
+			return s.fail(nil, "cannot forge a token: %v", err)
 		}
-		parts := strings.Split(tok, ".")
-		if len(parts) != 3 {
-			return notApplicable{"the full role's token is not a JWT"}
-		}
-		hdr := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
-		set("Bearer " + hdr + "." + parts[1] + ".")
+		set("Bearer " + forged)
 	case "the full token under Basic":
 		tok, err := full()
 		if err != nil {

@@ -312,5 +312,17 @@ func variants() []variant {
 			http:     m1FixedLength,
 			catchers: []string{"PRF-005", "PRF-006"},
 		},
+		{
+			name: "completion-token-unverified", section: "§3",
+			wrong:    "the completions read the token's claims without verifying its signature: a forged or unsigned token with valid claims works there (no token, an expired one or a missing permission is still refused)",
+			http:     completionsUnverified,
+			catchers: []string{"PERM-001"},
+		},
+		{
+			name: "embedded-jwk-trusted", section: "§3",
+			wrong:    "a token that carries a jwk header is verified with that key, not the server's",
+			http:     embeddedKeyTrusted,
+			catchers: []string{"TOK-001", "PERM-001", "PERM-002"},
+		},
 	}
 }
