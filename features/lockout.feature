@@ -145,6 +145,27 @@ Feature: Lockout and user status
       | authentication | renewal        | a wrong passcode         | INVALID_PROOF        |
       | renewal        | renewal        | A = 0 and a forged proof | INVALID_PUBLIC_VALUE |
 
+  # The store's own lock configuration (SPEC.md section 9): a store whose lock
+  # differs from the main store's (the target's shortLockStore; the reference
+  # fixtures' "brief" locks after 2 failures, for 4 s). Its users are made through
+  # the admin API.
+  @LCK-014 @must @lockout @lock-expiry @admin
+  Scenario: a store locks after its own maxFailedAttempts
+    Given a user with a registered passcode in the store with a short lock
+    When the client fails the authentication one time less than the store allows
+    Then the passcode still authenticates
+    When the client fails the authentication as often as the store allows
+    And the client starts an authentication for the user by user id
+    Then the answer is 400 USER_LOCKED
+
+  @LCK-015 @must @lockout @lock-expiry @admin
+  Scenario: a lock ends when the store's lockDurationSeconds have passed
+    Given a user with a registered passcode in the store with a short lock
+    When the client locks the user with wrong proofs
+    Then the user is still locked
+    When the lock's duration passes
+    Then the passcode still authenticates
+
   # Lockout under concurrency (SPEC.md section 9): one user's completions count as
   # if they ran one at a time. A burst is at least 16 sessions, and at least three
   # times maxFailedAttempts, started one after another and completed at once.

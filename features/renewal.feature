@@ -47,10 +47,15 @@ Feature: Renewal by user id
     And the refused new passcode does not authenticate
 
   @RNW-005 @must
-  Scenario: a renewal start for a user without a passcode is refused
+  Scenario Outline: a renewal start by <form> for a user without a passcode is refused
     Given a user without a passcode
-    When the client starts a renewal for the user by user id
+    When the client starts a renewal for the user by <form>
     Then the answer is 400 PASSCODE_NOT_REGISTERED
+
+    Examples:
+      | form        |
+      | user id     |
+      | external id |
 
   @RNW-006 @must
   Scenario: a wrong proof is reported before a history violation

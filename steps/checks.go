@@ -147,6 +147,8 @@ func Catalogue() []Check {
 		{"LCK-011", Must, "§9", "a right proof in a concurrent burst is no oracle", `"A completion refused for the lock gets the same answer whether its proof was right or wrong: the lock is never a passcode oracle"`},
 		{"LCK-012", Must, "§9", "after the lock, right and wrong proofs get one answer", `"Any start or completion for a TEMP_LOCKED ... user: 400 USER_LOCKED"; "A completion refused for the lock gets the same answer whether its proof was right or wrong"`},
 		{"LCK-013", Must, "§9", "a counted failure leaves other sessions valid", `"A counted failure changes nothing else: the user's other open sessions stay valid."`},
+		{"LCK-014", Must, "§9", "a store locks after its own maxFailedAttempts", `"The store's lock configuration {maxFailedAttempts (default 5), lockDurationSeconds (default 900)}": in a store whose maximum is not the default, one failure less does not lock and the maximum does`},
+		{"LCK-015", Must, "§9", "a lock ends after lockDurationSeconds", `"at the maximum the user becomes TEMP_LOCKED until the duration ends": locked right after, and the passcode authenticates once the store's lockDurationSeconds have passed`},
 
 		{"TEN-001", Must, "§3", "another tenant's token is 403", `"A valid token without the permission for this tenant and operation: 403 FORBIDDEN"`},
 		{"TEN-002", Must, "§1, §4", "users are per tenant", `"Tenant: an isolated customer"; a user of one tenant is USER_NOT_FOUND in another`},

@@ -230,12 +230,7 @@ func TestNotApplicable(t *testing.T) {
 // passcodes back at the end.
 func TestPreProvisionedUsers(t *testing.T) {
 	t.Parallel()
-	p := target.NewInProcess(target.InProcessOptions{})
-	tg, err := p.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	tg := startReference(t)
 	tg.Capabilities = slices.DeleteFunc(slices.Clone(tg.Capabilities), func(c target.Capability) bool { return c == target.Admin })
 	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@AUTH-001,@RNW-001,@AUTH-003,@LCK-007,@REQ-002"})
 	if err != nil {
@@ -263,4 +258,39 @@ func TestPreProvisionedUsers(t *testing.T) {
 			t.Errorf("user %s no longer has its listed passcode: %v", u.ExternalID, err)
 		}
 	}
+}
+
+// TestOptionalAtRuntime: a scenario that finds out while running that the target
+// lacks an optional part (here the short-lock store the target file names, which a
+// server seeded from older fixtures does not have) is not applicable and leaves the
+// verdict PASS; a required part missing at runtime would make it INCOMPLETE.
+func TestOptionalAtRuntime(t *testing.T) {
+	t.Parallel()
+	tg := startReference(t)
+	tg.ShortLockStore = "nowhere"
+	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@LCK-014 or @LCK-015"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"LCK-014", "LCK-015"} {
+		c, ok := sum.Check(id)
+		if !ok || c.Status != steps.StatusNotApplicable || !strings.Contains(c.Scenarios[0].Reason, "has no store nowhere") {
+			t.Errorf("%s: %+v, want not applicable: the server has no store nowhere", id, c)
+		}
+	}
+	if sum.Verdict != steps.VerdictPass || len(sum.Incomplete) != 0 {
+		t.Errorf("verdict %s, incomplete %+v; want PASS: the store is optional", sum.Verdict, sum.Incomplete)
+	}
+}
+
+// startReference starts an in-process reference server for one test.
+func startReference(t *testing.T) *target.Target {
+	t.Helper()
+	p := target.NewInProcess(target.InProcessOptions{})
+	tg, err := p.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	return tg
 }

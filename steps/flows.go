@@ -27,7 +27,7 @@ func (s *scenario) newUser(ctx context.Context, registered bool, policyRole stri
 		}
 		pu, ok := s.w.pool.take(kind)
 		if !ok {
-			return nil, notApplicable{fmt.Sprintf("the target has no admin API and no %s user left (list more under users.%s)", kind, kind)}
+			return nil, notApplicable{reason: fmt.Sprintf("the target has no admin API and no %s user left (list more under users.%s)", kind, kind)}
 		}
 		u := &user{id: pu.ID, ext: pu.ExternalID, tenant: t.Tenant, store: t.Store, pass: pu.Passcode,
 			policyRole: policyRole, pooled: true, original: pu.Passcode}

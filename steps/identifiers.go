@@ -52,7 +52,7 @@ func startByVariant(ctx context.Context, flow, variant string) error {
 			v = strings.ToLower(u.ext)
 		}
 		if v == u.ext {
-			return notApplicable{fmt.Sprintf("the user's external id %q has no letters, so it has no case variant", u.ext)}
+			return notApplicable{reason: fmt.Sprintf("the user's external id %q has no letters, so it has no case variant", u.ext)}
 		}
 	case "in NFC":
 		v = norm.NFC.String(u.ext)

@@ -52,7 +52,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	c.StepContext().After(func(ctx context.Context, st *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
 		var na notApplicable
 		if s := sc(ctx); s != nil && errors.As(err, &na) {
-			s.rec.setNotApplicable(na.reason)
+			s.rec.setNotApplicable(na.reason, na.optional)
 		}
 		return ctx, nil
 	})
@@ -105,6 +105,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	bodyLimitSteps(c)
 	invariantSteps(c)
 	verdictSteps(c)
+	lockExpirySteps(c)
 }
 
 // collector gathers the records of a run's scenarios, keyed by pickle id: the plan
@@ -164,10 +165,10 @@ func checkTags(tags []string) (string, Level) {
 	return id, level
 }
 
-func (r *record) setNotApplicable(reason string) {
+func (r *record) setNotApplicable(reason string, optional bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.Status, r.Reason = StatusNotApplicable, reason
+	r.Status, r.Reason, r.Optional = StatusNotApplicable, reason, optional
 }
 
 // finish sets the outcome from the scenario's error.

@@ -266,7 +266,7 @@ func sendMatrix(ctx context.Context, kind, which, roleName string) error {
 		}
 		forged, err := forge(st.forged, tok)
 		if errors.Is(err, errNotJWS) {
-			return notApplicable{"the full role's token is not a JWS, so no forgery of it can be made"}
+			return notApplicable{reason: "the full role's token is not a JWS, so no forgery of it can be made"}
 		}
 		if err != nil {
 			return s.fail(nil, "cannot forge a token: %v", err)

@@ -176,12 +176,12 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		rec.mu.Lock()
 		sr.Status, sr.Reason, sr.Step, sr.Problem, sr.Evidence, sr.Diagnosis = rec.Status, rec.Reason, rec.Step, rec.Problem, rec.Message, rec.Diag
 		sr.DurationMS = float64(rec.Duration.Microseconds()) / 1000
-		code := rec.Code
+		code, optional := rec.Code, rec.Optional
 		rec.mu.Unlock()
 		if sr.Status != StatusFailed {
 			sr.Step, sr.Problem, sr.Evidence = "", "", ""
 		}
-		if sr.Status == StatusNotApplicable {
+		if sr.Status == StatusNotApplicable && !optional {
 			noteUnrun(unrun, p, sr.Reason)
 		}
 		add(p.ID, sr)

@@ -193,7 +193,13 @@ func indent(s, prefix string) string {
 
 // notApplicable ends a scenario that cannot run on this target (it has no users of
 // the kind the scenario needs, say): reported as not applicable, never as passed.
-type notApplicable struct{ reason string }
+type notApplicable struct {
+	reason string
+	// optional is set when what the scenario lacks is a part of the API or of the
+	// set-up that SPEC.md does not ask of a deployment: the check is then not
+	// applicable without making the run INCOMPLETE, as an optional capability's.
+	optional bool
+}
 
 func (n notApplicable) Error() string { return "not applicable: " + n.reason }
 
@@ -315,12 +321,14 @@ type record struct {
 	Feature string
 	Tags    []string
 	// Outcome.
-	Status  string // one of the status constants
-	Reason  string // why it is not applicable
-	Step    string // the step that failed
-	Problem string
-	Message string // the full failure text
-	Diag    string
+	Status string // one of the status constants
+	Reason string // why it is not applicable
+	// Optional is set when the reason is an optional part the target lacks.
+	Optional bool
+	Step     string // the step that failed
+	Problem  string
+	Message  string // the full failure text
+	Diag     string
 	// Code is the error-code sub-check: nil when the scenario checked no code.
 	Code     *subRecord
 	Duration time.Duration

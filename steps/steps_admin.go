@@ -296,7 +296,7 @@ func (s *scenario) provoke(ctx context.Context, kind string) error {
 		case s.w.tgt.Has(target.OtherTenant):
 			s.role = target.RoleOtherTenant
 		default:
-			return notApplicable{"the target has neither a no-permission nor an other-tenant token"}
+			return notApplicable{reason: "the target has neither a no-permission nor an other-tenant token"}
 		}
 		_, err := s.send(ctx, http.MethodPost, start, emptyObject())
 		return err

@@ -658,7 +658,7 @@ func (s *scenario) diagnoseRejected(ctx context.Context, u *user) string {
 	budget := len(m1Candidates())
 	if s.w.tgt.Has(target.Lockout) {
 		// One failure is already counted; leave one more before the lock.
-		budget = min(budget, s.w.tgt.Lock.MaxFailedAttempts-2)
+		budget = min(budget, s.lock().MaxFailedAttempts-2)
 	}
 	var tried []string
 	for _, v := range m1Candidates()[:max(budget, 0)] {

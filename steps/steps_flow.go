@@ -102,7 +102,7 @@ func flowSteps(c *godog.ScenarioContext) {
 			ref = api.ByID(id)
 		}
 		if same {
-			return notApplicable{fmt.Sprintf("the %s's name has no letters, so it has no case variant", what)}
+			return notApplicable{reason: fmt.Sprintf("the %s's name has no letters, so it has no case variant", what)}
 		}
 		_, err = s.send(ctx, http.MethodPost, s.paths().Start(api.Flow(flow), store, ref, policy), emptyObject())
 		return err

@@ -190,11 +190,11 @@ func sessionSteps(c *godog.ScenarioContext) {
 
 	c.Step(stepRE(`^the client fails the authentication as often as the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
-		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts)
+		return s.failAuth(ctx, s.lock().MaxFailedAttempts)
 	})
 	c.Step(stepRE(`^the client fails the authentication one time less than the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
-		return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts-1)
+		return s.failAuth(ctx, s.lock().MaxFailedAttempts-1)
 	})
 	c.Step(stepRE(`^the client authenticates the user with the passcode$`), func(ctx context.Context) error {
 		s := sc(ctx)
@@ -206,7 +206,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 	})
 	c.Step(stepRE(`^the client sends A = 0 in as many renewals as the store allows$`), func(ctx context.Context) error {
 		s := sc(ctx)
-		for i := range s.w.tgt.Lock.MaxFailedAttempts {
+		for i := range s.lock().MaxFailedAttempts {
 			sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
 			if err != nil {
 				return err
@@ -442,7 +442,12 @@ func (s *scenario) sessionLifetimePasses(ctx context.Context) error {
 				sess.flow, st, time.Duration(t.SessionTTL), sess.parseErr)
 		}
 	}
-	timer := time.NewTimer(time.Duration(t.SessionTTL) + waitMargin(sess.startEx, s.last))
+	return sleep(ctx, time.Duration(t.SessionTTL)+waitMargin(sess.startEx, s.last))
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
@@ -458,7 +463,7 @@ func (s *scenario) sessionLifetimePasses(ctx context.Context) error {
 func (s *scenario) restartIn(ctx context.Context, old *session, storeName string) (*session, error) {
 	t := s.w.tgt
 	if !t.Has(target.Admin) {
-		return nil, notApplicable{fmt.Sprintf("the short session lifetime is declared for store %s (sessionTTLStore), "+
+		return nil, notApplicable{reason: fmt.Sprintf("the short session lifetime is declared for store %s (sessionTTLStore), "+
 			"and without the admin API no user of that store can be made", storeName)}
 	}
 	u, err := s.createUser(ctx, t.Tenant, storeName, freshExternalID(), "")

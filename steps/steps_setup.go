@@ -52,7 +52,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		s := sc(ctx)
 		pu, ok := s.w.pool.take(kind)
 		if !ok {
-			return notApplicable{fmt.Sprintf("the target lists no %s user with a passcode (users.%s)", kind, kind)}
+			return notApplicable{reason: fmt.Sprintf("the target lists no %s user with a passcode (users.%s)", kind, kind)}
 		}
 		s.user = &user{id: pu.ID, ext: pu.ExternalID, tenant: s.w.tgt.Tenant, store: s.w.tgt.Store, pass: pu.Passcode, pooled: true}
 		return nil

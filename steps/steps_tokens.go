@@ -170,7 +170,7 @@ func (s *scenario) useCredential(ctx context.Context, what string) error {
 		}[what]
 		forged, err := forge(f, tok)
 		if errors.Is(err, errNotJWS) {
-			return notApplicable{"the full role's token is not a JWS, so no forgery of it can be made"}
+			return notApplicable{reason: "the full role's token is not a JWS, so no forgery of it can be made"}
 		}
 		if err != nil {
 			return s.fail(nil, "cannot forge a token: %v", err)
@@ -295,7 +295,7 @@ func (s *scenario) clientCredentials() (string, string, error) {
 func (s *scenario) roleCredentials(role target.Role) (string, string, error) {
 	c := s.w.tgt.Tokens[role]
 	if c.ClientID == "" {
-		return "", "", notApplicable{"the target's " + string(role) + " role uses a static token, not client credentials"}
+		return "", "", notApplicable{reason: "the target's " + string(role) + " role uses a static token, not client credentials"}
 	}
 	secret := c.ClientSecret
 	if c.ClientSecretEnv != "" {

@@ -51,7 +51,10 @@ type Unrun struct {
 // offer for black-box checking (section 3: the expired and unknown-tenant roles, a
 // short session lifetime) or that its MUSTs need (a second store and tenant, the
 // restricted tokens, the lock): without it the MUST check cannot run.
-var optionalCapabilities = []target.Capability{target.Admin, target.HostPaths, target.RFC2945, target.OAuth, target.Ops, target.Process}
+//
+// A store with a short lock (lock-expiry) is optional too: SPEC.md section 3 does
+// not ask a deployment for one, and a lock of minutes cannot be waited out in a run.
+var optionalCapabilities = []target.Capability{target.Admin, target.HostPaths, target.RFC2945, target.OAuth, target.Ops, target.Process, target.LockExpiry}
 
 // capabilityFix says how a target file offers a capability.
 func capabilityFix(c target.Capability) string {
@@ -72,6 +75,8 @@ func capabilityFix(c target.Capability) string {
 		return "name a client with no permissions as tokens.none"
 	case target.Lockout:
 		return "declare the lockout capability and the store's lock configuration"
+	case target.LockExpiry:
+		return "name another store whose lock lasts at most 30 s (shortLockStore, shortLock) in the target file"
 	}
 	return "declare the " + string(c) + " capability"
 }

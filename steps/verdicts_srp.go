@@ -230,7 +230,7 @@ func notBase64(b []byte) string {
 // before history (SPEC section 2), so each counts toward the lock.
 func renewWrongAndHistory(ctx context.Context) error {
 	s := sc(ctx)
-	n := s.w.tgt.Lock.MaxFailedAttempts
+	n := s.lock().MaxFailedAttempts
 	for i := range n {
 		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
 		if err != nil {
@@ -266,7 +266,7 @@ func failAuthentications(ctx context.Context, which string) error {
 	s := sc(ctx)
 	n := 0
 	if which != "no" {
-		n = s.w.tgt.Lock.MaxFailedAttempts - 1
+		n = s.lock().MaxFailedAttempts - 1
 	}
 	if err := s.failAuth(ctx, n); err != nil {
 		return err
@@ -277,14 +277,14 @@ func failAuthentications(ctx context.Context, which string) error {
 
 // allowance is the number of wrong proofs the store still answers INVALID_PROOF.
 func (v *verdictState) allowance(s *scenario) int {
-	return max(s.w.tgt.Lock.MaxFailedAttempts-v.failed, 0)
+	return max(s.lock().MaxFailedAttempts-v.failed, 0)
 }
 
 // startBurst starts the sessions of a burst one after another, all before any
 // completes.
 func startBurst(ctx context.Context, flow string) error {
 	s := sc(ctx)
-	k := max(3*s.w.tgt.Lock.MaxFailedAttempts, burstMin)
+	k := max(3*s.lock().MaxFailedAttempts, burstMin)
 	b := &burst{flow: api.Flow(flow), right: -1}
 	for i := range k {
 		sess, err := s.startSession(ctx, b.flow, formID, s.defaultPolicy(), emptyObject())
@@ -387,7 +387,7 @@ func (s *scenario) judgeBurst(b *burst, allowance int) error {
 	}
 	bound := allowance
 	if b.rightWon() {
-		bound = allowance - 1 + s.w.tgt.Lock.MaxFailedAttempts
+		bound = allowance - 1 + s.lock().MaxFailedAttempts
 	}
 	var evaluated []*api.Exchange
 	codesOK := true

@@ -92,6 +92,9 @@ const (
 	// SessionExpiry: the session TTL of some store (SessionExpiryStore) is declared
 	// and short enough (MaxSessionTTLToWait) for a check to wait it out.
 	SessionExpiry Capability = "session-expiry"
+	// LockExpiry: a store of the tenant whose lock lasts at most MaxLockToWait is
+	// declared (ShortLockStore and ShortLock), so a check can wait a lock out.
+	LockExpiry Capability = "lock-expiry"
 )
 
 // DeclarableCapabilities returns the capabilities a target file may list.
@@ -103,8 +106,12 @@ func DeclarableCapabilities() []Capability {
 func AllCapabilities() []Capability {
 	return []Capability{Admin, Lockout, HostPaths, RFC2945, OAuth, Ops, Process,
 		RenewalToken, NoPermissionToken, OtherTenant, ExpiredToken, UnknownTenant,
-		SecondStore, SessionExpiry}
+		SecondStore, SessionExpiry, LockExpiry}
 }
+
+// MaxLockToWait is the longest lock of ShortLockStore for which the lock expiry
+// check runs: it waits the lock out.
+const MaxLockToWait = 30 * time.Second
 
 // MaxSessionTTLToWait is the longest declared session TTL for which the session
 // expiry check runs: it waits the TTL out.
@@ -264,6 +271,13 @@ type Target struct {
 	SessionTTLStore string `yaml:"sessionTTLStore"`
 	// Lock is the lock configuration of Store.
 	Lock Lock `yaml:"lock"`
+	// ShortLockStore is a store of Tenant whose lock configuration, ShortLock,
+	// differs from Lock and lasts at most MaxLockToWait (capability lock-expiry):
+	// the checks that a lock ends when its duration has passed and that each store
+	// counts to its own maxFailedAttempts run there, with users made through the
+	// admin API. The reference fixtures' store "brief" is one.
+	ShortLockStore string `yaml:"shortLockStore"`
+	ShortLock      Lock   `yaml:"shortLock"`
 	// Policies maps each policy role (PolicyRoles) to the target's policy.
 	Policies map[string]Policy `yaml:"policies"`
 	// Users are the pre-provisioned users, needed without the admin capability.
@@ -376,6 +390,8 @@ const (
 	fixtureOtherTenant = "globex"
 	// fixtureShortStore is the store whose sessions live a few seconds.
 	fixtureShortStore = "ephemeral"
+	// fixtureShortLockStore is the store whose lock lasts a few seconds.
+	fixtureShortLockStore = "brief"
 )
 
 // fixtureClients maps the roles to the reference fixtures' OAuth clients.
@@ -423,6 +439,10 @@ func fromFixtures(set *fixtures.Set, baseURL string) (*Target, error) {
 	for _, s := range set.Stores {
 		if s.Tenant == t.Tenant && s.Name == t.Store {
 			t.Lock = Lock{MaxFailedAttempts: s.Lock.MaxFailedAttempts, LockDurationSeconds: s.Lock.LockDurationSeconds}
+		}
+		if s.Tenant == t.Tenant && s.Name == fixtureShortLockStore {
+			t.ShortLockStore = s.Name
+			t.ShortLock = Lock{MaxFailedAttempts: s.Lock.MaxFailedAttempts, LockDurationSeconds: s.Lock.LockDurationSeconds}
 		}
 		if s.Tenant == t.Tenant && s.Name == fixtureShortStore {
 			t.SessionTTL, t.SessionTTLStore = Duration(s.SessionTTL), s.Name
@@ -574,6 +594,14 @@ func (t *Target) Validate() error {
 	if t.SessionTTLStore != "" && t.SessionTTL == 0 {
 		bad("sessionTTLStore needs sessionTTL, the lifetime of its sessions")
 	}
+	if t.ShortLockStore != "" {
+		switch {
+		case t.ShortLockStore == t.Store:
+			bad("shortLockStore must be another store than store")
+		case t.ShortLock.MaxFailedAttempts < 1 || t.ShortLock.LockDurationSeconds < 1:
+			bad("shortLockStore needs shortLock, with positive maxFailedAttempts and lockDurationSeconds")
+		}
+	}
 	for _, c := range t.Capabilities {
 		if !slices.Contains(DeclarableCapabilities(), c) {
 			bad("capabilities: %q cannot be declared (want some of %v)", c, DeclarableCapabilities())
@@ -642,6 +670,9 @@ func (t *Target) Has(c Capability) bool {
 		return t.SecondStoreName != ""
 	case SessionExpiry:
 		return t.SessionTTL > 0 && time.Duration(t.SessionTTL) <= MaxSessionTTLToWait
+	case LockExpiry:
+		return t.ShortLockStore != "" && t.ShortLock.MaxFailedAttempts > 0 &&
+			time.Duration(t.ShortLock.LockDurationSeconds)*time.Second <= MaxLockToWait
 	}
 	return slices.Contains(t.Capabilities, c)
 }

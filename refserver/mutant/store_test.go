@@ -24,6 +24,12 @@ type storeFaults struct {
 	acceptStale bool
 	// noLockout: failed proofs are counted but never lock the user (section 9).
 	noLockout bool
+	// lockForever: a lock lasts a century, not the store's lockDurationSeconds
+	// (section 9: TEMP_LOCKED until the duration ends).
+	lockForever bool
+	// defaultLock: every store locks by the defaults, 5 attempts for 900 s, not by
+	// its own lock configuration (section 9: the store's lock configuration).
+	defaultLock bool
 }
 
 // faultyStore is a store.Store whose transactions make the faults of f. refserver
@@ -121,8 +127,16 @@ func (t *faultyTx) Credential(ctx context.Context, tenant, storeName, userID str
 
 func (t *faultyTx) IdentityStore(ctx context.Context, tenant, name string) (store.IdentityStore, error) {
 	is, err := t.Tx.IdentityStore(ctx, tenant, name)
-	if err == nil && t.f.noLockout {
+	if err != nil {
+		return is, err
+	}
+	switch {
+	case t.f.noLockout:
 		is.Lock.MaxFailedAttempts = math.MaxInt32
+	case t.f.lockForever:
+		is.Lock.LockDuration = 100 * 365 * 24 * time.Hour
+	case t.f.defaultLock:
+		is.Lock = store.LockConfig{MaxFailedAttempts: store.DefaultMaxFailedAttempts, LockDuration: store.DefaultLockDuration}
 	}
 	return is, err
 }

@@ -324,5 +324,17 @@ func variants() []variant {
 			http:     embeddedKeyTrusted,
 			catchers: []string{"TOK-001", "PERM-001", "PERM-002"},
 		},
+		{
+			name: "lock-never-ends", section: "§9",
+			wrong:    "a TEMP_LOCKED user stays locked after the store's lockDurationSeconds",
+			store:    storeFaults{lockForever: true},
+			catchers: []string{"LCK-015"},
+		},
+		{
+			name: "lock-config-ignored", section: "§9",
+			wrong:    "every store locks after the default 5 failures for 900 s, whatever its own lock configuration says",
+			store:    storeFaults{defaultLock: true},
+			catchers: []string{"LCK-014", "LCK-015"},
+		},
 	}
 }
