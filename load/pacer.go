@@ -17,9 +17,17 @@ import (
 // integral of the rate from 0 to t, reaches n: the first hit goes at t = 0 and a
 // constant rate r spaces them 1/r apart. The schedule plans the hits whose t_n falls
 // before its end.
+//
+// A shard's schedule (Share) is a share of the whole run's: of the whole schedule's
+// hits k, it carries those with k mod every = offset, at their intended times, as
+// k6's interleaved execution segments do. So the shards of a run together plan
+// exactly the hits the whole schedule plans, each at its time, whatever the number
+// of shards; a schedule with every = 0 is whole.
 type Schedule struct {
 	segs  []segment
 	total time.Duration
+	// every and offset select the share: hits offset, offset+every, ...
+	every, offset uint64
 }
 
 // segment is one stage: rate r0 at its start, r1 at its end.
@@ -57,6 +65,19 @@ func ConstantSchedule(r float64, d time.Duration) (*Schedule, error) {
 	return NewSchedule([]Stage{{Duration: Duration(d), Rate: &r}})
 }
 
+// Share returns the part of s that shard sh carries (see Schedule): for shard i of
+// n, the whole schedule's hits k with k mod n = i-1. The zero Shard, or 1/1, is
+// all of s.
+func (s *Schedule) Share(sh Shard) *Schedule {
+	sh = sh.normal()
+	out := *s
+	out.every, out.offset = uint64(sh.Count), uint64(sh.Index-1)
+	return &out
+}
+
+// share is the number of shares of the whole schedule s carries one of.
+func (s *Schedule) share() uint64 { return max(s.every, 1) }
+
 // Duration is the schedule's length.
 func (s *Schedule) Duration() time.Duration { return s.total }
 
@@ -64,14 +85,18 @@ func (s *Schedule) Duration() time.Duration { return s.total }
 func (s *Schedule) Rate(t time.Duration) float64 {
 	for _, g := range s.segs {
 		if t >= g.start && t < g.start+g.dur {
-			return g.r0 + (g.r1-g.r0)*float64(t-g.start)/float64(g.dur)
+			return (g.r0 + (g.r1-g.r0)*float64(t-g.start)/float64(g.dur)) / float64(s.share())
 		}
 	}
 	return 0
 }
 
-// Hits is H(t), the number of hits planned in [0, t), as a real number.
+// Hits is H(t), the number of hits planned in [0, t), as a real number; for a
+// share, the whole schedule's H(t) less the offset, over every (never below 0).
 func (s *Schedule) Hits(t time.Duration) float64 {
+	if s.every > 1 {
+		return max(0, (s.whole().Hits(t)-float64(s.offset))/float64(s.every))
+	}
 	if t <= 0 {
 		return 0
 	}
@@ -89,7 +114,22 @@ func (s *Schedule) Hits(t time.Duration) float64 {
 // Planned is the number of hits the schedule plans: those intended before its end.
 func (s *Schedule) Planned() uint64 {
 	// A tolerance so that 50/s for 60s plans 3000 hits, not 3001 from rounding.
-	return uint64(math.Ceil(s.Hits(s.total) - 1e-6))
+	all := uint64(math.Ceil(s.whole().Hits(s.total) - 1e-6))
+	if s.every <= 1 {
+		return all
+	}
+	if all <= s.offset {
+		return 0
+	}
+	return (all-s.offset-1)/s.every + 1
+}
+
+// whole is the schedule s is a share of (s itself when whole).
+func (s *Schedule) whole() *Schedule {
+	if s.every <= 1 {
+		return s
+	}
+	return &Schedule{segs: s.segs, total: s.total}
 }
 
 // Intended is the intended send time of hit n (from 0), and false when the schedule
@@ -98,7 +138,7 @@ func (s *Schedule) Intended(n uint64) (time.Duration, bool) {
 	if n >= s.Planned() {
 		return 0, false
 	}
-	k := float64(n)
+	k := float64(n*s.share() + s.offset)
 	for i, g := range s.segs {
 		next := float64(0)
 		if i+1 < len(s.segs) {

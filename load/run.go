@@ -144,9 +144,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if len(indexes) == 0 {
 		return nil, fmt.Errorf("%w: shard %s of %d users has none", ErrShard, cfg.Shard, prof.Users)
 	}
-	scale := cfg.Shard.Scale()
-	peak := prof.PeakRate() * scale
-	plan, err := planPhases(prof, scale)
+	peak := prof.PeakRate() * cfg.Shard.Scale()
+	plan, err := planPhases(prof, cfg.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -161,34 +160,26 @@ func newRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// planPhases turns the profile into the schedules of its attack phases, at this
-// shard's share of the rates: one for stages, one per step for a search.
-func planPhases(prof *Profile, scale float64) ([]*Schedule, error) {
+// planPhases turns the profile into the schedules of its attack phases, this
+// shard's share of each (Schedule.Share): one for stages, one per step for a
+// search.
+func planPhases(prof *Profile, sh Shard) ([]*Schedule, error) {
 	if prof.Search != nil {
 		var out []*Schedule
 		for _, rate := range prof.Search.Rates() {
-			s, err := ConstantSchedule(rate*scale, time.Duration(prof.Search.StepDuration))
+			s, err := ConstantSchedule(rate, time.Duration(prof.Search.StepDuration))
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, s)
+			out = append(out, s.Share(sh))
 		}
 		return out, nil
 	}
-	stages := make([]Stage, len(prof.Stages))
-	for i, st := range prof.Stages {
-		from, to, err := st.rates()
-		if err != nil {
-			return nil, err
-		}
-		from, to = from*scale, to*scale
-		stages[i] = Stage{Duration: st.Duration, From: &from, To: &to}
-	}
-	s, err := NewSchedule(stages)
+	s, err := NewSchedule(prof.Stages)
 	if err != nil {
 		return nil, err
 	}
-	return []*Schedule{s}, nil
+	return []*Schedule{s.Share(sh)}, nil
 }
 
 // runner carries one run.
