@@ -11,7 +11,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The statuses of a scenario or a check.
@@ -83,7 +83,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
-	if w.tgt.Has(target.Process) {
+	if w.tgt.Has(sut.Process) {
 		// features/process.feature has its own steps and state (process_steps.go);
 		// its scenarios are checks of this run like the others.
 		if pt, err := w.processTarget(); err == nil {
@@ -202,7 +202,7 @@ func (w *world) processTarget() (ProcessTarget, error) {
 	w.procOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := w.client(ctx, w.tgt.Tenant, target.RoleFull, false)
+		c, err := w.client(ctx, w.tgt.Tenant, sut.RoleFull, false)
 		if err != nil {
 			w.procErr = err
 			return
@@ -211,7 +211,7 @@ func (w *world) processTarget() (ProcessTarget, error) {
 			BaseURL: w.tgt.BaseURL,
 			Tenant:  w.tgt.Tenant,
 			Store:   w.tgt.Store,
-			Policy:  w.tgt.Policies[target.PolicyStandard].Name,
+			Policy:  w.tgt.Policies[sut.PolicyStandard].Name,
 			Admin:   c,
 			Profile: srp.Profile(w.tgt.SRP.Profile),
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/refserver/store/memory"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // env is what a variant's middlewares may use: the real server, its SRP parameters,
@@ -39,7 +39,7 @@ const unknownTenant = "nosuchtenant"
 // returns its target: the reference fixtures' target, with the session lifetime, an
 // expired token and a token for a tenant that does not exist, like the default
 // in-process target of the suite.
-func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
+func startVariant(tb testing.TB, v variant, ttl time.Duration) *sut.Target {
 	tb.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -83,12 +83,12 @@ func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
 
-	tg, err := target.FromURL(ts.URL)
+	tg, err := sut.FromURL(ts.URL)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tg.Name = "variant " + v.name
-	tg.SessionTTL = target.Duration(ttl)
+	tg.SessionTTL = sut.Duration(ttl)
 	now := time.Now()
 	expired, err := e.tokens.mintAt("renewkit-expired", []string{api.Permission(tg.Tenant, api.OpAll)}, now.Add(-2*time.Hour), now.Add(-time.Hour))
 	if err != nil {
@@ -98,8 +98,8 @@ func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tg.Tokens[target.RoleExpired] = target.Credentials{Token: expired}
-	tg.Tokens[target.RoleUnknownTenant] = target.Credentials{Token: unknown}
+	tg.Tokens[sut.RoleExpired] = sut.Credentials{Token: expired}
+	tg.Tokens[sut.RoleUnknownTenant] = sut.Credentials{Token: unknown}
 	tg.UnknownTenantID = unknownTenant
 	if err := tg.Validate(); err != nil {
 		tb.Fatal(err)
