@@ -19,6 +19,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // Limits of the precomputation.
@@ -235,7 +236,8 @@ func (q *readyQueue) close() {
 // attacker fires those through targeter, the collector checks each answer and hands
 // the user back.
 type pipeline struct {
-	t       *Target
+	t       *sut.Target
+	tokens  *sut.TokenSource
 	base    string
 	paths   api.Paths
 	host    string
@@ -273,7 +275,7 @@ type authCache struct {
 // header returns the completion headers for the current token, rebuilding them
 // when the token source renewed the token.
 func (p *pipeline) header(ctx context.Context) (http.Header, error) {
-	tok, err := p.t.Tokens.Token(ctx, RoleUser)
+	tok, err := p.tokens.Token(ctx, tokenRole)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +441,7 @@ func (p *pipeline) sameSalt(wire string, salt []byte) bool {
 
 // sameGroup is the slow path for a start response whose n is spelled differently.
 func (p *pipeline) sameGroup(sr *api.StartResponse) bool {
-	sp, err := api.ParseStart(sr, p.t.profile(), true)
+	sp, err := api.ParseStart(sr, targetProfile(p.t), true)
 	return err == nil && sp.Params.String() == p.params.String()
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
@@ -86,9 +85,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	if w.tgt.Has(sut.Process) {
 		// features/process.feature has its own steps and state (process_steps.go);
 		// its scenarios are checks of this run like the others.
-		if pt, err := w.processTarget(); err == nil {
-			InitializeProcessScenario(c, pt)
-		}
+		InitializeProcessScenario(c, w.tgt, w.tokens)
 	}
 	setupSteps(c)
 	flowSteps(c)
@@ -195,28 +192,6 @@ func (r *record) codeFailure() string {
 		return r.Code.Message
 	}
 	return ""
-}
-
-// processTarget describes the target to the process steps, once per run.
-func (w *world) processTarget() (ProcessTarget, error) {
-	w.procOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := w.client(ctx, w.tgt.Tenant, sut.RoleFull, false)
-		if err != nil {
-			w.procErr = err
-			return
-		}
-		w.proc = ProcessTarget{
-			BaseURL: w.tgt.BaseURL,
-			Tenant:  w.tgt.Tenant,
-			Store:   w.tgt.Store,
-			Policy:  w.tgt.Policies[sut.PolicyStandard].Name,
-			Admin:   c,
-			Profile: srp.Profile(w.tgt.SRP.Profile),
-		}
-	})
-	return w.proc, w.procErr
 }
 
 // stepREs holds the compiled step patterns. godog calls the scenario initializer

@@ -38,10 +38,6 @@ type world struct {
 	genMu sync.Mutex
 	gens  map[string]*passcode.Generator
 
-	procOnce sync.Once
-	proc     ProcessTarget
-	procErr  error
-
 	// inv checks the invariants over every exchange of every scenario.
 	inv *invariant.Checker
 }

@@ -50,8 +50,11 @@ type cachedToken struct {
 }
 
 // NewTokenSource returns a TokenSource for t that talks to the token endpoint
-// through hc (a default client when nil).
+// through hc (NewHTTPClient's when nil).
 func NewTokenSource(t *Target, hc *http.Client) *TokenSource {
+	if hc == nil {
+		hc = NewHTTPClient(0)
+	}
 	return &TokenSource{t: t, hc: hc, now: time.Now, cache: map[Role]cachedToken{}, expired: map[Role]string{},
 		expiring: make(chan struct{}, 1)}
 }
@@ -162,6 +165,20 @@ func (s *TokenSource) Token(ctx context.Context, role Role) (string, error) {
 	s.cache[role] = c
 	s.mu.Unlock()
 	return c.token, nil
+}
+
+// Client returns an api.Client of tenant at the target, in its path form, with
+// role's token, sending through the source's HTTP client.
+func (s *TokenSource) Client(ctx context.Context, tenant string, role Role) (*api.Client, error) {
+	tok, err := s.Token(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.t.NewClient(tenant, s.hc)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithToken(tok), nil
 }
 
 // fetch obtains role's token without the cache.
