@@ -110,10 +110,50 @@ func (sp *StartParams) Verifier(pass string) string {
 	return srp.EncodeInt(sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt))
 }
 
+// Secret derives the srp.Secret of passcode (NFC-normalized here) under sp's
+// identity and salt, for Completion.
+func (sp *StartParams) Secret(pass string) *srp.Secret {
+	return sp.Params.NewSecret(sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt)
+}
+
 // Prove runs the client side of SRP with passcode against sp.B: it returns the
 // verification data to send and the srp.Client that must check the server's m2.
 func (sp *StartParams) Prove(pass string) (*SRPVerificationData, *srp.Client, error) {
-	c, err := srp.NewClient(sp.Params, sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt)
+	req, c, err := sp.Completion(sp.Secret(pass), nil, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return req.SRPVerificationData, c, nil
+}
+
+// Completion builds the completion request of a flow from secrets derived ahead
+// (Secret, or srp.Params.NewSecret with the start's identity and salt): the proof
+// of prove against sp.B (authentication and renewal; nil for registration) with the
+// one-time ephemeral e (a fresh one when nil), and the verifier of register
+// (registration and renewal; nil for authentication). It returns the srp.Client
+// that must check the server's m2 (VerifyM2), nil without a proof. A load generator
+// derives the secrets and ephemerals off its measured path and calls this with them.
+func (sp *StartParams) Completion(prove, register *srp.Secret, e *srp.Ephemeral) (*CompleteRequest, *srp.Client, error) {
+	for _, s := range []*srp.Secret{prove, register} {
+		if s != nil && s.Params() != sp.Params && s.Params().String() != sp.Params.String() {
+			return nil, nil, fmt.Errorf("%w: the start's parameters %s are not the secret's %s", ErrBadParameters, sp.Params, s.Params())
+		}
+	}
+	req := &CompleteRequest{}
+	if register != nil {
+		req.SRPRegistrationData = &SRPRegistrationData{Verifier: srp.EncodeInt(register.Verifier())}
+	}
+	if prove == nil {
+		return req, nil, nil
+	}
+	if e == nil {
+		var err error
+		// The secret's own Params: NewClientWith wants the very same value.
+		if e, err = prove.Params().NewEphemeral(); err != nil {
+			return nil, nil, fmt.Errorf("api: srp client: %w", err)
+		}
+	}
+	c, err := srp.NewClientWith(prove, e)
 	if err != nil {
 		return nil, nil, fmt.Errorf("api: srp client: %w", err)
 	}
@@ -121,7 +161,8 @@ func (sp *StartParams) Prove(pass string) (*SRPVerificationData, *srp.Client, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: serverPublicKey: %w", ErrBadParameters, err)
 	}
-	return &SRPVerificationData{A: srp.EncodeInt(c.A()), M1: srp.EncodeInt(m1)}, c, nil
+	req.SRPVerificationData = &SRPVerificationData{A: srp.EncodeInt(c.A()), M1: srp.EncodeInt(m1)}
+	return req, c, nil
 }
 
 // FlowResult is the outcome of one whole flow run by an SRP helper. The helpers
@@ -180,23 +221,38 @@ func Renew(ctx context.Context, c *Client, store string, user UserRef, policy, o
 // Register registers pass for user: start, check pass against the returned
 // requirements, send the verifier.
 func (f SRPFlow) Register(ctx context.Context, store string, user UserRef, policy, pass string) (*FlowResult, error) {
-	return f.run(ctx, FlowRegistration, store, user, policy, "", pass)
+	return f.run(ctx, FlowRegistration, store, user, policy, flowSecrets{newPass: pass})
 }
 
 // Authenticate proves knowledge of pass for user and checks the server's m2.
 func (f SRPFlow) Authenticate(ctx context.Context, store string, user UserRef, policy, pass string) (*FlowResult, error) {
-	return f.run(ctx, FlowAuthentication, store, user, policy, pass, "")
+	return f.run(ctx, FlowAuthentication, store, user, policy, flowSecrets{oldPass: pass})
+}
+
+// AuthenticateWith is Authenticate with a secret derived ahead for the user's
+// identity and salt (srp.Params.NewSecret), as a load generator keeps one per
+// passcode. A server that answers with another identity or salt gets a proof it
+// must refuse: check FlowResult.Params against the secret's when that matters.
+func (f SRPFlow) AuthenticateWith(ctx context.Context, store string, user UserRef, policy string, s *srp.Secret) (*FlowResult, error) {
+	return f.run(ctx, FlowAuthentication, store, user, policy, flowSecrets{old: s})
 }
 
 // Renew proves knowledge of oldPass, replaces it with newPass (same i and salt,
 // SPEC.md section 1) and checks the server's m2.
 func (f SRPFlow) Renew(ctx context.Context, store string, user UserRef, policy, oldPass, newPass string) (*FlowResult, error) {
-	return f.run(ctx, FlowRenewal, store, user, policy, oldPass, newPass)
+	return f.run(ctx, FlowRenewal, store, user, policy, flowSecrets{oldPass: oldPass, newPass: newPass})
 }
 
-// run is the one implementation of the three flows. oldPass is used for the proof
-// (authentication, renewal), newPass for the verifier (registration, renewal).
-func (f SRPFlow) run(ctx context.Context, flow Flow, store string, user UserRef, policy, oldPass, newPass string) (*FlowResult, error) {
+// flowSecrets are what a flow proves and registers: the proof is of old, or else
+// of oldPass (authentication, renewal); the verifier is of newPass (registration,
+// renewal).
+type flowSecrets struct {
+	oldPass, newPass string
+	old              *srp.Secret
+}
+
+// run is the one implementation of the three flows.
+func (f SRPFlow) run(ctx context.Context, flow Flow, store string, user UserRef, policy string, fs flowSecrets) (*FlowResult, error) {
 	res := &FlowResult{Flow: flow}
 	sr, ex, err := f.Client.Start(ctx, flow, store, user, policy)
 	res.Start, res.StartExchange = sr, ex
@@ -211,23 +267,26 @@ func (f SRPFlow) run(ctx context.Context, flow Flow, store string, user UserRef,
 	}
 	res.Params = sp
 
-	var req CompleteRequest
+	var prove, register *srp.Secret
 	if registers {
 		if !f.SkipPolicyCheck && sr.PasscodeRequirements != nil {
-			if v := sr.PasscodeRequirements.Validate(newPass); len(v) > 0 {
+			if v := sr.PasscodeRequirements.Validate(fs.newPass); len(v) > 0 {
 				return res, &PasscodeError{Violations: v}
 			}
 		}
-		req.SRPRegistrationData = &SRPRegistrationData{Verifier: sp.Verifier(newPass)}
+		register = sp.Secret(fs.newPass)
 	}
-	var client *srp.Client
 	if proves {
-		if req.SRPVerificationData, client, err = sp.Prove(oldPass); err != nil {
-			return res, err
+		if prove = fs.old; prove == nil {
+			prove = sp.Secret(fs.oldPass)
 		}
 	}
+	req, client, err := sp.Completion(prove, register, nil)
+	if err != nil {
+		return res, err
+	}
 
-	cr, ex, err := f.Client.Complete(ctx, flow, store, sr.SessionID, req)
+	cr, ex, err := f.Client.Complete(ctx, flow, store, sr.SessionID, *req)
 	res.CompleteExchange = ex
 	if err != nil {
 		return res, err
@@ -235,7 +294,7 @@ func (f SRPFlow) run(ctx context.Context, flow Flow, store string, user UserRef,
 	if proves {
 		// Until m2 checks out the server has proved nothing: do not hand its
 		// answer to the caller as a success.
-		if err := checkM2(sp, client, cr); err != nil {
+		if err := VerifyM2(sp.Params, client, cr); err != nil {
 			return res, err
 		}
 	}
@@ -243,12 +302,14 @@ func (f SRPFlow) run(ctx context.Context, flow Flow, store string, user UserRef,
 	return res, nil
 }
 
-// checkM2 verifies the completion's m2 with the client that made m1.
-func checkM2(sp *StartParams, c *srp.Client, cr *CompleteResponse) error {
+// VerifyM2 checks a completion's m2, under params, with the client that made m1:
+// nil, or an error matching ErrServerProof (and srp.ErrInvalidProof for an m2 that
+// decodes and is wrong). Until it returns nil the server has proved nothing.
+func VerifyM2(params *srp.Params, c *srp.Client, cr *CompleteResponse) error {
 	if cr.AlgorithmInfo == nil || cr.AlgorithmInfo.Parameters.M2 == "" {
 		return fmt.Errorf("%w: no m2 in the response", ErrServerProof)
 	}
-	m2, err := srp.DecodeProof(cr.AlgorithmInfo.Parameters.M2, sp.Params.Hash().Size())
+	m2, err := srp.DecodeProof(cr.AlgorithmInfo.Parameters.M2, params.Hash().Size())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrServerProof, err)
 	}

@@ -231,6 +231,19 @@ func TestSRPFlowsEndToEnd(t *testing.T) {
 		t.Errorf("new passcode after renewal: %v", err)
 	}
 
+	// A secret derived ahead, as a load generator keeps one per passcode, proves as
+	// the passcode does; one of another passcode does not.
+	for _, tc := range []struct {
+		pass string
+		want Code
+	}{{"new-passcode", ""}, {"old-passcode", CodeInvalidProof}} {
+		s := srp.DefaultParams().NewSecret(f.identity, []byte(tc.pass), f.salt)
+		res, err := SRPFlow{Client: c}.AuthenticateWith(ctx, "main", user, "pol", s)
+		if ErrorCode(err) != tc.want || (tc.want == "" && (err != nil || res.Complete == nil)) {
+			t.Errorf("AuthenticateWith a secret of %s: %v, want %q", tc.pass, err, tc.want)
+		}
+	}
+
 	// A second registration is refused by the server at start.
 	res, err = Register(ctx, c, "main", user, "pol", "whatever1")
 	if ErrorCode(err) != CodePasscodeAlreadyRegistered || res.StartExchange == nil || res.CompleteExchange != nil {
@@ -341,6 +354,79 @@ func TestSkipPolicyCheck(t *testing.T) {
 	defer f.mu.Unlock()
 	if f.verifier == nil {
 		t.Errorf("server has no verifier")
+	}
+}
+
+// TestCompletion: Completion refuses secrets of other parameters and a used
+// ephemeral, and VerifyM2 tells a wrong m2 (srp.ErrInvalidProof) from none.
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	p := srp.DefaultParams()
+	id, salt := []byte("ID"), make([]byte, 16)
+	srv, err := p.NewServer(id, salt, p.Verifier(id, []byte("pass"), salt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := &StartParams{Params: p, Identity: id, Salt: salt, B: srv.B()}
+	g3072, err := srp.GroupByBits(3072)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := srp.NewParams(g3072, srp.DefaultHash, srp.DefaultProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sp.Completion(nil, other.NewSecret(id, []byte("pass"), salt), nil); !errors.Is(err, ErrBadParameters) {
+		t.Errorf("a verifier of another group: %v, want ErrBadParameters", err)
+	}
+	e, err := p.NewEphemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, c, err := sp.Completion(sp.Secret("pass"), sp.Secret("next"), e)
+	if err != nil || req.SRPVerificationData == nil || req.SRPRegistrationData == nil {
+		t.Fatalf("renewal completion: %+v, %v", req, err)
+	}
+	if req.SRPRegistrationData.Verifier != sp.Verifier("next") || req.SRPVerificationData.A != srp.EncodeInt(e.A()) {
+		t.Errorf("completion %+v is not of the secrets and ephemeral given", req)
+	}
+	if _, _, err := sp.Completion(sp.Secret("pass"), nil, e); !errors.Is(err, srp.ErrUsed) {
+		t.Errorf("a used ephemeral: %v, want srp.ErrUsed", err)
+	}
+	m1, err := srp.DecodeInt(req.SRPVerificationData.M1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := srv.Verify(e.A(), m1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(m2 string) *CompleteResponse {
+		return &CompleteResponse{AlgorithmInfo: &AlgorithmInfo{Type: AlgorithmSRP, Parameters: SRPParameters{M2: m2}}}
+	}
+	wrong := append([]byte(nil), m2...)
+	wrong[0] ^= 1
+	for _, tc := range []struct {
+		name string
+		cr   *CompleteResponse
+		want []error
+	}{
+		{"right", answer(srp.EncodeInt(m2)), nil},
+		{"wrong", answer(srp.EncodeInt(wrong)), []error{ErrServerProof, srp.ErrInvalidProof}},
+		{"none", &CompleteResponse{}, []error{ErrServerProof}},
+	} {
+		err := VerifyM2(p, c, tc.cr)
+		if (err == nil) != (tc.want == nil) {
+			t.Errorf("%s m2: %v", tc.name, err)
+		}
+		for _, w := range tc.want {
+			if !errors.Is(err, w) {
+				t.Errorf("%s m2: %v, want %v", tc.name, err, w)
+			}
+		}
+		if tc.name == "none" && errors.Is(err, srp.ErrInvalidProof) {
+			t.Errorf("no m2 counted as a wrong one: %v", err)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base32"
@@ -17,6 +16,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // fakeServer is a small in-memory implementation of the passcode API for the
@@ -88,14 +88,17 @@ func newFakeServer(tb testing.TB, history int) *fakeServer {
 	return f
 }
 
-func (f *fakeServer) target() Target {
-	return Target{BaseURL: f.srv.URL, Tenant: "acme", Store: fakeStore, Tokens: staticTokens("t0k3n")}
+// target is the fake server as a server under test: the reference fixtures' target
+// (tenant acme, store default, the admin API) with one static token.
+func (f *fakeServer) target() *sut.Target {
+	f.tb.Helper()
+	tg, err := sut.FromURL(f.srv.URL)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	tg.Tokens = map[sut.Role]sut.Credentials{sut.RoleFull: {Token: "t0k3n"}}
+	return tg
 }
-
-// staticTokens hands out one token for every role.
-type staticTokens string
-
-func (s staticTokens) Token(context.Context, Role) (string, error) { return string(s), nil }
 
 func newID() string {
 	b := make([]byte, 16)

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/version"
 )
 
@@ -37,7 +38,9 @@ const (
 // Config is one load run. Target and Profile are required; every other field has a
 // documented default.
 type Config struct {
-	Target  Target
+	// Target is the server under test; it must offer the admin API (sut.Admin),
+	// and its full role's token is used for every request.
+	Target  *sut.Target
 	Profile *Profile
 	// Thresholds gate the run; the profile's when nil.
 	Thresholds []Threshold
@@ -98,7 +101,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err := prof.Validate(); err != nil {
 		return nil, err
 	}
-	base, err := cfg.Target.validate()
+	base, err := checkTarget(cfg.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -238,14 +241,15 @@ func (r *runner) run(ctx context.Context, indexes []int) (*Summary, error) {
 	}
 	maxWorkers := uint64(len(indexes) + 16)
 	p := &pipeline{
-		t:       &cfg.Target,
+		t:       cfg.Target,
 		base:    r.base,
-		paths:   cfg.Target.paths(),
-		host:    cfg.Target.host(),
+		paths:   targetPaths(cfg.Target),
+		host:    targetHost(cfg.Target),
 		policy:  r.prof.PolicyName(),
 		timeout: cfg.Timeout,
 		hc:      &http.Client{Transport: newTransport(producers + setupConcurrency), Timeout: cfg.Timeout, CheckRedirect: noRedirect},
 	}
+	p.tokens = sut.NewTokenSource(p.t, p.hc)
 	r.p = p
 	attackClient := &http.Client{
 		Transport:     starvedTransport{next: newTransport(int(maxWorkers))},

@@ -19,6 +19,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // Limits of the precomputation.
@@ -235,7 +236,8 @@ func (q *readyQueue) close() {
 // attacker fires those through targeter, the collector checks each answer and hands
 // the user back.
 type pipeline struct {
-	t       *Target
+	t       *sut.Target
+	tokens  *sut.TokenSource
 	base    string
 	paths   api.Paths
 	host    string
@@ -273,7 +275,7 @@ type authCache struct {
 // header returns the completion headers for the current token, rebuilding them
 // when the token source renewed the token.
 func (p *pipeline) header(ctx context.Context) (http.Header, error) {
-	tok, err := p.t.Tokens.Token(ctx, RoleUser)
+	tok, err := p.tokens.Token(ctx, tokenRole)
 	if err != nil {
 		return nil, err
 	}
@@ -406,18 +408,17 @@ func (p *pipeline) prepareCompletion(u *user, next *srp.Secret, e *srp.Ephemeral
 		p.eph.put(e)
 		return nil, errorPrefix + KeyMalformed + ": serverPublicKey does not decode"
 	}
-	client, err := srp.NewClientWith(u.current, e)
-	if err != nil {
+	// The start was checked against what setup learnt above, so its parameters,
+	// identity and salt are the user's: no need to parse the whole start again.
+	start := api.StartParams{Params: p.params, Identity: u.identity, Salt: u.salt, B: B}
+	req, client, err := start.Completion(u.current, next, e)
+	switch {
+	case errors.Is(err, api.ErrBadParameters):
+		return nil, errorPrefix + KeyProof + ": the client refuses the server's B"
+	case err != nil:
 		return nil, errorPrefix + KeyProof + ": " + err.Error()
 	}
-	m1, err := client.Proof(B)
-	if err != nil {
-		return nil, errorPrefix + KeyProof + ": the client refuses the server's B"
-	}
-	reqBody, err := json.Marshal(api.CompleteRequest{
-		SRPRegistrationData: &api.SRPRegistrationData{Verifier: srp.EncodeInt(next.Verifier())},
-		SRPVerificationData: &api.SRPVerificationData{A: srp.EncodeInt(client.A()), M1: srp.EncodeInt(m1)},
-	})
+	reqBody, err := json.Marshal(req)
 	if err != nil {
 		return nil, errorPrefix + KeyMalformed + ": " + err.Error()
 	}
@@ -439,7 +440,7 @@ func (p *pipeline) sameSalt(wire string, salt []byte) bool {
 
 // sameGroup is the slow path for a start response whose n is spelled differently.
 func (p *pipeline) sameGroup(sr *api.StartResponse) bool {
-	sp, err := api.ParseStart(sr, p.t.profile(), true)
+	sp, err := api.ParseStart(sr, targetProfile(p.t), true)
 	return err == nil && sp.Params.String() == p.params.String()
 }
 
@@ -608,12 +609,11 @@ func (p *pipeline) checkCompletion(pd *pending, body []byte) string {
 	if cr.AlgorithmInfo == nil || cr.AlgorithmInfo.Parameters.M2 == "" {
 		return errorPrefix + KeyMalformed + ": completion response has no m2"
 	}
-	m2, err := srp.DecodeProof(cr.AlgorithmInfo.Parameters.M2, p.params.Hash().Size())
-	if err != nil {
-		return errorPrefix + KeyMalformed + ": m2 does not decode"
-	}
-	if err := pd.client.VerifyServer(m2); err != nil {
+	switch err := api.VerifyM2(p.params, pd.client, &cr); {
+	case errors.Is(err, srp.ErrInvalidProof):
 		return errorPrefix + KeyM2 + ": server proof m2 did not verify"
+	case err != nil:
+		return errorPrefix + KeyMalformed + ": m2 does not decode"
 	}
 	return ""
 }
@@ -643,51 +643,19 @@ func (p *pipeline) resolve(ctx context.Context, u *user, next *srp.Secret) {
 func (p *pipeline) authenticate(ctx context.Context, u *user, s *srp.Secret) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*p.timeout)
 	defer cancel()
-	hdr, err := p.header(ctx)
+	c, err := p.tokens.Client(ctx, p.t.Tenant, tokenRole)
 	if err != nil {
 		return false, err
 	}
-	path := p.paths.Start(api.FlowAuthentication, p.t.Store, u.ref, p.policy)
-	res, body := p.post(ctx, "", 0, path, []byte("{}"), hdr)
-	if res.Code != 200 {
-		return false, fmt.Errorf("load: authentication start: %s", res.Error)
-	}
-	var sr api.StartResponse
-	if err := json.Unmarshal(body, &sr); err != nil {
-		return false, err
-	}
-	B, err := srp.DecodeInt(sr.AlgorithmInfo.Parameters.ServerPublicKey)
-	if err != nil {
-		return false, err
-	}
-	e, err := p.params.NewEphemeral()
-	if err != nil {
-		return false, err
-	}
-	client, err := srp.NewClientWith(s, e)
-	if err != nil {
-		return false, err
-	}
-	m1, err := client.Proof(B)
-	if err != nil {
-		return false, err
-	}
-	reqBody, err := json.Marshal(api.CompleteRequest{SRPVerificationData: &api.SRPVerificationData{A: srp.EncodeInt(client.A()), M1: srp.EncodeInt(m1)}})
-	if err != nil {
-		return false, err
-	}
-	res, body = p.post(ctx, "", 0, p.paths.Complete(api.FlowAuthentication, p.t.Store, sr.SessionID), reqBody, hdr)
-	switch res.Code {
-	case 200:
-		pd := &pending{client: client}
-		if p.checkCompletion(pd, body) != "" {
-			return false, errors.New("load: authentication m2 did not verify")
-		}
+	res, err := api.SRPFlow{Client: c, Profile: targetProfile(p.t)}.AuthenticateWith(ctx, p.t.Store, u.ref, p.policy, s)
+	switch {
+	case err == nil:
 		return true, nil
-	case 400:
-		if e, err := api.DecodeError(body); err == nil && e.Code == api.CodeInvalidProof {
-			return false, nil
-		}
+	case res.Params != nil && (string(res.Params.Identity) != string(u.identity) || !bytes.Equal(res.Params.Salt, u.salt)):
+		// Then the proof was of another credential: its refusal says nothing.
+		return false, errors.New("load: authentication: the server changed the credential's i or salt")
+	case api.ErrorCode(err) == api.CodeInvalidProof:
+		return false, nil
 	}
-	return false, fmt.Errorf("load: authentication complete: %s", res.Error)
+	return false, fmt.Errorf("load: authentication: %w", err)
 }

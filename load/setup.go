@@ -23,11 +23,7 @@ func ExternalID(runID string, k int) string { return fmt.Sprintf("renewkit-load-
 // registration also fixes the SRP parameters and the policy's requirements, from
 // which the passcode chains are generated. progress is called after each user.
 func (p *pipeline) setupUsers(ctx context.Context, runID string, indexes []int, progress func(done int)) error {
-	admin, err := p.t.apiClient(ctx, p.base, p.hc, RoleAdmin)
-	if err != nil {
-		return err
-	}
-	userClient, err := p.t.apiClient(ctx, p.base, p.hc, RoleUser)
+	c, err := p.tokens.Client(ctx, p.t.Tenant, tokenRole)
 	if err != nil {
 		return err
 	}
@@ -36,7 +32,7 @@ func (p *pipeline) setupUsers(ctx context.Context, runID string, indexes []int, 
 		return nil
 	}
 	// The first user alone: it learns the parameters and the policy.
-	if p.users[0], err = p.setupUser(ctx, admin, userClient, ExternalID(runID, indexes[0])); err != nil {
+	if p.users[0], err = p.setupUser(ctx, c, ExternalID(runID, indexes[0])); err != nil {
 		return err
 	}
 	progress(1)
@@ -60,7 +56,7 @@ func (p *pipeline) setupUsers(ctx context.Context, runID string, indexes []int, 
 				if i >= len(indexes) || ctx.Err() != nil {
 					return
 				}
-				u, err := p.setupUser(ctx, admin, userClient, ExternalID(runID, indexes[i]))
+				u, err := p.setupUser(ctx, c, ExternalID(runID, indexes[i]))
 				if err != nil {
 					errOnce.Do(func() { first = err; cancel() })
 					return
@@ -78,8 +74,8 @@ func (p *pipeline) setupUsers(ctx context.Context, runID string, indexes []int, 
 }
 
 // setupUser creates and registers one user.
-func (p *pipeline) setupUser(ctx context.Context, admin, c *api.Client, ext string) (*user, error) {
-	created, ex, err := admin.CreateUser(ctx, p.t.Store, api.CreateUserRequest{ExternalID: ext})
+func (p *pipeline) setupUser(ctx context.Context, c *api.Client, ext string) (*user, error) {
+	created, ex, err := c.CreateUser(ctx, p.t.Store, api.CreateUserRequest{ExternalID: ext})
 	if err != nil {
 		return nil, fmt.Errorf("load: creating user %s: %w%s", ext, err, hint(ex))
 	}
@@ -88,7 +84,7 @@ func (p *pipeline) setupUser(ctx context.Context, admin, c *api.Client, ext stri
 	if err != nil {
 		return nil, fmt.Errorf("load: starting registration of %s: %w%s", ext, err, hint(ex))
 	}
-	sp, err := api.ParseStart(sr, p.t.profile(), false)
+	sp, err := api.ParseStart(sr, targetProfile(p.t), false)
 	if err != nil {
 		return nil, fmt.Errorf("load: registration of %s: %w", ext, err)
 	}

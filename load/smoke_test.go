@@ -6,6 +6,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/refserver/refservertest"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // TestSmokeAgainstReferenceServer is the CI smoke run: the built-in smoke profile
@@ -18,10 +19,15 @@ func TestSmokeAgainstReferenceServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := srv.Token(t, "acme-full", "acme-full-secret")
+	// The bare-URL target: its full role's token comes from the server's own
+	// token endpoint, as in `renewkit load --target URL`.
+	tg, err := sut.FromURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	s, err := Run(context.Background(), Config{
-		Target:    Target{BaseURL: srv.URL(), Tenant: "acme", Store: "default", Tokens: staticTokens(tok)},
+		Target:    tg,
 		Profile:   prof,
 		ReportDir: dir,
 	})

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver"
+	"github.com/seedb14f67b8/renewkit/refserver/refservertest"
 )
 
 func TestTokenEndpoint(t *testing.T) {
@@ -235,5 +237,50 @@ func TestTokenForm(t *testing.T) {
 	}
 	if _, _, err := w.globexFull.WithToken(tr.AccessToken).GetPolicy(context.Background(), defStore, pin6); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIssueToken: a server given its key in memory signs with it, and IssueToken's
+// tokens are the token endpoint's: accepted while valid, refused once expired,
+// refused for a tenant the server does not have.
+func TestIssueToken(t *testing.T) {
+	t.Parallel()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := refserver.New(context.Background(), refserver.Config{StoreDSN: "memory:", SigningKey: key, SigningKeyFile: "key.pem"}); !errors.Is(err, refserver.ErrConfig) {
+		t.Errorf("a key in memory and a key file: %v, want ErrConfig", err)
+	}
+	srv := refservertest.Start(t, refserver.Config{SigningKey: key})
+	ctx := context.Background()
+	now := time.Now()
+	all := func(tenant string) []string { return []string{api.Permission(tenant, api.OpAll)} }
+	tests := []struct {
+		name     string
+		tenant   string
+		iat, exp time.Time
+		want     int
+	}{
+		{"valid", "acme", now, now.Add(time.Hour), http.StatusOK},
+		{"expired an hour ago", "acme", now.Add(-2 * time.Hour), now.Add(-time.Hour), http.StatusUnauthorized},
+		{"a tenant the server lacks", "nosuchtenant", now, now.Add(time.Hour), http.StatusNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tok, err := srv.IssueToken("harness", all(tc.tenant), tc.iat, tc.exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jwt.Parse(tok, func(*jwt.Token) (any, error) { return &key.PublicKey, nil },
+				jwt.WithValidMethods([]string{"ES256"}), jwt.WithIssuer(refserver.DefaultIssuer), jwt.WithoutClaimsValidation()); err != nil {
+				t.Errorf("the token is not signed with the key given: %v", err)
+			}
+			_, ex, _ := srv.Client(t, tc.tenant).WithToken(tok).Start(ctx, api.FlowRenewal, "default", api.ByExternalID("alice"), "standard")
+			if ex == nil || ex.Status != tc.want {
+				t.Errorf("renewal start: %v, want %d", ex, tc.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,9 +87,12 @@ type Config struct {
 	// Issuer is the iss claim of issued tokens; DefaultIssuer when empty.
 	Issuer string
 	// SigningKeyFile is a PEM file with the ES256 (P-256) private key that signs
-	// tokens. When empty a fresh key is generated at start, so tokens do not survive a
-	// restart.
+	// tokens. When empty (and SigningKey is nil) a fresh key is generated at start, so
+	// tokens do not survive a restart.
 	SigningKeyFile string
+	// SigningKey is that key handed over in memory, for a harness in this process
+	// that must check the server's tokens itself; it excludes SigningKeyFile.
+	SigningKey *ecdsa.PrivateKey
 	// SessionPurgeInterval is how often Run deletes expired sessions;
 	// DefaultSessionPurgeInterval when zero, never when negative.
 	SessionPurgeInterval time.Duration

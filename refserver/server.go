@@ -14,7 +14,6 @@ package refserver
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,8 +64,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var key *ecdsa.PrivateKey
+	key := cfg.SigningKey
 	if cfg.SigningKeyFile != "" {
+		if key != nil {
+			return nil, fmt.Errorf("%w: give SigningKeyFile or SigningKey, not both", ErrConfig)
+		}
 		key, err = loadSigningKey(cfg.SigningKeyFile)
 		if err != nil {
 			return nil, err
@@ -116,6 +118,14 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 // Params returns the SRP parameters the server uses.
 func (s *Server) Params() *srp.Params { return s.params }
+
+// IssueToken signs a token for sub with permissions, issued at iat and expiring at
+// exp, as the token endpoint signs one (the server's key, issuer and key id). It is
+// for harnesses in this process that need a token no fixture client gives at once,
+// such as one that expired an hour ago; the HTTP API has no such door.
+func (s *Server) IssueToken(sub string, permissions []string, iat, exp time.Time) (string, error) {
+	return s.tokens.issueAt(sub, permissions, iat, exp)
+}
 
 // Store returns the server's store (tests inspect it to check that nothing moved).
 func (s *Server) Store() store.Store { return s.store }

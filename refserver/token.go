@@ -165,6 +165,12 @@ func (t *tokenService) issue(sub string, permissions []string) (string, error) {
 // issueFor is issue with a lifetime of ttl.
 func (t *tokenService) issueFor(sub string, permissions []string, ttl time.Duration) (string, error) {
 	now := t.now()
+	return t.issueAt(sub, permissions, now, now.Add(ttl))
+}
+
+// issueAt signs a token for sub with the given permissions, issued at iat and
+// expiring at exp.
+func (t *tokenService) issueAt(sub string, permissions []string, iat, exp time.Time) (string, error) {
 	perms := permissions
 	if perms == nil {
 		perms = []string{}
@@ -174,8 +180,8 @@ func (t *tokenService) issueFor(sub string, permissions []string, ttl time.Durat
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   sub,
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			IssuedAt:  jwt.NewNumericDate(iat),
+			ExpiresAt: jwt.NewNumericDate(exp),
 		},
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)

@@ -7,7 +7,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // bindingSteps are the steps of the binding checks of features/sessions.feature
@@ -34,7 +34,7 @@ func completeElsewhere(ctx context.Context, route string) error {
 		o.store = s.w.tgt.SecondStoreName
 	case "the other tenant's path":
 		t := s.w.tgt
-		s.role, s.tenant, s.store, s.auth = target.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil
+		s.role, s.tenant, s.store, s.auth = sut.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil
 	default:
 		o.flow = api.Flow(strings.Fields(route)[1])
 		if o.flow == sess.flow {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/features"
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 var update = flag.Bool("update", false, "rewrite the check table of docs/conformance.md from the catalogue")
@@ -65,7 +65,7 @@ func TestFeaturesMatchCatalogue(t *testing.T) {
 			case idTag.MatchString(tag):
 				ids++
 			case name == "must" || name == "should" || name == "may":
-			case slices.Contains(target.AllCapabilities(), target.Capability(name)):
+			case slices.Contains(sut.AllCapabilities(), sut.Capability(name)):
 			default:
 				t.Errorf("%s: %q has tag %s, which is no check id, level or capability", s.Feature, s.Name, tag)
 			}

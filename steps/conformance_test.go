@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 var (
@@ -65,7 +66,7 @@ func TestConformance(t *testing.T) {
 			rerun = abs
 		}
 	}
-	opts := target.OpenOptions{Spec: spec, Image: target.Image{Name: image}}
+	opts := provider.OpenOptions{Spec: spec, Image: sut.Image{Name: image}}
 	var attach []steps.Attachment
 	if *reportFlag != "" {
 		// Only a container target writes it.
@@ -102,15 +103,15 @@ const containerLog = "container.log"
 // startTarget starts the target o names for one test, and says whether it runs in a
 // container. A container target skips the test, saying so, where no Docker engine
 // answers.
-func startTarget(tb testing.TB, o target.OpenOptions) (*target.Target, bool) {
+func startTarget(tb testing.TB, o provider.OpenOptions) (*sut.Target, bool) {
 	tb.Helper()
-	p, err := target.OpenWith(o)
+	p, err := provider.OpenWith(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	_, isContainer := p.(*target.Container)
+	_, isContainer := p.(*provider.Container)
 	if isContainer {
-		if err := target.DockerAvailable(context.Background()); err != nil {
+		if err := provider.DockerAvailable(context.Background()); err != nil {
 			tb.Skipf("the target runs in a container, and it cannot: %v", err)
 		}
 	}

@@ -1,5 +1,5 @@
 // Package steps runs renewkit's conformance suite: the Gherkin features of package
-// features against a target (package target), with godog.
+// features against a server under test (package sut), with godog.
 //
 // Run is the runner that `renewkit conform` and `go test ./steps` call: it plans
 // which scenarios apply to the target (a scenario tagged with a capability the

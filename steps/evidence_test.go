@@ -17,7 +17,8 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 // serveLiar runs the reference server behind a middleware that turns every
@@ -74,7 +75,7 @@ func decodeErr(b []byte) error {
 func TestSuiteFailsAgainstALiar(t *testing.T) {
 	t.Parallel()
 	url := serveLiar(t)
-	tg, err := target.Load(url)
+	tg, err := sut.Load(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestSuiteFailsAgainstALiar(t *testing.T) {
 func TestExpectations(t *testing.T) {
 	t.Parallel()
 	url := serveLiar(t)
-	tg, err := target.Load(url)
+	tg, err := sut.Load(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestExpectations(t *testing.T) {
 // rfc2945 profile: the harness checks that profile too (SPEC section 6).
 func TestRFC2945Target(t *testing.T) {
 	t.Parallel()
-	p := target.NewInProcess(target.InProcessOptions{SRPProfile: "rfc2945"})
+	p := provider.NewInProcess(provider.InProcessOptions{SRPProfile: "rfc2945"})
 	tg, err := p.Start(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -188,11 +189,11 @@ func TestRFC2945Target(t *testing.T) {
 func TestNotApplicable(t *testing.T) {
 	t.Parallel()
 	url := serveLiar(t)
-	tg, err := target.Load(url)
+	tg, err := sut.Load(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	delete(tg.Tokens, target.RoleExpired) // a target that names no expired-token client
+	delete(tg.Tokens, sut.RoleExpired) // a target that names no expired-token client
 	expect := filepath.Join(t.TempDir(), "expect.txt")
 	if err := os.WriteFile(expect, []byte("TOK-003 n/a our tokens live an hour\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -231,7 +232,7 @@ func TestNotApplicable(t *testing.T) {
 func TestPreProvisionedUsers(t *testing.T) {
 	t.Parallel()
 	tg := startReference(t)
-	tg.Capabilities = slices.DeleteFunc(slices.Clone(tg.Capabilities), func(c target.Capability) bool { return c == target.Admin })
+	tg.Capabilities = slices.DeleteFunc(slices.Clone(tg.Capabilities), func(c sut.Capability) bool { return c == sut.Admin })
 	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@AUTH-001,@RNW-001,@AUTH-003,@LCK-007,@REQ-002"})
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +250,7 @@ func TestPreProvisionedUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := target.NewTokenSource(tg, nil).Token(context.Background(), target.RoleFull)
+	tok, err := sut.NewTokenSource(tg, nil).Token(context.Background(), sut.RoleFull)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,9 +285,9 @@ func TestOptionalAtRuntime(t *testing.T) {
 }
 
 // startReference starts an in-process reference server for one test.
-func startReference(t *testing.T) *target.Target {
+func startReference(t *testing.T) *sut.Target {
 	t.Helper()
-	p := target.NewInProcess(target.InProcessOptions{})
+	p := provider.NewInProcess(provider.InProcessOptions{})
 	tg, err := p.Start(context.Background())
 	if err != nil {
 		t.Fatal(err)

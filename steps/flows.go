@@ -9,7 +9,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The helpers here run the SRP flows for the steps: setting up users, starting and
@@ -20,7 +20,7 @@ import (
 // else taken from the target's pre-provisioned users.
 func (s *scenario) newUser(ctx context.Context, registered bool, policyRole string) (*user, error) {
 	t := s.w.tgt
-	if !t.Has(target.Admin) {
+	if !t.Has(sut.Admin) {
 		kind := poolUnregistered
 		if registered {
 			kind = poolRegistered
@@ -336,7 +336,7 @@ func policyRoleOf(sess *session, s *scenario) string {
 	if _, ok := s.w.tgt.Policies[sess.user.policyRole]; ok && sess.user.policyRole != "" {
 		return sess.user.policyRole
 	}
-	return target.PolicyStandard
+	return sut.PolicyStandard
 }
 
 // authResult is the outcome of a quiet authentication.
@@ -354,7 +354,7 @@ func (s *scenario) tryAuth(ctx context.Context, u *user, pass string) (authResul
 	if err != nil {
 		return authResult{}, err
 	}
-	pol := s.policyName(target.PolicyStandard)
+	pol := s.policyName(sut.PolicyStandard)
 	sr, ex, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), pol)
 	if err != nil {
 		if api.IsTransport(err) {
@@ -395,7 +395,7 @@ func (s *scenario) renewQuiet(ctx context.Context, u *user, newPass string) erro
 	}
 	role := u.policyRole
 	if role == "" {
-		role = target.PolicyStandard
+		role = sut.PolicyStandard
 	}
 	flow := api.SRPFlow{Client: c, Profile: s.w.params.Profile(), SkipPolicyCheck: true}
 	res, err := flow.Renew(ctx, u.store, api.ByID(u.id), s.policyName(role), u.pass, newPass)
@@ -421,7 +421,7 @@ func (s *scenario) restore(ctx context.Context, u *user) {
 		return
 	}
 	flow := api.SRPFlow{Client: c, Profile: s.w.params.Profile(), SkipPolicyCheck: true}
-	if _, err := flow.Renew(ctx, u.store, api.ByID(u.id), s.policyName(target.PolicyNoHistory), u.pass, u.original); err == nil {
+	if _, err := flow.Renew(ctx, u.store, api.ByID(u.id), s.policyName(sut.PolicyNoHistory), u.pass, u.original); err == nil {
 		u.setPass(u.original)
 	}
 }

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The identifier checks: external ids are compared as exact bytes and any UTF-8
@@ -86,7 +86,7 @@ func givenAccentedUser(ctx context.Context, form string) error {
 	}
 	u.ext = ext
 	s.user = u
-	return s.register(ctx, u, target.PolicyStandard, "")
+	return s.register(ctx, u, sut.PolicyStandard, "")
 }
 
 // externalIDOf makes a fresh external id of a kind the round-trip check names.
@@ -112,7 +112,7 @@ func externalIDOf(kind string) string {
 func createUserWithExternalID(ctx context.Context, kind string) error {
 	s := sc(ctx)
 	ext := externalIDOf(kind)
-	s.user = &user{ext: ext, tenant: s.tenant, store: s.store, policyRole: target.PolicyStandard}
+	s.user = &user{ext: ext, tenant: s.tenant, store: s.store, policyRole: sut.PolicyStandard}
 	ex, err := s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: ext}))
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func startManySessions(ctx context.Context, regs, auths, renewals int) (context.
 	if err != nil {
 		return ctx, err
 	}
-	fresh, err := s.newUser(ctx, false, target.PolicyStandard)
+	fresh, err := s.newUser(ctx, false, sut.PolicyStandard)
 	if err != nil {
 		return ctx, err
 	}
@@ -188,7 +188,7 @@ func startManySessions(ctx context.Context, regs, auths, renewals int) (context.
 					who = fresh
 				}
 				var sr *api.StartResponse
-				sr, exs[i], errs[i] = c.Start(ctx, flows[i], who.store, api.ByID(who.id), s.policyName(target.PolicyStandard))
+				sr, exs[i], errs[i] = c.Start(ctx, flows[i], who.store, api.ByID(who.id), s.policyName(sut.PolicyStandard))
 				if errs[i] == nil {
 					ids[i] = sr.SessionID
 				}

@@ -10,8 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The statuses of a scenario or a check.
@@ -83,12 +82,10 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
-	if w.tgt.Has(target.Process) {
+	if w.tgt.Has(sut.Process) {
 		// features/process.feature has its own steps and state (process_steps.go);
 		// its scenarios are checks of this run like the others.
-		if pt, err := w.processTarget(); err == nil {
-			InitializeProcessScenario(c, pt)
-		}
+		InitializeProcessScenario(c, w.tgt, w.tokens)
 	}
 	setupSteps(c)
 	flowSteps(c)
@@ -196,28 +193,6 @@ func (r *record) codeFailure() string {
 		return r.Code.Message
 	}
 	return ""
-}
-
-// processTarget describes the target to the process steps, once per run.
-func (w *world) processTarget() (ProcessTarget, error) {
-	w.procOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := w.client(ctx, w.tgt.Tenant, target.RoleFull, false)
-		if err != nil {
-			w.procErr = err
-			return
-		}
-		w.proc = ProcessTarget{
-			BaseURL: w.tgt.BaseURL,
-			Tenant:  w.tgt.Tenant,
-			Store:   w.tgt.Store,
-			Policy:  w.tgt.Policies[target.PolicyStandard].Name,
-			Admin:   c,
-			Profile: srp.Profile(w.tgt.SRP.Profile),
-		}
-	})
-	return w.proc, w.procErr
 }
 
 // stepREs holds the compiled step patterns. godog calls the scenario initializer

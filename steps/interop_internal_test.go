@@ -18,7 +18,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // variantServer is the server side of one SRP session computed the way variant v
@@ -263,16 +263,16 @@ func TestDiagnoseRejected(t *testing.T) {
 	const userID, pass = "FAKEUSER2345FAKEUSER2345AB", "Fake-pass-1"
 	identity, salt := []byte("FAKEIDENTITY"), bytes.Repeat([]byte{3}, 16)
 	hs := fakeKServer(t, p, userID, identity, salt, pass)
-	tg, err := target.Parse([]byte("baseURL: " + hs.URL + "\ntenant: acme\nstore: default\ncapabilities: [admin]\ntokens:\n  full: {clientId: x, clientSecret: y}\n"))
+	tg, err := sut.Parse([]byte("baseURL: " + hs.URL + "\ntenant: acme\nstore: default\ncapabilities: [admin]\ntokens:\n  full: {clientId: x, clientSecret: y}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg.Tokens[target.RoleFull] = target.Credentials{Token: "fake-token"}
+	tg.Tokens[sut.RoleFull] = sut.Credentials{Token: "fake-token"}
 	w, err := newWorld(tg, newCollector(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scenario{w: w, rec: &record{ID: "AUTH-001"}, role: target.RoleFull, tenant: "acme", store: "default", named: map[string]*session{}}
+	s := &scenario{w: w, rec: &record{ID: "AUTH-001"}, role: sut.RoleFull, tenant: "acme", store: "default", named: map[string]*session{}}
 	u := &user{id: userID, ext: "fake", tenant: "acme", store: "default", pass: pass}
 
 	// The SPEC's proof is refused ...

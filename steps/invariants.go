@@ -11,7 +11,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/invariant"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The invariants (package invariant) run over every exchange of every scenario:
@@ -134,7 +134,7 @@ func invariantResults(o Options, plan *Plan, results *collector, add func(string
 func invariantSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^no answer so far broke the invariant (INV-\d{3})$`), noBreachSoFar)
 	c.Step(stepRE(`^another user with a registered passcode is made$`), func(ctx context.Context) error {
-		return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
+		return sc(ctx).givenUser(ctx, true, sut.PolicyStandard)
 	})
 }
 

@@ -9,11 +9,11 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The lock of SPEC.md section 9 as a store configures it: a user of a store whose
-// lock differs from the target's main store (target.ShortLockStore, the reference
+// lock differs from the target's main store (sut.ShortLockStore, the reference
 // fixtures' "brief": 2 failures, 4 s) locks after that store's maxFailedAttempts,
 // and is TEMP_LOCKED only until its lockDurationSeconds have passed
 // (features/lockout.feature, LCK-014 and LCK-015).
@@ -34,7 +34,7 @@ func lockExpirySteps(c *godog.ScenarioContext) {
 
 // lock is the lock configuration of the scenario's store, as the target declares
 // it: ShortLock in ShortLockStore, Lock elsewhere.
-func (s *scenario) lock() target.Lock {
+func (s *scenario) lock() sut.Lock {
 	if t := s.w.tgt; t.ShortLockStore != "" && s.store == t.ShortLockStore {
 		return t.ShortLock
 	}
@@ -46,8 +46,8 @@ func (s *scenario) lock() target.Lock {
 func givenShortLockUser(ctx context.Context) error {
 	s := sc(ctx)
 	t := s.w.tgt
-	if !t.Has(target.LockExpiry) {
-		return notApplicable{reason: "the target names no store with a lock of at most " + target.MaxLockToWait.String() + " (shortLockStore, shortLock)", optional: true}
+	if !t.Has(sut.LockExpiry) {
+		return notApplicable{reason: "the target names no store with a lock of at most " + sut.MaxLockToWait.String() + " (shortLockStore, shortLock)", optional: true}
 	}
 	c, err := s.adminClient(ctx, t.Tenant)
 	if err != nil {
@@ -63,10 +63,10 @@ func givenShortLockUser(ctx context.Context) error {
 		return s.fail(ex, "setup: creating a user of store %s through the admin API failed: %v", t.ShortLockStore, err)
 	}
 	u := &user{id: au.ID, ext: au.ExternalID, tenant: t.Tenant, store: t.ShortLockStore}
-	if err := s.register(ctx, u, target.PolicyStandard, ""); err != nil {
+	if err := s.register(ctx, u, sut.PolicyStandard, ""); err != nil {
 		return err
 	}
-	u.policyRole = target.PolicyStandard
+	u.policyRole = sut.PolicyStandard
 	s.user, s.store = u, t.ShortLockStore
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The permission matrix of SPEC.md section 3 (features/permissions.feature): every
@@ -117,24 +117,24 @@ type roleToken struct {
 }
 
 // rolePermissions are the permissions of each restricted role's token as
-// target.Role defines the roles (and the reference fixtures issue them).
-func rolePermissions(t *target.Target, role target.Role) (roleToken, bool) {
+// sut.Role defines the roles (and the reference fixtures issue them).
+func rolePermissions(t *sut.Target, role sut.Role) (roleToken, bool) {
 	switch role {
-	case target.RoleRenewal:
+	case sut.RoleRenewal:
 		return roleToken{perms: []string{
 			api.Permission(t.Tenant, api.OpCreatePasscodeRenewalForUser),
 			api.Permission(t.Tenant, api.OpCreateUserPasscodeRenewalForUserByExtUserID),
 			api.Permission(t.Tenant, api.OpCompletePasscodeRenewal),
 		}}, true
-	case target.RoleNone:
+	case sut.RoleNone:
 		return roleToken{}, true
-	case target.RoleOtherTenant:
+	case sut.RoleOtherTenant:
 		return roleToken{perms: []string{api.Permission(t.OtherTenantID, api.OpAll)}}, true
-	case target.RoleUnknownTenant:
+	case sut.RoleUnknownTenant:
 		return roleToken{perms: []string{api.Permission(t.UnknownTenantID, api.OpAll)}}, true
-	case target.RoleExpired:
+	case sut.RoleExpired:
 		return roleToken{perms: []string{api.Permission(t.Tenant, api.OpAll)}, invalid: true}, true
-	case target.RoleFull:
+	case sut.RoleFull:
 		// The matrix sends the full role's token only forged (matrixCredential).
 		return roleToken{perms: []string{api.Permission(t.Tenant, api.OpAll)}, invalid: true}, true
 	}
@@ -163,25 +163,25 @@ func (r roleToken) want(tenant, op string) (int, api.Code) {
 // matrixCredential is a token the matrix sends: a restricted role's, or a forgery
 // of the full role's.
 type matrixCredential struct {
-	role   target.Role
+	role   sut.Role
 	forged forgery
 }
 
 // matrixRoles maps the features' names of the matrix tokens to what they are.
 var matrixRoles = map[string]matrixCredential{
-	"renewal-only":     {role: target.RoleRenewal},
-	"no-permission":    {role: target.RoleNone},
-	"other tenant's":   {role: target.RoleOtherTenant},
-	"unknown-tenant":   {role: target.RoleUnknownTenant},
-	"expired":          {role: target.RoleExpired},
-	"broken-signature": {role: target.RoleFull, forged: forgedSignature},
-	"alg-none":         {role: target.RoleFull, forged: forgedAlgNone},
-	"embedded-key":     {role: target.RoleFull, forged: forgedEmbeddedKey},
+	"renewal-only":     {role: sut.RoleRenewal},
+	"no-permission":    {role: sut.RoleNone},
+	"other tenant's":   {role: sut.RoleOtherTenant},
+	"unknown-tenant":   {role: sut.RoleUnknownTenant},
+	"expired":          {role: sut.RoleExpired},
+	"broken-signature": {role: sut.RoleFull, forged: forgedSignature},
+	"alg-none":         {role: sut.RoleFull, forged: forgedAlgNone},
+	"embedded-key":     {role: sut.RoleFull, forged: forgedEmbeddedKey},
 }
 
 // permState is the state of a permission matrix scenario.
 type permState struct {
-	role target.Role
+	role sut.Role
 	// forged, when set, is the forgery of the role's token that the matrix sends.
 	forged forgery
 	// auth is the exact Authorization header of the role, when the token is not
@@ -223,15 +223,15 @@ func permissionSteps(c *godog.ScenarioContext) {
 
 func givenMatrixUsers(ctx context.Context) (context.Context, error) {
 	s := sc(ctx)
-	reg, err := s.newUser(ctx, true, target.PolicyStandard)
+	reg, err := s.newUser(ctx, true, sut.PolicyStandard)
 	if err != nil {
 		return ctx, err
 	}
-	fresh, err := s.newUser(ctx, false, target.PolicyStandard)
+	fresh, err := s.newUser(ctx, false, sut.PolicyStandard)
 	if err != nil {
 		return ctx, err
 	}
-	reg.policyRole = target.PolicyStandard
+	reg.policyRole = sut.PolicyStandard
 	s.user = reg
 	return context.WithValue(ctx, permKey{}, &permState{registered: reg, fresh: fresh}), nil
 }
@@ -250,17 +250,17 @@ func sendMatrix(ctx context.Context, kind, which, roleName string) error {
 	if kind == "admin" && s.policy == "" {
 		return s.fail(nil, "the admin rows need a policy of the scenario's own (a policy with the requirements ...)")
 	}
-	if st.role == target.RoleExpired {
+	if st.role == sut.RoleExpired {
 		// The role's client gives tokens that expire within seconds (SPEC section
 		// 3): the world's token source waits one out, once per run.
-		tok, err := s.w.tokens.Expired(ctx, target.RoleExpired, waitMargin(s.last))
+		tok, err := s.w.tokens.Expired(ctx, sut.RoleExpired, waitMargin(s.last))
 		if err != nil {
 			return s.fail(nil, "cannot get an expired token of the expired role: %v", err)
 		}
 		st.auth = "Bearer " + tok
 	}
 	if st.forged != "" {
-		tok, err := s.w.tokens.Token(ctx, target.RoleFull)
+		tok, err := s.w.tokens.Token(ctx, sut.RoleFull)
 		if err != nil {
 			return s.fail(nil, "cannot get the full role's token: %v", err)
 		}
@@ -302,7 +302,7 @@ func (st *permState) send(ctx context.Context, s *scenario, op permOp) (*api.Exc
 	if op.flow == api.FlowRegistration {
 		u = st.fresh
 	}
-	vars := map[string]string{"userId": u.id, "extUserId": u.ext, "policyName": s.policyName(target.PolicyStandard)}
+	vars := map[string]string{"userId": u.id, "extUserId": u.ext, "policyName": s.policyName(sut.PolicyStandard)}
 	if op.op == api.OpAdmin {
 		vars["policyName"] = s.policy
 	}
@@ -357,7 +357,7 @@ func (st *permState) policyBody(s *scenario, op permOp) []byte {
 		st.newPolicy = "rk-policy-" + randomHex(6)
 		name, store := st.newPolicy, s.store
 		s.cleanups = append(s.cleanups, func(ctx context.Context) {
-			if c, err := s.w.client(ctx, s.w.tgt.Tenant, target.RoleFull, false); err == nil {
+			if c, err := s.w.client(ctx, s.w.tgt.Tenant, sut.RoleFull, false); err == nil {
 				_, _ = c.DeletePolicy(ctx, store, name)
 			}
 		})
@@ -374,7 +374,7 @@ func (st *permState) startAsFull(ctx context.Context, s *scenario, flow api.Flow
 	if err != nil {
 		return nil, err
 	}
-	sr, ex, err := c.Start(ctx, flow, u.store, api.ByID(u.id), s.policyName(target.PolicyStandard))
+	sr, ex, err := c.Start(ctx, flow, u.store, api.ByID(u.id), s.policyName(sut.PolicyStandard))
 	if err != nil {
 		return nil, s.fail(ex, "setup: the %s start as the full role failed: %v", flow, err)
 	}
@@ -395,7 +395,7 @@ func (st *permState) movedBy(ctx context.Context, s *scenario, op permOp) (strin
 	}
 	switch op.effect {
 	case effectRegisters:
-		_, ex, err := c.Start(ctx, api.FlowAuthentication, s.store, api.ByID(st.fresh.id), s.policyName(target.PolicyStandard))
+		_, ex, err := c.Start(ctx, api.FlowAuthentication, s.store, api.ByID(st.fresh.id), s.policyName(sut.PolicyStandard))
 		if api.IsTransport(err) {
 			return "", nil, s.fail(ex, "no answer from the server: %v", err)
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // TestPermissionMatrixPaths keeps the SPEC.md templates of permissionMatrix equal to
@@ -65,22 +65,22 @@ func TestPermissionMatrixPaths(t *testing.T) {
 // TestRolePermissions: the expected answers the matrix derives from each role.
 func TestRolePermissions(t *testing.T) {
 	t.Parallel()
-	tg := &target.Target{Tenant: "acme", OtherTenantID: "globex", UnknownTenantID: "nosuchtenant"}
+	tg := &sut.Target{Tenant: "acme", OtherTenantID: "globex", UnknownTenantID: "nosuchtenant"}
 	tests := []struct {
-		role target.Role
+		role sut.Role
 		op   string
 		want int
 	}{
-		{target.RoleRenewal, api.OpCreatePasscodeRenewalForUser, 0},
-		{target.RoleRenewal, api.OpCompletePasscodeRenewal, 0},
-		{target.RoleRenewal, api.OpCreateUserPasscodeRenewalForUserByExtUserID, 0},
-		{target.RoleRenewal, api.OpCreatePasscodeAuthenticationForUser, 403},
-		{target.RoleRenewal, api.OpAdmin, 403},
-		{target.RoleNone, api.OpCompletePasscodeRenewal, 403},
-		{target.RoleOtherTenant, api.OpCreatePasscodeRenewalForUser, 403},
-		{target.RoleUnknownTenant, api.OpAdmin, 403},
-		{target.RoleExpired, api.OpCreatePasscodeRenewalForUser, 401},
-		{target.RoleExpired, api.OpAdmin, 401},
+		{sut.RoleRenewal, api.OpCreatePasscodeRenewalForUser, 0},
+		{sut.RoleRenewal, api.OpCompletePasscodeRenewal, 0},
+		{sut.RoleRenewal, api.OpCreateUserPasscodeRenewalForUserByExtUserID, 0},
+		{sut.RoleRenewal, api.OpCreatePasscodeAuthenticationForUser, 403},
+		{sut.RoleRenewal, api.OpAdmin, 403},
+		{sut.RoleNone, api.OpCompletePasscodeRenewal, 403},
+		{sut.RoleOtherTenant, api.OpCreatePasscodeRenewalForUser, 403},
+		{sut.RoleUnknownTenant, api.OpAdmin, 403},
+		{sut.RoleExpired, api.OpCreatePasscodeRenewalForUser, 401},
+		{sut.RoleExpired, api.OpAdmin, 401},
 	}
 	for _, tt := range tests {
 		tok, ok := rolePermissions(tg, tt.role)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // ErrPreflight is returned by Run when the target cannot be used at all, before any
@@ -45,7 +45,7 @@ func preflight(ctx context.Context, w *world) error {
 		return &PreflightError{Cause: fmt.Sprintf("nothing answers at %s: %v", t.BaseURL, err),
 			Fix: "start the server, or give the URL it listens on (--target URL, or baseURL in the target file)"}
 	}
-	for _, role := range []target.Role{target.RoleFull, target.RoleRenewal, target.RoleNone, target.RoleOtherTenant, target.RoleExpired, target.RoleUnknownTenant} {
+	for _, role := range []sut.Role{sut.RoleFull, sut.RoleRenewal, sut.RoleNone, sut.RoleOtherTenant, sut.RoleExpired, sut.RoleUnknownTenant} {
 		c, ok := t.Tokens[role]
 		if !ok || (c.ClientID == "" && c.TokenEnv == "" && c.Token == "") {
 			continue
@@ -67,7 +67,7 @@ func preflight(ctx context.Context, w *world) error {
 	if err != nil {
 		return &PreflightError{Cause: err.Error(), Fix: "fix the target's baseURL"}
 	}
-	tok, err := w.tokens.Token(ctx, target.RoleFull)
+	tok, err := w.tokens.Token(ctx, sut.RoleFull)
 	if err != nil {
 		return &PreflightError{Cause: fmt.Sprintf("no token for role full: %v", err), Fix: "name the full role's client in the target file"}
 	}
@@ -75,7 +75,7 @@ func preflight(ctx context.Context, w *world) error {
 	var raw [16]byte
 	_, _ = rand.Read(raw[:])
 	nobody := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:])
-	policy := t.Policies[target.PolicyStandard].Name
+	policy := t.Policies[sut.PolicyStandard].Name
 	rctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
 	_, ex, err := c.Start(rctx, api.FlowAuthentication, t.Store, api.ByID(nobody), policy)

@@ -8,23 +8,22 @@ import (
 	"github.com/seedb14f67b8/renewkit/features"
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/refserver/refservertest"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // TestProcessFeatures runs features/process*.feature against the in-process
 // reference server, each scenario a subtest.
 func TestProcessFeatures(t *testing.T) {
 	srv := refservertest.Start(t, refserver.Config{})
-	target := ProcessTarget{
-		BaseURL: srv.URL(),
-		Tenant:  "acme",
-		Store:   "default",
-		Policy:  "standard",
-		Admin:   srv.ClientAs(t, "acme", "acme-full"),
+	tg, err := sut.FromURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
 	}
+	tokens := sut.NewTokenSource(tg, nil)
 	suite := godog.TestSuite{
 		Name: "process",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			InitializeProcessScenario(sc, target)
+			InitializeProcessScenario(sc, tg, tokens)
 		},
 		Options: &godog.Options{
 			Format:   "progress",

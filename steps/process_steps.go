@@ -19,27 +19,16 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/process"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
-
-// ProcessTarget is what the process steps (features/process*.feature) need of a
-// target: its base URL, a tenant whose fixtures hold the guide's flow
-// ("passcodeRenewal" over store "default" and policy "standard"), and an admin
-// client of that tenant whose token grants TNT#{tenant}#*.
-type ProcessTarget struct {
-	BaseURL string
-	Tenant  string
-	Store   string
-	Policy  string
-	// Admin is an api.Client of Tenant with a token granting every operation.
-	Admin *api.Client
-	// Profile is the SRP proof profile of the target; srp.ProfileRFC5054Padded
-	// when empty.
-	Profile srp.Profile
-}
 
 // processScenario is the state of one process scenario, kept in its context.
 type processScenario struct {
-	t ProcessTarget
+	// t is the server under test: its fixtures hold the guide's flow
+	// ("passcodeRenewal" over its store and standard policy); admin is a client of
+	// its tenant with the full role's token, which grants TNT#{tenant}#*.
+	t     *sut.Target
+	admin *api.Client
 	// slowest is the longest exchange so far: time-limited tokens live that much
 	// longer, so that a correct server with slow answers still passes PRC-004.
 	slowest time.Duration
@@ -67,13 +56,15 @@ func ps(ctx context.Context) *processScenario {
 }
 
 // InitializeProcessScenario registers the steps of features/process*.feature for
-// target t. Each scenario gets fresh state in its context.
-func InitializeProcessScenario(sc *godog.ScenarioContext, t ProcessTarget) {
-	if t.Profile == "" {
-		t.Profile = srp.ProfileRFC5054Padded
-	}
+// the server under test t, whose full role's token tokens gives. Each scenario gets
+// fresh state in its context.
+func InitializeProcessScenario(sc *godog.ScenarioContext, t *sut.Target, tokens *sut.TokenSource) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		return context.WithValue(ctx, processKey{}, &processScenario{t: t}), nil
+		admin, err := tokens.Client(ctx, t.Tenant, sut.RoleFull)
+		if err != nil {
+			return ctx, fmt.Errorf("process steps: a client of tenant %s: %w", t.Tenant, err)
+		}
+		return context.WithValue(ctx, processKey{}, &processScenario{t: t, admin: admin}), nil
 	})
 	sc.Step(stepRE(`^a process user with a registered passcode$`), processUser)
 	sc.Step(stepRE(`^a process token of "([^"]*)" of type "(UNLIMITED)" for that user$`), processTokenUnlimited)
@@ -128,13 +119,13 @@ func (s *processScenario) send(ctx context.Context, method, p string, in any, be
 		}
 	}
 	h := http.Header{"Content-Type": {"application/json"}}
-	c := s.t.Admin
+	c := s.admin
 	switch bearer {
 	case "":
 	case endUser:
-		c = s.t.Admin.WithToken("")
+		c = s.admin.WithToken("")
 	default:
-		c = s.t.Admin.WithToken(bearer)
+		c = s.admin.WithToken(bearer)
 	}
 	if ws := sc(ctx); ws != nil {
 		// In a conformance run the invariants hold for these exchanges too.
@@ -164,10 +155,10 @@ func processUser(ctx context.Context) error {
 	_, _ = rand.Read(b[:])
 	s.ext = "prc-" + hex.EncodeToString(b[:])
 	s.pass = "Correct-Horse-" + strconv.Itoa(int(b[0])%10)
-	if _, _, err := s.t.Admin.CreateUser(ctx, s.t.Store, api.CreateUserRequest{ExternalID: s.ext}); err != nil {
+	if _, _, err := s.admin.CreateUser(ctx, s.t.Store, api.CreateUserRequest{ExternalID: s.ext}); err != nil {
 		return err
 	}
-	_, err := api.SRPFlow{Client: s.t.Admin, Profile: s.t.Profile}.Register(ctx, s.t.Store, api.ByExternalID(s.ext), s.t.Policy, s.pass)
+	_, err := api.SRPFlow{Client: s.admin, Profile: srp.Profile(s.t.SRP.Profile)}.Register(ctx, s.t.Store, api.ByExternalID(s.ext), s.t.Policies[sut.PolicyStandard].Name, s.pass)
 	return err
 }
 
@@ -352,7 +343,7 @@ func answerForm(ctx context.Context, wrong bool) error {
 	if step == nil {
 		return errors.New("the instance is not waiting at a form")
 	}
-	sp, err := api.ParseStart(&api.StartResponse{PasscodeRequirements: step.PasscodeRequirements, AlgorithmInfo: step.AlgorithmInfo}, s.t.Profile, true)
+	sp, err := api.ParseStart(&api.StartResponse{PasscodeRequirements: step.PasscodeRequirements, AlgorithmInfo: step.AlgorithmInfo}, srp.Profile(s.t.SRP.Profile), true)
 	if err != nil {
 		return err
 	}
@@ -454,7 +445,7 @@ func historyOutcomes(ctx context.Context, want string) error {
 }
 
 func (s *processScenario) authenticates(ctx context.Context, pass string) error {
-	_, err := api.SRPFlow{Client: s.t.Admin, Profile: s.t.Profile}.Authenticate(ctx, s.t.Store, api.ByExternalID(s.ext), s.t.Policy, pass)
+	_, err := api.SRPFlow{Client: s.admin, Profile: srp.Profile(s.t.SRP.Profile)}.Authenticate(ctx, s.t.Store, api.ByExternalID(s.ext), s.t.Policies[sut.PolicyStandard].Name, pass)
 	return err
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/version"
 )
 
@@ -33,7 +33,7 @@ type fixtureScenario struct {
 // with the same name, error-code sub-checks, scenarios a missing capability makes
 // not applicable, and a check the expectations list.
 func fixturePlan() []fixtureScenario {
-	ps := func(id string, l Level, feature, name string, code bool, missing ...target.Capability) PlannedScenario {
+	ps := func(id string, l Level, feature, name string, code bool, missing ...sut.Capability) PlannedScenario {
 		return PlannedScenario{ID: id, Level: l, Feature: feature, Name: name, namesCode: code, Missing: missing}
 	}
 	return []fixtureScenario{
@@ -54,10 +54,10 @@ func fixturePlan() []fixtureScenario {
 		{PlannedScenario: ps("PRF-006", Must, "proofs.feature", "an m1 with an extra leading 0x00 is accepted in the renewal flow", false),
 			failWith: "the answer is 400 INVALID_PROOF, want 200"},
 		{PlannedScenario: ps("PRF-003", Should, "proofs.feature", "senders pad n and serverPublicKey", false)},
-		{PlannedScenario: ps("PRF-010", May, "proofs.feature", "the proofs of the authentication flow follow the rfc2945 profile", true, target.RFC2945)},
+		{PlannedScenario: ps("PRF-010", May, "proofs.feature", "the proofs of the authentication flow follow the rfc2945 profile", true, sut.RFC2945)},
 		{PlannedScenario: ps("SES-004", Must, "sessions.feature", "an expired session is not found", true),
 			failWith: "the answer is 200, want 404 SESSION_NOT_FOUND"},
-		{PlannedScenario: ps("ADM-001", May, "admin.feature", "create a user", false, target.Admin)},
+		{PlannedScenario: ps("ADM-001", May, "admin.feature", "create a user", false, sut.Admin)},
 	}
 }
 
@@ -75,8 +75,8 @@ var (
 // as Run does, with a fixed version, start time and command line.
 func reportFixture(tb testing.TB, outcome string) *Summary {
 	tb.Helper()
-	tgt := &target.Target{Name: "fixture server", BaseURL: "http://127.0.0.1:8080", Tenant: "acme", Store: "default",
-		Capabilities: []target.Capability{target.Lockout, target.HostPaths, target.Ops}}
+	tgt := &sut.Target{Name: "fixture server", BaseURL: "http://127.0.0.1:8080", Tenant: "acme", Store: "default",
+		Capabilities: []sut.Capability{sut.Lockout, sut.HostPaths, sut.Ops}}
 	o := Options{Target: tgt, Rerun: "http://127.0.0.1:8080",
 		Command: []string{"bin/renewkit", "conform", "--target", "http://127.0.0.1:8080", "--tags", "@must or @should", "--expect", "known failures.txt"}}
 	plan := &Plan{}

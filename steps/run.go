@@ -21,7 +21,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/features"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // DefaultConcurrency is how many scenarios run at once when Options.Concurrency is
@@ -34,8 +34,8 @@ var ErrOptions = errors.New("steps: invalid options")
 
 // Options configure Run. Only Target is required.
 type Options struct {
-	// Target is the server under test, already started (see target.Provider).
-	Target *target.Target
+	// Target is the server under test, already started (see sut.Provider).
+	Target *sut.Target
 	// Tags is a godog tag expression selecting scenarios: "@RNW-001,@RNW-002"
 	// (or), "@must && ~@slow" (and, not). Empty runs everything.
 	Tags string
@@ -253,8 +253,8 @@ type PlannedScenario struct {
 	Feature string
 	Tags    []string
 	// Needs are the capabilities its tags name; Missing those the target lacks.
-	Needs   []target.Capability
-	Missing []target.Capability
+	Needs   []sut.Capability
+	Missing []sut.Capability
 
 	pickleID string
 	// namesCode is set when a step names a section 10 error code
@@ -319,8 +319,8 @@ func describeSelection(tags, name string) string {
 
 // missing returns every capability some selected scenario needs and the target
 // lacks.
-func (p *Plan) missing() []target.Capability {
-	var out []target.Capability
+func (p *Plan) missing() []sut.Capability {
+	var out []sut.Capability
 	for _, s := range p.Scenarios {
 		for _, c := range s.Missing {
 			if !slices.Contains(out, c) {
@@ -334,7 +334,7 @@ func (p *Plan) missing() []target.Capability {
 // MakePlan parses the features at paths of fsys, selects the scenarios tags selects,
 // and works out which of them t can run. Every scenario must carry one check id tag
 // and one level tag.
-func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan, error) {
+func MakePlan(fsys fs.FS, paths []string, tags string, t *sut.Target) (*Plan, error) {
 	feats, err := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: paths, Tags: tags}}.RetrieveFeatures()
 	if err != nil {
 		return nil, fmt.Errorf("steps: features: %w", err)
@@ -360,8 +360,8 @@ func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan,
 				ps.namesCode = ps.namesCode || errorCodeInStep.MatchString(st.Text)
 			}
 			for _, tg := range tagNames {
-				c := target.Capability(strings.TrimPrefix(tg, "@"))
-				if slices.Contains(target.AllCapabilities(), c) {
+				c := sut.Capability(strings.TrimPrefix(tg, "@"))
+				if slices.Contains(sut.AllCapabilities(), c) {
 					ps.Needs = append(ps.Needs, c)
 					if t != nil && !t.Has(c) {
 						ps.Missing = append(ps.Missing, c)
@@ -377,7 +377,7 @@ func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan,
 // runTags combines the user's tag expression with the exclusion of scenarios that
 // need a missing capability. godog's expressions have no parentheses: "," is or and
 // binds loosest, so the exclusions are added to every alternative.
-func runTags(user string, missing []target.Capability) string {
+func runTags(user string, missing []sut.Capability) string {
 	var excl []string
 	for _, c := range missing {
 		excl = append(excl, "~@"+string(c))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // scenario is the state of one running scenario. It lives in the scenario's
@@ -25,7 +25,7 @@ type scenario struct {
 	step string
 
 	// Who and how requests are sent.
-	role   target.Role
+	role   sut.Role
 	auth   *string // an exact Authorization header instead of role's token ("" sends none)
 	tenant string
 	store  string
@@ -255,15 +255,15 @@ func (s *scenario) sendQuiet(ctx context.Context, method, path string, body []by
 
 // paths returns the path builder of the scenario's tenant and form.
 func (s *scenario) paths() api.Paths {
-	return api.Paths{Prefix: s.w.tgt.Prefix, Tenant: s.tenant, HostForm: s.host || s.w.tgt.PathForm == target.PathFormHost}
+	return api.Paths{Prefix: s.w.tgt.Prefix, Tenant: s.tenant, HostForm: s.host || s.w.tgt.PathForm == sut.PathFormHost}
 }
 
 // admin returns a client of the full role for the target's tenant (or the other
 // tenant), for the setup steps that use the admin API.
 func (s *scenario) adminClient(ctx context.Context, tenant string) (*api.Client, error) {
-	role := target.RoleFull
+	role := sut.RoleFull
 	if tenant == s.w.tgt.OtherTenantID && tenant != s.w.tgt.Tenant {
-		role = target.RoleOtherTenant
+		role = sut.RoleOtherTenant
 	}
 	c, err := s.w.client(ctx, tenant, role, false)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // adminSteps are the steps of the admin API, the operational endpoints, tenant
@@ -291,10 +291,10 @@ func (s *scenario) provoke(ctx context.Context, kind string) error {
 		return err
 	case "403":
 		switch {
-		case s.w.tgt.Has(target.NoPermissionToken):
-			s.role = target.RoleNone
-		case s.w.tgt.Has(target.OtherTenant):
-			s.role = target.RoleOtherTenant
+		case s.w.tgt.Has(sut.NoPermissionToken):
+			s.role = sut.RoleNone
+		case s.w.tgt.Has(sut.OtherTenant):
+			s.role = sut.RoleOtherTenant
 		default:
 			return notApplicable{reason: "the target has neither a no-permission nor an other-tenant token"}
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // answerSteps are the Then steps about the last answer and the state it left.
@@ -455,7 +455,7 @@ func (s *scenario) expectNoPasscode(ctx context.Context, u *user) error {
 	if err != nil {
 		return err
 	}
-	_, ex, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), s.policyName(target.PolicyStandard))
+	_, ex, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), s.policyName(sut.PolicyStandard))
 	if err == nil {
 		return s.fail(ex, "the user has a passcode now: an authentication start answered 200")
 	}
@@ -656,13 +656,13 @@ func (s *scenario) diagnoseRejected(ctx context.Context, u *user) string {
 		return ""
 	}
 	budget := len(m1Candidates())
-	if s.w.tgt.Has(target.Lockout) {
+	if s.w.tgt.Has(sut.Lockout) {
 		// One failure is already counted; leave one more before the lock.
 		budget = min(budget, s.lock().MaxFailedAttempts-2)
 	}
 	var tried []string
 	for _, v := range m1Candidates()[:max(budget, 0)] {
-		sr, _, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), s.policyName(target.PolicyStandard))
+		sr, _, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), s.policyName(sut.PolicyStandard))
 		if err != nil {
 			break
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/fixtures"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // corpusWorkers is how many victims work through the bad-input corpus at once; each
@@ -104,8 +104,8 @@ func (s *scenario) runCorpus(ctx context.Context, strict bool) error {
 	// A policy of its own, so that an update case a server wrongly accepts cannot
 	// change a policy other scenarios use.
 	policy := s.defaultPolicy()
-	if t.Has(target.Admin) {
-		if policy, err = s.copyPolicy(ctx, target.PolicyStandard); err != nil {
+	if t.Has(sut.Admin) {
+		if policy, err = s.copyPolicy(ctx, sut.PolicyStandard); err != nil {
 			return err
 		}
 	}
@@ -121,7 +121,7 @@ func (s *scenario) runCorpus(ctx context.Context, strict bool) error {
 		}
 		victim := s.user
 		if w > 0 {
-			if victim, err = s.newUser(ctx, true, target.PolicyStandard); err != nil {
+			if victim, err = s.newUser(ctx, true, sut.PolicyStandard); err != nil {
 				return err
 			}
 		}
@@ -141,16 +141,16 @@ func (s *scenario) runCorpus(ctx context.Context, strict bool) error {
 }
 
 // corpusNeeds returns the capability a case needs beyond the passcode endpoints.
-func corpusNeeds(c fixtures.BadInputCase) target.Capability {
+func corpusNeeds(c fixtures.BadInputCase) sut.Capability {
 	switch {
 	case strings.HasPrefix(c.Path, "/oauth/"):
-		return target.OAuth
+		return sut.OAuth
 	case c.Host != "" || strings.Contains(c.Path, "${HP}"):
-		return target.HostPaths
+		return sut.HostPaths
 	case c.Token == fixtures.TokenReadonly:
-		return target.NoPermissionToken
+		return sut.NoPermissionToken
 	case strings.Contains(c.Path, "/passcodePolicy") || !strings.Contains(c.Path, "/passcodes/"):
-		return target.Admin
+		return sut.Admin
 	}
 	return ""
 }
@@ -172,7 +172,7 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 	for k, v := range vals {
 		vars[k] = v
 	}
-	full, err := s.w.client(ctx, t.Tenant, target.RoleFull, false)
+	full, err := s.w.client(ctx, t.Tenant, sut.RoleFull, false)
 	if err != nil {
 		return s.fail(nil, "%v", err)
 	}
@@ -180,7 +180,7 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 		if c.Session != "" {
 			owner := victim
 			if c.Session == string(api.FlowRegistration) {
-				if owner, err = s.newUser(ctx, false, target.PolicyStandard); err != nil {
+				if owner, err = s.newUser(ctx, false, sut.PolicyStandard); err != nil {
 					return err
 				}
 			}
@@ -213,7 +213,7 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 		case fixtures.TokenMalformed:
 			h.Set("Authorization", "Bearer "+fixtures.MalformedToken)
 		case fixtures.TokenReadonly:
-			tok, err := s.w.tokens.Token(ctx, target.RoleNone)
+			tok, err := s.w.tokens.Token(ctx, sut.RoleNone)
 			if err != nil {
 				return s.fail(nil, "%v", err)
 			}

@@ -16,7 +16,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // flowSteps are the When steps that start and complete sessions.
@@ -71,7 +71,7 @@ func flowSteps(c *godog.ScenarioContext) {
 				ref = api.ByID(unknownID())
 			}
 		case "tenant":
-			s.role = target.RoleUnknownTenant
+			s.role = sut.RoleUnknownTenant
 			p.Tenant = t.UnknownTenantID
 			if p.HostForm {
 				s.hostTenant = t.UnknownTenantID

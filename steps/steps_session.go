@@ -12,7 +12,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // sessionSteps are the steps of concurrency, history, lockout and the property
@@ -421,7 +421,7 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 
 // sessionLifetimePasses waits out the lifetime of the scenario's current session
 // (SES-004). The target declares a short lifetime for one store
-// (target.SessionExpiryStore, the fixtures' "ephemeral" on the reference server);
+// (sut.SessionExpiryStore, the fixtures' "ephemeral" on the reference server);
 // a session started in another store is started again there, the same flow by the
 // same form and policy, for a user of that store made through the admin API, and
 // the scenario goes on in that store. The wait, from now, is the lifetime plus
@@ -462,7 +462,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // and makes that store, user and session the scenario's.
 func (s *scenario) restartIn(ctx context.Context, old *session, storeName string) (*session, error) {
 	t := s.w.tgt
-	if !t.Has(target.Admin) {
+	if !t.Has(sut.Admin) {
 		return nil, notApplicable{reason: fmt.Sprintf("the short session lifetime is declared for store %s (sessionTTLStore), "+
 			"and without the admin API no user of that store can be made", storeName)}
 	}
@@ -473,7 +473,7 @@ func (s *scenario) restartIn(ctx context.Context, old *session, storeName string
 	if old.flow != api.FlowRegistration {
 		role := old.user.policyRole
 		if role == "" {
-			role = target.PolicyStandard
+			role = sut.PolicyStandard
 		}
 		if err := s.register(ctx, u, role, ""); err != nil {
 			return nil, err

@@ -12,23 +12,23 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // setupSteps are the Given steps: users, their passcodes, sessions started ahead,
 // policies, and who the client is.
 func setupSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^a user with a registered passcode$`), func(ctx context.Context) error {
-		return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
+		return sc(ctx).givenUser(ctx, true, sut.PolicyStandard)
 	})
 	c.Step(stepRE(`^a user with a registered passcode under the "(standard|pin6|nohistory)" policy$`), func(ctx context.Context, role string) error {
 		return sc(ctx).givenUser(ctx, true, role)
 	})
 	c.Step(stepRE(`^a user without a passcode$`), func(ctx context.Context) error {
-		return sc(ctx).givenUser(ctx, false, target.PolicyStandard)
+		return sc(ctx).givenUser(ctx, false, sut.PolicyStandard)
 	})
 	c.Step(stepRE(`^a user ready for the (registration|authentication|renewal)$`), func(ctx context.Context, flow string) error {
-		return sc(ctx).givenUser(ctx, api.Flow(flow) != api.FlowRegistration, target.PolicyStandard)
+		return sc(ctx).givenUser(ctx, api.Flow(flow) != api.FlowRegistration, sut.PolicyStandard)
 	})
 	c.Step(stepRE(`^a user with the external id "([^"]*)" and a registered passcode$`), func(ctx context.Context, ext string) error {
 		s := sc(ctx)
@@ -37,7 +37,7 @@ func setupSteps(c *godog.ScenarioContext) {
 			return err
 		}
 		s.user = u
-		return s.register(ctx, u, target.PolicyStandard, "")
+		return s.register(ctx, u, sut.PolicyStandard, "")
 	})
 	c.Step(stepRE(`^a user created with the status (LOCKED|TEMP_LOCKED|DISABLED)$`), func(ctx context.Context, status string) error {
 		s := sc(ctx)
@@ -169,7 +169,7 @@ func setupSteps(c *godog.ScenarioContext) {
 		}
 		// The other tenant's policies are named like this tenant's in the fixtures;
 		// a pass that meets the standard policy is registered under it.
-		if err := s.register(ctx, o, target.PolicyStandard, ""); err != nil {
+		if err := s.register(ctx, o, sut.PolicyStandard, ""); err != nil {
 			return err
 		}
 		s.other = o
@@ -191,7 +191,7 @@ func setupSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the client acts as the other tenant$`), func(ctx context.Context) error {
 		s := sc(ctx)
 		t := s.w.tgt
-		s.role, s.tenant, s.store, s.auth = target.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil
+		s.role, s.tenant, s.store, s.auth = sut.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil
 		return nil
 	})
 }
@@ -212,7 +212,7 @@ func (s *scenario) givenUser(ctx context.Context, registered bool, policyRole st
 // defaultPolicy is the policy a start names when the step names none: the one the
 // user's passcode was registered under.
 func (s *scenario) defaultPolicy() string {
-	role := target.PolicyStandard
+	role := sut.PolicyStandard
 	if s.user != nil && s.user.policyRole != "" {
 		role = s.user.policyRole
 	}

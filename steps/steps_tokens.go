@@ -18,7 +18,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // tokenSteps are the steps about credentials, permissions and the token endpoint.
@@ -145,7 +145,7 @@ func tokenSteps(c *godog.ScenarioContext) {
 func (s *scenario) useCredential(ctx context.Context, what string) error {
 	set := func(h string) { s.auth = &h }
 	full := func() (string, error) {
-		tok, err := s.w.tokens.Token(ctx, target.RoleFull)
+		tok, err := s.w.tokens.Token(ctx, sut.RoleFull)
 		if err != nil {
 			return "", s.fail(nil, "cannot get the full role's token: %v", err)
 		}
@@ -185,18 +185,18 @@ func (s *scenario) useCredential(ctx context.Context, what string) error {
 	case "the expired token":
 		// The role's client gives tokens that expire within seconds (SPEC section
 		// 3): one is waited out, once per run, and sent as it is.
-		tok, err := s.w.tokens.Expired(ctx, target.RoleExpired, waitMargin(s.last))
+		tok, err := s.w.tokens.Expired(ctx, sut.RoleExpired, waitMargin(s.last))
 		if err != nil {
 			return s.fail(nil, "cannot get an expired token of the expired role: %v", err)
 		}
-		s.role = target.RoleExpired
+		s.role = sut.RoleExpired
 		set("Bearer " + tok)
 	default:
-		role := map[string]target.Role{
-			"the full token":           target.RoleFull,
-			"the renewal-only token":   target.RoleRenewal,
-			"the no-permission token":  target.RoleNone,
-			"the other tenant's token": target.RoleOtherTenant,
+		role := map[string]sut.Role{
+			"the full token":           sut.RoleFull,
+			"the renewal-only token":   sut.RoleRenewal,
+			"the no-permission token":  sut.RoleNone,
+			"the other tenant's token": sut.RoleOtherTenant,
 		}[what]
 		s.role, s.auth = role, nil
 	}
@@ -231,7 +231,7 @@ func (s *scenario) sendRequest(ctx context.Context, what string) error {
 	}
 	t := s.w.tgt
 	p := s.paths()
-	pol := s.policyName(target.PolicyStandard)
+	pol := s.policyName(sut.PolicyStandard)
 	switch what {
 	case "a renewal start for an unknown user":
 		_, err = s.send(ctx, http.MethodPost, p.Start(api.FlowRenewal, s.store, api.ByID(unknownID()), pol), emptyObject())
@@ -260,7 +260,7 @@ func (s *scenario) sendRequest(ctx context.Context, what string) error {
 	// state for the flow (a registration needs a user without a passcode).
 	owner := u
 	if flow == api.FlowRegistration && u.pass != "" {
-		if owner, err = s.newUser(ctx, false, target.PolicyStandard); err != nil {
+		if owner, err = s.newUser(ctx, false, sut.PolicyStandard); err != nil {
 			return err
 		}
 	}
@@ -287,12 +287,12 @@ func (s *scenario) sendRequest(ctx context.Context, what string) error {
 // clientCredentials returns the full role's client id and secret, or ends the
 // scenario as not applicable when the target gives the role a static token.
 func (s *scenario) clientCredentials() (string, string, error) {
-	return s.roleCredentials(target.RoleFull)
+	return s.roleCredentials(sut.RoleFull)
 }
 
 // roleCredentials returns role's client id and secret, or ends the scenario as not
 // applicable when the target gives the role a static token.
-func (s *scenario) roleCredentials(role target.Role) (string, string, error) {
+func (s *scenario) roleCredentials(role sut.Role) (string, string, error) {
 	c := s.w.tgt.Tokens[role]
 	if c.ClientID == "" {
 		return "", "", notApplicable{reason: "the target's " + string(role) + " role uses a static token, not client credentials"}

@@ -10,7 +10,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // throttleSteps are the steps of the token endpoint's throttle (SPEC.md section 3:
@@ -27,7 +27,7 @@ func throttleSteps(c *godog.ScenarioContext) {
 // renewalCredentials returns the renewal role's client id and secret, or ends the
 // scenario as not applicable when the target gives the role a static token.
 func (s *scenario) renewalCredentials() (string, string, error) {
-	return s.roleCredentials(target.RoleRenewal)
+	return s.roleCredentials(sut.RoleRenewal)
 }
 
 // tokenRequest sends one client-credentials request by HTTP Basic through an

@@ -11,7 +11,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // serveTokens runs the reference server with cfg (memory store, default fixtures)
@@ -88,7 +88,7 @@ func TestThrottleCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			url := serveTokens(t, tc.cfg, tc.wrap)
-			tg, err := target.Load(url)
+			tg, err := sut.Load(url)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/version"
 )
 
@@ -54,28 +54,28 @@ type Unrun struct {
 //
 // A store with a short lock (lock-expiry) is optional too: SPEC.md section 3 does
 // not ask a deployment for one, and a lock of minutes cannot be waited out in a run.
-var optionalCapabilities = []target.Capability{target.Admin, target.HostPaths, target.RFC2945, target.OAuth, target.Ops, target.Process, target.LockExpiry}
+var optionalCapabilities = []sut.Capability{sut.Admin, sut.HostPaths, sut.RFC2945, sut.OAuth, sut.Ops, sut.Process, sut.LockExpiry}
 
 // capabilityFix says how a target file offers a capability.
-func capabilityFix(c target.Capability) string {
+func capabilityFix(c sut.Capability) string {
 	switch c {
-	case target.ExpiredToken:
+	case sut.ExpiredToken:
 		return "name a client whose tokens expire within 10 s as tokens.expired in the target file"
-	case target.UnknownTenant:
+	case sut.UnknownTenant:
 		return "name a tenant the server does not have (unknownTenant) and a client for it (tokens.unknown-tenant)"
-	case target.SessionExpiry:
+	case sut.SessionExpiry:
 		return "name a store whose session lifetime is at most 30 s (sessionExpiry) in the target file"
-	case target.SecondStore:
+	case sut.SecondStore:
 		return "name another store of the tenant (secondStore) in the target file"
-	case target.OtherTenant:
+	case sut.OtherTenant:
 		return "name another tenant (otherTenant, otherTenantStore) and its client (tokens.other-tenant)"
-	case target.RenewalToken:
+	case sut.RenewalToken:
 		return "name a client with only the three renewal permissions as tokens.renewal"
-	case target.NoPermissionToken:
+	case sut.NoPermissionToken:
 		return "name a client with no permissions as tokens.none"
-	case target.Lockout:
+	case sut.Lockout:
 		return "declare the lockout capability and the store's lock configuration"
-	case target.LockExpiry:
+	case sut.LockExpiry:
 		return "name another store whose lock lasts at most 30 s (shortLockStore, shortLock) in the target file"
 	}
 	return "declare the " + string(c) + " capability"

@@ -13,17 +13,17 @@ import (
 	"github.com/seedb14f67b8/renewkit/invariant"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // world is what all scenarios of one run share: the target, its SRP parameters,
 // tokens, the pre-provisioned users and the results. Everything in it is either
 // immutable or guarded; scenarios keep their own state in their context.
 type world struct {
-	tgt    *target.Target
+	tgt    *sut.Target
 	params *srp.Params
 	hc     *http.Client
-	tokens *target.TokenSource
+	tokens *sut.TokenSource
 	pool   *userPool
 	checks map[string]Check
 	// rerun formats the commands that rerun one scenario.
@@ -38,16 +38,12 @@ type world struct {
 	genMu sync.Mutex
 	gens  map[string]*passcode.Generator
 
-	procOnce sync.Once
-	proc     ProcessTarget
-	procErr  error
-
 	// inv checks the invariants over every exchange of every scenario.
 	inv *invariant.Checker
 }
 
 // newWorld prepares a run against t.
-func newWorld(t *target.Target, results *collector) (*world, error) {
+func newWorld(t *sut.Target, results *collector) (*world, error) {
 	p, err := t.Params()
 	if err != nil {
 		return nil, fmt.Errorf("steps: target srp parameters: %w", err)
@@ -57,7 +53,7 @@ func newWorld(t *target.Target, results *collector) (*world, error) {
 		return nil, err
 	}
 	inv.Secrets().SetModulus(p.Group().N())
-	hc := target.NewHTTPClient(0)
+	hc := sut.NewHTTPClient(0)
 	checks := map[string]Check{}
 	for _, c := range Catalogue() {
 		checks[c.ID] = c
@@ -66,7 +62,7 @@ func newWorld(t *target.Target, results *collector) (*world, error) {
 		tgt:     t,
 		params:  p,
 		hc:      hc,
-		tokens:  target.NewTokenSource(t, hc),
+		tokens:  sut.NewTokenSource(t, hc),
 		pool:    newUserPool(t.Users),
 		checks:  checks,
 		results: results,
@@ -78,7 +74,7 @@ func newWorld(t *target.Target, results *collector) (*world, error) {
 
 // client returns an api.Client for tenant at the target with the token of role
 // (none for the empty role).
-func (w *world) client(ctx context.Context, tenant string, role target.Role, hostForm bool) (*api.Client, error) {
+func (w *world) client(ctx context.Context, tenant string, role sut.Role, hostForm bool) (*api.Client, error) {
 	c, err := w.tgt.NewClient(tenant, w.hc)
 	if err != nil {
 		return nil, err
@@ -122,10 +118,10 @@ func (w *world) generate(r passcode.Requirements) (string, error) {
 }
 
 // policy returns the target's policy of a role (standard, pin6, nohistory).
-func (w *world) policy(role string) (target.Policy, error) {
+func (w *world) policy(role string) (sut.Policy, error) {
 	p, ok := w.tgt.Policies[role]
 	if !ok || p.Requirements == nil {
-		return target.Policy{}, fmt.Errorf("steps: the target names no %q policy", role)
+		return sut.Policy{}, fmt.Errorf("steps: the target names no %q policy", role)
 	}
 	return p, nil
 }
@@ -141,9 +137,9 @@ func freshExternalID() string {
 // run, for targets without the admin API.
 type userPool struct {
 	mu    sync.Mutex
-	avail map[string][]target.User
+	avail map[string][]sut.User
 	// shared lists are read-only uses (locked, disabled): handed out repeatedly.
-	shared map[string][]target.User
+	shared map[string][]sut.User
 }
 
 // The kinds of pre-provisioned users.
@@ -154,13 +150,13 @@ const (
 	poolDisabled     = "disabled"
 )
 
-func newUserPool(u target.Users) *userPool {
+func newUserPool(u sut.Users) *userPool {
 	return &userPool{
-		avail: map[string][]target.User{
-			poolRegistered:   append([]target.User(nil), u.Registered...),
-			poolUnregistered: append([]target.User(nil), u.Unregistered...),
+		avail: map[string][]sut.User{
+			poolRegistered:   append([]sut.User(nil), u.Registered...),
+			poolUnregistered: append([]sut.User(nil), u.Unregistered...),
 		},
-		shared: map[string][]target.User{
+		shared: map[string][]sut.User{
 			poolLocked:   u.Locked,
 			poolDisabled: u.Disabled,
 		},
@@ -168,7 +164,7 @@ func newUserPool(u target.Users) *userPool {
 }
 
 // take returns an unused user of a kind, or false when none is left.
-func (p *userPool) take(kind string) (target.User, bool) {
+func (p *userPool) take(kind string) (sut.User, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s := p.shared[kind]; len(s) > 0 {
@@ -176,7 +172,7 @@ func (p *userPool) take(kind string) (target.User, bool) {
 	}
 	s := p.avail[kind]
 	if len(s) == 0 {
-		return target.User{}, false
+		return sut.User{}, false
 	}
 	p.avail[kind] = s[1:]
 	return s[0], true

@@ -12,7 +12,8 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/load"
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 const conformSynopsis = `conform [flags]    run the conformance suite of SPEC.md against a server
@@ -65,14 +66,14 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return exitError{2}
 	}
 	// testcontainers-go would print a banner of Docker details on stderr.
-	target.QuietContainers()
-	open := target.OpenOptions{Spec: *spec, Image: image, Progress: stderr}
+	provider.QuietContainers()
+	open := provider.OpenOptions{Spec: *spec, Image: image, Progress: stderr}
 	if *reportDir != "" {
 		open.LogFile = filepath.Join(*reportDir, containerLog)
 	}
-	prov, err := target.OpenWith(open)
+	prov, err := provider.OpenWith(open)
 	if err != nil {
-		if errors.Is(err, target.ErrInvalid) {
+		if errors.Is(err, sut.ErrInvalid) {
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 			return exitError{2}
 		}
@@ -85,7 +86,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 		}
 	}()
-	_, isContainer := prov.(*target.Container)
+	_, isContainer := prov.(*provider.Container)
 	tgt, err := prov.Start(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -193,14 +194,14 @@ type imageFlags struct {
 
 func (f *imageFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.name, "image", "", "container image NAME[:TAG] of the server under test, run with testcontainers-go (needs a Docker engine); with --target, the target file describes the server")
-	fs.IntVar(&f.port, "image-port", 0, fmt.Sprintf("container port the image serves on (default %d, or the target file's)", target.DefaultImagePort))
+	fs.IntVar(&f.port, "image-port", 0, fmt.Sprintf("container port the image serves on (default %d, or the target file's)", sut.DefaultImagePort))
 	fs.Var(&f.env, "image-env", "KEY=VALUE for the container's environment, repeatable")
 	fs.Var(&f.args, "image-arg", "argument appended to the image's entrypoint, repeatable")
 }
 
 // image returns the image the flags name.
-func (f *imageFlags) image() (target.Image, error) {
-	im := target.Image{Name: f.name, Port: f.port, Args: f.args}
+func (f *imageFlags) image() (sut.Image, error) {
+	im := sut.Image{Name: f.name, Port: f.port, Args: f.args}
 	if f.name == "" && (f.port != 0 || len(f.env) > 0 || len(f.args) > 0) {
 		return im, errors.New("--image-port, --image-env and --image-arg need --image")
 	}
@@ -219,7 +220,7 @@ func (f *imageFlags) image() (target.Image, error) {
 
 // containerError makes a failed start of a container target say what is missing.
 func containerError(err error) error {
-	if errors.Is(err, target.ErrNoDocker) {
+	if errors.Is(err, provider.ErrNoDocker) {
 		return fmt.Errorf("a container target needs a Docker engine, and none answers (set DOCKER_HOST, or start Docker): %w", err)
 	}
 	return err

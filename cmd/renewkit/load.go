@@ -17,8 +17,8 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/load"
 	"github.com/seedb14f67b8/renewkit/refserver"
-	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 // Exit codes of renewkit load: 0 every threshold met, 1 the run could not be
@@ -152,8 +152,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usage("--report-dir: %v", err)
 	}
 	// testcontainers-go would print a banner of Docker details on stderr.
-	target.QuietContainers()
-	open := target.OpenOptions{Spec: *targetSpec, Image: image, Progress: stderr,
+	provider.QuietContainers()
+	open := provider.OpenOptions{Spec: *targetSpec, Image: image, Progress: stderr,
 		SessionTTL: refserver.DefaultSessionTTL}
 	if *reportDir != "" {
 		open.LogFile = filepath.Join(*reportDir, containerLog)
@@ -170,7 +170,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return exitError{interruptStatus(ctx)}
 	}
 	if err != nil {
-		if errors.Is(err, target.ErrInvalid) {
+		if errors.Is(err, sut.ErrInvalid) {
 			return usage("%v", err)
 		}
 		return containerError(err)
@@ -221,50 +221,28 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// openLoadTarget starts or names the target and adapts it to load.Target. With
-// nothing named it runs the reference server in this process with the server's
-// default session lifetime (not the conformance suite's short one: a loaded
-// generator may hold a session in its queue for a while); o.SessionTTL does the same
-// for the reference image in a container.
-func openLoadTarget(ctx context.Context, o target.OpenOptions) (load.Target, func(), error) {
-	var prov target.Provider
+// openLoadTarget starts or names the target. With nothing named it runs the
+// reference server in this process with the server's default session lifetime (not
+// the conformance suite's short one: a loaded generator may hold a session in its
+// queue for a while); o.SessionTTL does the same for the reference image in a
+// container.
+func openLoadTarget(ctx context.Context, o provider.OpenOptions) (*sut.Target, func(), error) {
+	var prov sut.Provider
 	if o.Spec == "" && o.Image.Name == "" {
-		prov = target.NewInProcess(target.InProcessOptions{SessionTTL: refserver.DefaultSessionTTL})
+		prov = provider.NewInProcess(provider.InProcessOptions{SessionTTL: refserver.DefaultSessionTTL})
 	} else {
-		p, err := target.OpenWith(o)
+		p, err := provider.OpenWith(o)
 		if err != nil {
-			return load.Target{}, nil, err
+			return nil, nil, err
 		}
 		prov = p
 	}
 	t, err := prov.Start(ctx)
 	if err != nil {
 		_ = prov.Stop(context.Background())
-		return load.Target{}, nil, err
+		return nil, nil, err
 	}
-	stop := func() { _ = prov.Stop(context.Background()) }
-	if !t.Has(target.Admin) {
-		stop()
-		return load.Target{}, nil, fmt.Errorf("load creates its users through the admin API, and target %s does not declare the %q capability", t.Label(), target.Admin)
-	}
-	return load.Target{
-		BaseURL:    t.BaseURL,
-		Prefix:     t.Prefix,
-		Tenant:     t.Tenant,
-		Store:      t.Store,
-		HostForm:   t.PathForm == target.PathFormHost,
-		HostSuffix: t.HostSuffix,
-		SRPProfile: srp.Profile(t.SRP.Profile),
-		Tokens:     fullRole{target.NewTokenSource(t, nil)},
-	}, stop, nil
-}
-
-// fullRole gives every load role the target's full-permission token: creating
-// users needs the admin permission, renewing the passcode ones.
-type fullRole struct{ ts *target.TokenSource }
-
-func (f fullRole) Token(ctx context.Context, _ load.Role) (string, error) {
-	return f.ts.Token(ctx, target.RoleFull)
+	return t, func() { _ = prov.Stop(context.Background()) }, nil
 }
 
 // jobShard turns --shard job/n into i/n, i being the pod's JOB_COMPLETION_INDEX

@@ -21,7 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/seedb14f67b8/renewkit/load"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 // TestShardsInContainers is a distributed load run on the Docker engine the tests
@@ -46,14 +46,14 @@ func TestShardsInContainers(t *testing.T) {
 		t.Skip("the three-generator container run is not short")
 	}
 	ctx := context.Background()
-	if err := target.DockerAvailable(ctx); err != nil {
+	if err := provider.DockerAvailable(ctx); err != nil {
 		t.Skipf("container test skipped: no Docker engine answers: %v", err)
 	}
 	image := os.Getenv("RENEWKIT_IMAGE")
 	if image == "" {
 		image = "renewkit:dev"
 	}
-	target.QuietContainers()
+	provider.QuietContainers()
 	if !imagePresent(ctx, t, image) {
 		t.Skipf("container test skipped: image %s is not built here (make image)", image)
 	}
@@ -217,7 +217,7 @@ func runContainer(ctx context.Context, t *testing.T, nw *testcontainers.DockerNe
 }
 
 // waitHTTP polls path on the container's mapped port until it answers 200, at the
-// host testcontainers-go names and at the loopback address (see target.Container).
+// host testcontainers-go names and at the loopback address (see provider.Container).
 func waitHTTP(ctx context.Context, t *testing.T, ctr testcontainers.Container, port, path string) {
 	t.Helper()
 	mp, err := ctr.MappedPort(ctx, port)

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
 
 // testImage is the image the docker run test runs: RENEWKIT_IMAGE, or the one
-// `make image` builds (as for package target's container tests).
+// `make image` builds (as for package sut/provider's container tests).
 func testImage() string {
 	if im := os.Getenv("RENEWKIT_IMAGE"); im != "" {
 		return im
@@ -61,7 +61,7 @@ func TestDockerRun(t *testing.T) {
 	image := needDocker(t)
 	ctx := context.Background()
 
-	srv := target.NewInProcess(target.InProcessOptions{})
+	srv := provider.NewInProcess(provider.InProcessOptions{})
 	tgt, err := srv.Start(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/seedb14f67b8/renewkit/deploy/internal/cmdline"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // kustomization is the part of kustomize's Kustomization the manifests use;
@@ -166,7 +166,7 @@ func renewkitArgs(t *testing.T, j *batchv1.Job) (*corev1.Container, []string) {
 // TestManifests decodes every manifest strictly and checks what must agree: the
 // Indexed Job's size with the shard count of its command line and the collector's,
 // the collector's Service with its pod and port and with the shards' --collector,
-// the volumes with their mounts, and the target file with target.Parse.
+// the volumes with their mounts, and the target file with sut.Parse.
 func TestManifests(t *testing.T) {
 	t.Parallel()
 	m := load(t)
@@ -285,11 +285,11 @@ func TestManifests(t *testing.T) {
 	if !ok {
 		t.Fatalf("ConfigMap renewkit-target has no key %s", filepath.Base(tf))
 	}
-	tgt, err := target.Parse([]byte(body))
+	tgt, err := sut.Parse([]byte(body))
 	if err != nil {
 		t.Fatalf("the target file in ConfigMap renewkit-target: %v", err)
 	}
-	if !tgt.Has(target.Admin) {
+	if !tgt.Has(sut.Admin) {
 		t.Errorf("the target file does not declare admin: load creates its users through the admin API")
 	}
 	var fromSecret bool

@@ -5,12 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,11 +15,12 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/refserver/store/memory"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
-// env is what a variant's middlewares may use: the real server, its SRP parameters,
-// its signing key and the reference fixtures' stores by tenant.
+// env is what a variant's middlewares may use: the real server (whose IssueToken
+// signs tokens), its SRP parameters, its signing key (to read tokens) and the
+// reference fixtures' stores by tenant.
 type env struct {
 	srv    *refserver.Server
 	params *srp.Params
@@ -39,26 +36,18 @@ const unknownTenant = "nosuchtenant"
 // returns its target: the reference fixtures' target, with the session lifetime, an
 // expired token and a token for a tenant that does not exist, like the default
 // in-process target of the suite.
-func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
+func startVariant(tb testing.TB, v variant, ttl time.Duration) *sut.Target {
 	tb.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	der, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	keyFile := filepath.Join(tb.TempDir(), "signing.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		tb.Fatal(err)
-	}
 	mem := memory.New()
 	tb.Cleanup(func() { _ = mem.Close() })
 	srv, err := refserver.New(context.Background(), refserver.Config{
-		Store:          &faultyStore{Store: mem, f: v.store},
-		SessionTTL:     ttl,
-		SigningKeyFile: keyFile,
+		Store:      &faultyStore{Store: mem, f: v.store},
+		SessionTTL: ttl,
+		SigningKey: key,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -83,23 +72,24 @@ func startVariant(tb testing.TB, v variant, ttl time.Duration) *target.Target {
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
 
-	tg, err := target.FromURL(ts.URL)
+	tg, err := sut.FromURL(ts.URL)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tg.Name = "variant " + v.name
-	tg.SessionTTL = target.Duration(ttl)
+	tg.SessionTTL = sut.Duration(ttl)
 	now := time.Now()
-	expired, err := e.tokens.mintAt("renewkit-expired", []string{api.Permission(tg.Tenant, api.OpAll)}, now.Add(-2*time.Hour), now.Add(-time.Hour))
+	// The server's own issuer signs them, as its token endpoint would.
+	expired, err := srv.IssueToken("renewkit-expired", []string{api.Permission(tg.Tenant, api.OpAll)}, now.Add(-2*time.Hour), now.Add(-time.Hour))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	unknown, err := e.tokens.mint("renewkit-unknown-tenant", []string{api.Permission(unknownTenant, api.OpAll)})
+	unknown, err := srv.IssueToken("renewkit-unknown-tenant", []string{api.Permission(unknownTenant, api.OpAll)}, now, now.Add(time.Hour))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tg.Tokens[target.RoleExpired] = target.Credentials{Token: expired}
-	tg.Tokens[target.RoleUnknownTenant] = target.Credentials{Token: unknown}
+	tg.Tokens[sut.RoleExpired] = sut.Credentials{Token: expired}
+	tg.Tokens[sut.RoleUnknownTenant] = sut.Credentials{Token: unknown}
 	tg.UnknownTenantID = unknownTenant
 	if err := tg.Validate(); err != nil {
 		tb.Fatal(err)

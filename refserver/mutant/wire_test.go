@@ -228,8 +228,9 @@ func replaceString(body []byte, key, value string) ([]byte, bool) {
 	return append(out, body[start+end:]...), true
 }
 
-// tokens verifies and mints access tokens as the variant's server does: ES256 with
-// the server's signing key, its issuer, the claims of SPEC.md section 3.
+// tokens verifies access tokens as the variant's server does: ES256 with the
+// server's signing key, its issuer, the claims of SPEC.md section 3. The server
+// itself signs them (refserver.Server.IssueToken).
 type tokens struct {
 	key *ecdsa.PrivateKey
 }
@@ -269,26 +270,6 @@ func (tk tokens) parse(header string) (*claims, error) {
 		}
 	}
 	return c, nil
-}
-
-// mint signs a fresh token for sub with perms, valid for an hour.
-func (tk tokens) mint(sub string, perms []string) (string, error) {
-	now := time.Now()
-	return tk.mintAt(sub, perms, now, now.Add(time.Hour))
-}
-
-// mintAt signs a token valid from iat to exp.
-func (tk tokens) mintAt(sub string, perms []string, iat, exp time.Time) (string, error) {
-	if perms == nil {
-		perms = []string{}
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
-		"iss":         refserver.DefaultIssuer,
-		"sub":         sub,
-		"iat":         iat.Unix(),
-		"exp":         exp.Unix(),
-		"permissions": perms,
-	}).SignedString(tk.key)
 }
 
 // operation is the permission operation of a passcode route (SPEC.md section 3).

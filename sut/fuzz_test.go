@@ -1,4 +1,4 @@
-package target_test
+package sut_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // targetFiles are the target files the repository ships, the seeds of FuzzParse.
@@ -30,9 +30,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("image: {name: x}\nbaseURL: http://x\n"))
 	f.Add([]byte("&a [*a]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tg, err := target.Parse(b)
+		tg, err := sut.Parse(b)
 		if err != nil {
-			if !errors.Is(err, target.ErrInvalid) {
+			if !errors.Is(err, sut.ErrInvalid) {
 				t.Fatalf("Parse error %v does not match ErrInvalid", err)
 			}
 			return
@@ -44,7 +44,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := target.Parse(out)
+		again, err := sut.Parse(out)
 		if err != nil {
 			t.Fatalf("%q parses, but written back as\n%s\nit fails: %v", b, out, err)
 		}

@@ -1,6 +1,6 @@
-//go:build race
+//go:build !race
 
-package target_test
+package provider_test
 
 // raceEnabled is true under the race detector, which slows SRP arithmetic tenfold.
-const raceEnabled = true
+const raceEnabled = false

@@ -1,4 +1,4 @@
-package target
+package provider
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/fixtures"
 	"github.com/seedb14f67b8/renewkit/refserver"
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // DefaultInProcessSessionTTL is the session lifetime of the in-process reference
@@ -52,11 +52,11 @@ func NewInProcess(opts InProcessOptions) *InProcess { return &InProcess{opts: op
 
 // Start starts the server on 127.0.0.1 at a free port and returns its target. The
 // server runs until Stop, independently of ctx.
-func (p *InProcess) Start(ctx context.Context) (*Target, error) {
+func (p *InProcess) Start(ctx context.Context) (*sut.Target, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.srv != nil {
-		return nil, errors.New("target: in-process server already started")
+		return nil, errors.New("provider: in-process server already started")
 	}
 	ttl := p.opts.SessionTTL
 	if ttl == 0 {
@@ -73,26 +73,23 @@ func (p *InProcess) Start(ctx context.Context) (*Target, error) {
 		Logger:     p.opts.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("target: in-process server: %w", err)
+		return nil, fmt.Errorf("provider: in-process server: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		_ = srv.Close()
-		return nil, fmt.Errorf("target: listen: %w", err)
+		return nil, fmt.Errorf("provider: listen: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(runCtx, ln) }()
 
-	set, err := fixtures.Default()
+	t, err := sut.FromURL("http://" + ln.Addr().String())
 	if err == nil {
-		var t *Target
-		if t, err = fromFixtures(set, "http://"+ln.Addr().String()); err == nil {
-			p.extend(t)
-			if err = t.Validate(); err == nil {
-				p.srv, p.cancel, p.done = srv, cancel, done
-				return t, nil
-			}
+		p.extend(t)
+		if err = t.Validate(); err == nil {
+			p.srv, p.cancel, p.done = srv, cancel, done
+			return t, nil
 		}
 	}
 	cancel()
@@ -102,7 +99,7 @@ func (p *InProcess) Start(ctx context.Context) (*Target, error) {
 }
 
 // extend names the fixtures target and gives it the server's SRP profile.
-func (p *InProcess) extend(t *Target) {
+func (p *InProcess) extend(t *sut.Target) {
 	t.Name = "in-process reference server"
 	if p.opts.SRPProfile != "" {
 		t.SRP.Profile = p.opts.SRPProfile

@@ -1,4 +1,4 @@
-package target_test
+package provider_test
 
 import (
 	"context"
@@ -14,61 +14,9 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/seedb14f67b8/renewkit/steps"
-	"github.com/seedb14f67b8/renewkit/target"
+	"github.com/seedb14f67b8/renewkit/sut"
+	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
-
-// A target file for a server in a container, without the admin API.
-const imageTarget = `
-name: their server
-image:
-  name: example.com/their/server:1.2
-  port: 9000
-  env: {LOG_LEVEL: debug}
-  args: [--fast]
-  readyPath: /health
-  startTimeout: 90s
-tenant: acme
-store: default
-tokens:
-  full: {tokenEnv: THEIR_TOKEN}
-users:
-  registered: [{id: ABC, externalId: a, passcode: x}]
-`
-
-func TestImageSection(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		yaml    string
-		wantErr string
-	}{
-		{name: "an image instead of a base URL", yaml: imageTarget},
-		{name: "both a base URL and an image", yaml: imageTarget + "baseURL: http://h:1\n", wantErr: "not both"},
-		{name: "an image without a name", yaml: strings.Replace(imageTarget, "name: example.com/their/server:1.2", `name: ""`, 1), wantErr: "image.name is required"},
-		{name: "a ready path without a slash", yaml: strings.Replace(imageTarget, "/health", "health", 1), wantErr: "readyPath"},
-		{name: "a port out of range", yaml: strings.Replace(imageTarget, "9000", "70000", 1), wantErr: "not a port"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tg, err := target.Parse([]byte(tc.yaml))
-			if tc.wantErr != "" {
-				if !errors.Is(err, target.ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want ErrInvalid mentioning %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			im := tg.Image
-			if im == nil || im.Name != "example.com/their/server:1.2" || im.Port != 9000 || im.Env["LOG_LEVEL"] != "debug" ||
-				len(im.Args) != 1 || im.ReadyPath != "/health" || time.Duration(im.StartTimeout) != 90*time.Second || tg.BaseURL != "" {
-				t.Errorf("image = %+v, baseURL %q", im, tg.BaseURL)
-			}
-		})
-	}
-}
 
 func TestOpenWith(t *testing.T) {
 	t.Parallel()
@@ -76,7 +24,7 @@ func TestOpenWith(t *testing.T) {
 	withImage := filepath.Join(dir, "image.yaml")
 	plain := filepath.Join(dir, "plain.yaml")
 	for path, body := range map[string]string{
-		withImage: imageTarget,
+		withImage: "image: {name: example.com/their/server:1.2}\ntenant: acme\nstore: default\ntokens: {full: {tokenEnv: T}}\nusers: {registered: [{id: A, externalId: a}]}\n",
 		plain:     "baseURL: http://127.0.0.1:9\ntenant: acme\nstore: default\ntokens: {full: {tokenEnv: T}}\ncapabilities: [admin]\n",
 	} {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -85,23 +33,23 @@ func TestOpenWith(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		opts    target.OpenOptions
+		opts    provider.OpenOptions
 		want    string // the provider's type
 		wantErr error
 	}{
-		{name: "nothing: the in-process server", want: "*target.InProcess"},
-		{name: "an image", opts: target.OpenOptions{Image: target.Image{Name: "renewkit:dev"}}, want: "*target.Container"},
-		{name: "an image and a URL", opts: target.OpenOptions{Spec: "http://h:1", Image: target.Image{Name: "x"}}, wantErr: target.ErrInvalid},
-		{name: "a target file with an image", opts: target.OpenOptions{Spec: withImage}, want: "*target.Container"},
-		{name: "a target file and an image flag", opts: target.OpenOptions{Spec: plain, Image: target.Image{Name: "x"}}, want: "*target.Container"},
-		{name: "a target file without an image", opts: target.OpenOptions{Spec: plain}, want: "static"},
-		{name: "a URL", opts: target.OpenOptions{Spec: "http://127.0.0.1:9"}, want: "static"},
-		{name: "an image port out of range", opts: target.OpenOptions{Image: target.Image{Name: "x", Port: -1}}, wantErr: target.ErrInvalid},
+		{name: "nothing: the in-process server", want: "*provider.InProcess"},
+		{name: "an image", opts: provider.OpenOptions{Image: sut.Image{Name: "renewkit:dev"}}, want: "*provider.Container"},
+		{name: "an image and a URL", opts: provider.OpenOptions{Spec: "http://h:1", Image: sut.Image{Name: "x"}}, wantErr: sut.ErrInvalid},
+		{name: "a target file with an image", opts: provider.OpenOptions{Spec: withImage}, want: "*provider.Container"},
+		{name: "a target file and an image flag", opts: provider.OpenOptions{Spec: plain, Image: sut.Image{Name: "x"}}, want: "*provider.Container"},
+		{name: "a target file without an image", opts: provider.OpenOptions{Spec: plain}, want: "static"},
+		{name: "a URL", opts: provider.OpenOptions{Spec: "http://127.0.0.1:9"}, want: "static"},
+		{name: "an image port out of range", opts: provider.OpenOptions{Image: sut.Image{Name: "x", Port: -1}}, wantErr: sut.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := target.OpenWith(tc.opts)
+			p, err := provider.OpenWith(tc.opts)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -113,10 +61,10 @@ func TestOpenWith(t *testing.T) {
 			}
 			got := "static"
 			switch p.(type) {
-			case *target.InProcess:
-				got = "*target.InProcess"
-			case *target.Container:
-				got = "*target.Container"
+			case *provider.InProcess:
+				got = "*provider.InProcess"
+			case *provider.Container:
+				got = "*provider.Container"
 			}
 			if got != tc.want {
 				t.Errorf("provider %T, want %s", p, tc.want)
@@ -136,14 +84,14 @@ const noDockerEnv = "RENEWKIT_TEST_NO_DOCKER"
 func TestNoDocker(t *testing.T) {
 	ctx := context.Background()
 	if os.Getenv(noDockerEnv) == "1" {
-		if err := target.DockerAvailable(ctx); !errors.Is(err, target.ErrNoDocker) {
+		if err := provider.DockerAvailable(ctx); !errors.Is(err, provider.ErrNoDocker) {
 			t.Fatalf("DockerAvailable = %v, want ErrNoDocker", err)
 		}
-		c, err := target.NewContainer(target.ContainerOptions{Image: target.Image{Name: "renewkit:dev"}})
+		c, err := provider.NewContainer(provider.ContainerOptions{Image: sut.Image{Name: "renewkit:dev"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Start(ctx); !errors.Is(err, target.ErrNoDocker) {
+		if _, err := c.Start(ctx); !errors.Is(err, provider.ErrNoDocker) {
 			t.Fatalf("Start = %v, want ErrNoDocker", err)
 		}
 		if err := c.Stop(ctx); err != nil {
@@ -175,7 +123,7 @@ func testImage() string {
 func needImage(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := target.DockerAvailable(ctx); err != nil {
+	if err := provider.DockerAvailable(ctx); err != nil {
 		t.Skipf("container test skipped: %v", err)
 	}
 	p, err := testcontainers.NewDockerProvider()
@@ -195,7 +143,7 @@ func TestContainerReferenceImage(t *testing.T) {
 	name := needImage(t)
 	ctx := context.Background()
 	logFile := filepath.Join(t.TempDir(), "logs", "container.log")
-	c, err := target.NewContainer(target.ContainerOptions{Image: target.Image{Name: name}, LogFile: logFile})
+	c, err := provider.NewContainer(provider.ContainerOptions{Image: sut.Image{Name: name}, LogFile: logFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,12 +152,12 @@ func TestContainerReferenceImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, capability := range []target.Capability{target.Admin, target.SessionExpiry, target.ExpiredToken, target.UnknownTenant, target.OtherTenant} {
+	for _, capability := range []sut.Capability{sut.Admin, sut.SessionExpiry, sut.ExpiredToken, sut.UnknownTenant, sut.OtherTenant} {
 		if !tg.Has(capability) {
 			t.Errorf("the reference image's target lacks %s: %v", capability, tg.Offered())
 		}
 	}
-	resp, err := http.Get(tg.BaseURL + target.DefaultReadyPath)
+	resp, err := http.Get(tg.BaseURL + sut.DefaultReadyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +172,7 @@ func TestContainerReferenceImage(t *testing.T) {
 	if err != nil || !strings.Contains(string(log), "refserver listening") {
 		t.Errorf("container log %s: %v\n%s", logFile, err, log)
 	}
-	if _, err := http.Get(tg.BaseURL + target.DefaultReadyPath); err == nil {
+	if _, err := http.Get(tg.BaseURL + sut.DefaultReadyPath); err == nil {
 		t.Errorf("the server still answers after Stop")
 	}
 }
@@ -234,9 +182,9 @@ func TestContainerThatExits(t *testing.T) {
 	name := needImage(t)
 	ctx := context.Background()
 	logFile := filepath.Join(t.TempDir(), "container.log")
-	c, err := target.NewContainer(target.ContainerOptions{
-		Image:   target.Image{Name: name, Args: []string{"--no-such-flag"}, StartTimeout: target.Duration(30 * time.Second)},
-		Target:  &target.Target{Tenant: "acme", Store: "default"},
+	c, err := provider.NewContainer(provider.ContainerOptions{
+		Image:   sut.Image{Name: name, Args: []string{"--no-such-flag"}, StartTimeout: sut.Duration(30 * time.Second)},
+		Target:  &sut.Target{Tenant: "acme", Store: "default"},
 		LogFile: logFile,
 	})
 	if err != nil {
@@ -266,7 +214,7 @@ func TestContainerSuite(t *testing.T) {
 	name := needImage(t)
 	ctx := context.Background()
 	reports := t.TempDir()
-	p, err := target.OpenWith(target.OpenOptions{Image: target.Image{Name: name}, LogFile: filepath.Join(reports, "container.log")})
+	p, err := provider.OpenWith(provider.OpenOptions{Image: sut.Image{Name: name}, LogFile: filepath.Join(reports, "container.log")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package target
+package sut
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 
 // ErrNoRole is returned by TokenSource.Token for a role the target does not
 // configure.
-var ErrNoRole = errors.New("target: role not configured")
+var ErrNoRole = errors.New("sut: role not configured")
 
 // TokenSource obtains and caches one bearer token per role of a target. It is safe
 // for concurrent use. A token fetched from /oauth/token is renewed once four fifths
@@ -50,8 +50,11 @@ type cachedToken struct {
 }
 
 // NewTokenSource returns a TokenSource for t that talks to the token endpoint
-// through hc (a default client when nil).
+// through hc (NewHTTPClient's when nil).
 func NewTokenSource(t *Target, hc *http.Client) *TokenSource {
+	if hc == nil {
+		hc = NewHTTPClient(0)
+	}
 	return &TokenSource{t: t, hc: hc, now: time.Now, cache: map[Role]cachedToken{}, expired: map[Role]string{},
 		expiring: make(chan struct{}, 1)}
 }
@@ -86,7 +89,7 @@ func (s *TokenSource) Expired(ctx context.Context, role Role, margin time.Durati
 	}
 	until, err := c.expiry()
 	if err != nil {
-		return "", fmt.Errorf("target: token of role %s: %w", role, err)
+		return "", fmt.Errorf("sut: token of role %s: %w", role, err)
 	}
 	until = until.Add(max(margin, 4*c.took))
 	if d := until.Sub(s.now()); d > 0 {
@@ -164,6 +167,20 @@ func (s *TokenSource) Token(ctx context.Context, role Role) (string, error) {
 	return c.token, nil
 }
 
+// Client returns an api.Client of tenant at the target, in its path form, with
+// role's token, sending through the source's HTTP client.
+func (s *TokenSource) Client(ctx context.Context, tenant string, role Role) (*api.Client, error) {
+	tok, err := s.Token(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.t.NewClient(tenant, s.hc)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithToken(tok), nil
+}
+
 // fetch obtains role's token without the cache.
 func (s *TokenSource) fetch(ctx context.Context, role Role) (cachedToken, error) {
 	c, ok := s.t.Tokens[role]
@@ -176,7 +193,7 @@ func (s *TokenSource) fetch(ctx context.Context, role Role) (cachedToken, error)
 	case c.TokenEnv != "":
 		tok := os.Getenv(c.TokenEnv)
 		if tok == "" {
-			return cachedToken{}, fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.TokenEnv)
+			return cachedToken{}, fmt.Errorf("sut: token of role %s: environment variable %s is empty", role, c.TokenEnv)
 		}
 		return cachedToken{token: tok}, nil
 	}
@@ -184,7 +201,7 @@ func (s *TokenSource) fetch(ctx context.Context, role Role) (cachedToken, error)
 	if c.ClientSecretEnv != "" {
 		secret = os.Getenv(c.ClientSecretEnv)
 		if secret == "" {
-			return cachedToken{}, fmt.Errorf("target: token of role %s: environment variable %s is empty", role, c.ClientSecretEnv)
+			return cachedToken{}, fmt.Errorf("sut: token of role %s: environment variable %s is empty", role, c.ClientSecretEnv)
 		}
 	}
 	cl, err := s.t.NewClient("", s.hc)
@@ -201,10 +218,10 @@ func (s *TokenSource) fetch(ctx context.Context, role Role) (cachedToken, error)
 		}
 		// The error of the api client names the code at most; the exchange, which
 		// holds the Basic credential, is not quoted.
-		return cachedToken{}, fmt.Errorf("target: token of role %s (client %s): status %d: %v", role, c.ClientID, status, redactedErr(err))
+		return cachedToken{}, fmt.Errorf("sut: token of role %s (client %s): status %d: %v", role, c.ClientID, status, redactedErr(err))
 	}
 	if resp.AccessToken == "" {
-		return cachedToken{}, fmt.Errorf("target: token of role %s (client %s): empty access_token", role, c.ClientID)
+		return cachedToken{}, fmt.Errorf("sut: token of role %s (client %s): empty access_token", role, c.ClientID)
 	}
 	expiresIn := time.Duration(resp.ExpiresIn) * time.Second
 	life := expiresIn

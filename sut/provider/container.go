@@ -1,4 +1,4 @@
-package target
+package provider
 
 import (
 	"context"
@@ -17,17 +17,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/wait"
-)
 
-// Defaults of Image.
-const (
-	// DefaultImagePort is the container port the server listens on: the reference
-	// image's (Dockerfile: serve --addr :8080).
-	DefaultImagePort = 8080
-	// DefaultReadyPath is polled until it answers 200 (SPEC.md section 11).
-	DefaultReadyPath = "/readyz"
-	// DefaultStartTimeout bounds the wait for the ready path.
-	DefaultStartTimeout = 60 * time.Second
+	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // ContainerLabel marks every container renewkit starts, so that leftovers of a
@@ -36,69 +27,18 @@ const ContainerLabel = "org.renewkit.conform"
 
 // ErrNoDocker is returned when a container target is asked for and no Docker engine
 // answers.
-var ErrNoDocker = errors.New("target: no Docker engine answers")
-
-// Image is a container image that serves the API under test: a target file's
-// `image:` section, or renewkit's --image flags.
-type Image struct {
-	// Name is the image reference, NAME[:TAG]. An image that is not present
-	// locally is pulled.
-	Name string `yaml:"name"`
-	// Port is the container port the server listens on; DefaultImagePort when zero.
-	Port int `yaml:"port"`
-	// Env is the container's environment, beside the image's own.
-	Env map[string]string `yaml:"env"`
-	// Args are appended to the image's entrypoint (they replace its CMD).
-	Args []string `yaml:"args"`
-	// ReadyPath answers 200 once the server can take requests; DefaultReadyPath
-	// when empty.
-	ReadyPath string `yaml:"readyPath"`
-	// StartTimeout bounds the wait for ReadyPath; DefaultStartTimeout when zero.
-	StartTimeout Duration `yaml:"startTimeout"`
-}
-
-// withDefaults returns im with its zero fields at their defaults.
-func (im Image) withDefaults() Image {
-	if im.Port == 0 {
-		im.Port = DefaultImagePort
-	}
-	if im.ReadyPath == "" {
-		im.ReadyPath = DefaultReadyPath
-	}
-	if im.StartTimeout == 0 {
-		im.StartTimeout = Duration(DefaultStartTimeout)
-	}
-	return im
-}
-
-// problems lists what makes im unusable.
-func (im Image) problems() []string {
-	var probs []string
-	if im.Name == "" {
-		probs = append(probs, "image.name is required")
-	}
-	if im.Port < 0 || im.Port > 65535 {
-		probs = append(probs, fmt.Sprintf("image.port %d is not a port", im.Port))
-	}
-	if im.ReadyPath != "" && im.ReadyPath[0] != '/' {
-		probs = append(probs, fmt.Sprintf("image.readyPath %q must start with /", im.ReadyPath))
-	}
-	if im.StartTimeout < 0 {
-		probs = append(probs, "image.startTimeout must not be negative")
-	}
-	return probs
-}
+var ErrNoDocker = errors.New("provider: no Docker engine answers")
 
 // ContainerOptions configure a Container.
 type ContainerOptions struct {
 	// Image is what to run; Image.Name is required.
-	Image Image
+	Image sut.Image
 	// Target describes the server once it runs (a target file); Start replaces its
 	// BaseURL with the container's address. When nil the server is taken to be
-	// loaded with the reference fixtures (FromURL), and an image whose entrypoint is
+	// loaded with the reference fixtures (sut.FromURL), and an image whose entrypoint is
 	// renewkit's serve command (`make image`) is run with SessionTTL, and its
 	// fixtures' clients and stores give every role and the session expiry check.
-	Target *Target
+	Target *sut.Target
 	// SessionTTL is the session lifetime a reference image is started with;
 	// DefaultInProcessSessionTTL when zero (the fixtures' "ephemeral" store keeps
 	// its own, short one for the session expiry check). A load run wants the
@@ -132,10 +72,10 @@ type Container struct {
 
 // NewContainer checks opts and returns a Container; nothing runs until Start.
 func NewContainer(opts ContainerOptions) (*Container, error) {
-	if probs := opts.Image.problems(); len(probs) > 0 {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, probs)
+	if err := opts.Image.Validate(); err != nil {
+		return nil, err
 	}
-	opts.Image = opts.Image.withDefaults()
+	opts.Image = opts.Image.WithDefaults()
 	disableRyuk()
 	return &Container{opts: opts}, nil
 }
@@ -194,11 +134,11 @@ func dockerProvider(ctx context.Context) (p *testcontainers.DockerProvider, err 
 
 // Start runs the image and returns the target of the server in it. The container
 // keeps running until Stop, independently of ctx.
-func (c *Container) Start(ctx context.Context) (*Target, error) {
+func (c *Container) Start(ctx context.Context) (*sut.Target, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ctr != nil {
-		return nil, errors.New("target: container already started")
+		return nil, errors.New("provider: container already started")
 	}
 	im := c.opts.Image
 	p, err := dockerProvider(ctx)
@@ -238,7 +178,7 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 				return nil, fmt.Errorf("%w%s", exited, c.logHint())
 			}
 		}
-		return nil, fmt.Errorf("target: starting container %s: %w%s", im.Name, err, c.logHint())
+		return nil, fmt.Errorf("provider: starting container %s: %w%s", im.Name, err, c.logHint())
 	}
 	base, err := waitReady(ctx, ctr, port, im)
 	if err != nil {
@@ -258,14 +198,14 @@ func (c *Container) Start(ctx context.Context) (*Target, error) {
 // some sandboxes), testcontainers-go names the bridge gateway, which may not route
 // to the published port although 127.0.0.1 does. TESTCONTAINERS_HOST_OVERRIDE still
 // sets the first host. A container that exits fails the wait at once.
-func waitReady(ctx context.Context, ctr testcontainers.Container, port string, im Image) (string, error) {
+func waitReady(ctx context.Context, ctr testcontainers.Container, port string, im sut.Image) (string, error) {
 	mapped, err := ctr.MappedPort(ctx, port)
 	if err != nil {
 		// A container that has already exited has no published port: say it exited.
 		if exited := exitedError(ctx, ctr, im); exited != nil {
 			return "", exited
 		}
-		return "", fmt.Errorf("target: container %s: port %s: %w", im.Name, port, err)
+		return "", fmt.Errorf("provider: container %s: port %s: %w", im.Name, port, err)
 	}
 	hosts := []string{"127.0.0.1"}
 	if h, err := ctr.Host(ctx); err == nil && h != "127.0.0.1" && h != "localhost" {
@@ -279,7 +219,7 @@ func waitReady(ctx context.Context, ctr testcontainers.Container, port string, i
 			base := "http://" + net.JoinHostPort(h, mapped.Port())
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+im.ReadyPath, nil)
 			if err != nil {
-				return "", fmt.Errorf("target: container %s: %w", im.Name, err)
+				return "", fmt.Errorf("provider: container %s: %w", im.Name, err)
 			}
 			if resp, err := hc.Do(req); err == nil {
 				_ = resp.Body.Close()
@@ -292,11 +232,11 @@ func waitReady(ctx context.Context, ctr testcontainers.Container, port string, i
 			return "", exited
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("target: container %s: %s did not answer 200 within %v (tried %v, port %s)", im.Name, im.ReadyPath, timeout, hosts, mapped.Port())
+			return "", fmt.Errorf("provider: container %s: %s did not answer 200 within %v (tried %v, port %s)", im.Name, im.ReadyPath, timeout, hosts, mapped.Port())
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("target: container %s: %w", im.Name, ctx.Err())
+			return "", fmt.Errorf("provider: container %s: %w", im.Name, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -304,24 +244,24 @@ func waitReady(ctx context.Context, ctr testcontainers.Container, port string, i
 
 // exitedError is the error of a container that is no longer running, or nil while it
 // runs (or its state cannot be read).
-func exitedError(ctx context.Context, ctr testcontainers.Container, im Image) error {
+func exitedError(ctx context.Context, ctr testcontainers.Container, im sut.Image) error {
 	if st, err := ctr.State(ctx); err == nil && !st.Running {
-		return fmt.Errorf("target: container %s exited with status %d before %s answered 200", im.Name, st.ExitCode, im.ReadyPath)
+		return fmt.Errorf("provider: container %s exited with status %d before %s answered 200", im.Name, st.ExitCode, im.ReadyPath)
 	}
 	return nil
 }
 
 // target builds the target of the server at base.
-func (c *Container) target(base string, reference bool) (*Target, error) {
+func (c *Container) target(base string, reference bool) (*sut.Target, error) {
 	im := c.opts.Image
-	var t *Target
+	var t *sut.Target
 	if c.opts.Target != nil {
 		cp := *c.opts.Target
 		t = &cp
 		t.BaseURL = base
 	} else {
 		var err error
-		if t, err = FromURL(base); err != nil {
+		if t, err = sut.FromURL(base); err != nil {
 			return nil, err
 		}
 	}
@@ -372,7 +312,7 @@ func (c *Container) Stop(ctx context.Context) error {
 		errs = append(errs, c.writeLog(ctx))
 	}
 	if err := c.ctr.Terminate(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("target: removing container %s: %w", c.opts.Image.Name, err))
+		errs = append(errs, fmt.Errorf("provider: removing container %s: %w", c.opts.Image.Name, err))
 	} else {
 		c.progress("container: %s removed", c.opts.Image.Name)
 	}
@@ -394,12 +334,12 @@ func (c *Container) Log(ctx context.Context) ([]byte, error) {
 func (c *Container) readLog(ctx context.Context) ([]byte, error) {
 	rc, err := c.ctr.Logs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("target: container log: %w", err)
+		return nil, fmt.Errorf("provider: container log: %w", err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(rc)
 	if err != nil {
-		return b, fmt.Errorf("target: container log: %w", err)
+		return b, fmt.Errorf("provider: container log: %w", err)
 	}
 	return b, nil
 }
@@ -411,10 +351,10 @@ func (c *Container) writeLog(ctx context.Context) error {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(c.opts.LogFile), 0o755); err != nil {
-		return fmt.Errorf("target: container log: %w", err)
+		return fmt.Errorf("provider: container log: %w", err)
 	}
 	if err := os.WriteFile(c.opts.LogFile, b, 0o644); err != nil {
-		return fmt.Errorf("target: container log: %w", err)
+		return fmt.Errorf("provider: container log: %w", err)
 	}
 	return nil
 }

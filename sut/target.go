@@ -1,19 +1,20 @@
-// Package target describes a server under test: where it is, which path form and
-// tenant to use, which SRP profile it runs, how to obtain a token for each role the
-// checks need, what it declares it can do (capabilities), and, for servers without
-// the admin API, the policies and users provisioned on it beforehand.
+// Package sut describes a server under test ("sut"): where it is, which path form
+// and tenant to use, which SRP profile it runs, how to obtain a token for each role
+// the checks need, what it declares it can do (capabilities), and, for servers
+// without the admin API, the policies and users provisioned on it beforehand.
 //
-// The conformance suite (steps), the load generator (load) and `renewkit conform`
-// and `renewkit load` all take a Target. Load reads one from a YAML file or from a
-// bare URL, which means "a server loaded with the reference fixtures"
-// (fixtures.Default). A Provider starts and stops the server behind a Target:
-// Static for a server that is already running, InProcess for the reference server
-// in this process (the default everywhere), and Container for an image run with
-// testcontainers-go (`--image`, or a target file's `image:` section). OpenWith is
-// the one place that picks among them.
+// The conformance suite (steps), the load generator (load), the process steps and
+// `renewkit conform` and `renewkit load` all take a Target. Load reads one from a
+// YAML file or from a bare URL, which means "a server loaded with the reference
+// fixtures" (fixtures.Default). A Provider starts and stops the server behind a
+// Target: Static here for a server that is already running; the providers that
+// start one (the reference server in this process, an image in a container) are in
+// package sut/provider, so that a harness that takes a Target does not pull the
+// reference server, its storage or testcontainers-go.
 //
-// The package has no godog or vegeta dependency so that every harness can share it.
-package target
+// The package is a pure value: no godog, vegeta, gin, SQLite or testcontainers-go
+// dependency (TestDependencies keeps it so), so that every harness can share it.
+package sut
 
 import (
 	"bytes"
@@ -36,7 +37,7 @@ import (
 
 // ErrInvalid is matched (errors.Is) by every error of Parse, Load and Validate for a
 // target description that cannot be used; the message names each problem.
-var ErrInvalid = errors.New("target: invalid target")
+var ErrInvalid = errors.New("sut: invalid target")
 
 // PathForm is how identity-store paths name the tenant (SPEC.md section 2).
 type PathForm string
@@ -373,7 +374,7 @@ func FromURL(baseURL string) (*Target, error) {
 	}
 	set, err := fixtures.Default()
 	if err != nil {
-		return nil, fmt.Errorf("target: reference fixtures: %w", err)
+		return nil, fmt.Errorf("sut: reference fixtures: %w", err)
 	}
 	t, err := fromFixtures(set, strings.TrimSuffix(baseURL, "/"))
 	if err != nil {
@@ -520,7 +521,7 @@ func (t *Target) fill() error {
 			if set == nil {
 				var err error
 				if set, err = fixtures.Default(); err != nil {
-					return fmt.Errorf("target: reference fixtures: %w", err)
+					return fmt.Errorf("sut: reference fixtures: %w", err)
 				}
 			}
 			if fp, ok := set.Policy(fixtureTenant, fixtureStore, role); ok {
@@ -721,7 +722,7 @@ func (t *Target) TenantOf(role Role) string {
 func (t *Target) NewClient(tenant string, hc *http.Client) (*api.Client, error) {
 	c, err := api.NewClient(t.BaseURL, tenant)
 	if err != nil {
-		return nil, fmt.Errorf("target: %w", err)
+		return nil, fmt.Errorf("sut: %w", err)
 	}
 	c.Prefix = t.Prefix
 	c.HostForm = t.PathForm == PathFormHost
