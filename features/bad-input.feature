@@ -72,18 +72,25 @@ Feature: Bad input
       | a verifier that is not base64 | {"srpRegistrationData":{"verifier":"$$$$"}}     |
 
   @BAD-004 @must
-  Scenario Outline: the <flow> start with <kind> is accepted
+  Scenario Outline: the <flow> start by <form> with <kind> is accepted
     Given a user ready for the <flow>
-    When the client starts the <flow> for the user by user id with the body <body>
+    When the client starts the <flow> for the user by <form> with the body <body>
     Then the answer is 200
 
     Examples:
-      | flow           | kind            | body     |
-      | registration   | no body         | <absent> |
-      | registration   | an empty object | {}       |
-      | authentication | no body         | <absent> |
-      | renewal        | no body         | <absent> |
-      | renewal        | an empty object | {}       |
+      | flow           | form        | kind            | body     |
+      | registration   | user id     | no body         | <absent> |
+      | registration   | user id     | an empty object | {}       |
+      | registration   | external id | no body         | <absent> |
+      | registration   | external id | an empty object | {}       |
+      | authentication | user id     | no body         | <absent> |
+      | authentication | user id     | an empty object | {}       |
+      | authentication | external id | no body         | <absent> |
+      | authentication | external id | an empty object | {}       |
+      | renewal        | user id     | no body         | <absent> |
+      | renewal        | user id     | an empty object | {}       |
+      | renewal        | external id | no body         | <absent> |
+      | renewal        | external id | an empty object | {}       |
 
   @BAD-005 @must
   Scenario Outline: a renewal start with <defect> is 400

@@ -324,3 +324,21 @@ func (e *env) refuseTaking(w http.ResponseWriter, r *http.Request, rt route, mes
 	w.WriteHeader(http.StatusBadRequest)
 	_, _ = w.Write(out)
 }
+
+// extStartsNeedBody refuses an external-id start without a body with 400
+// INVALID_REQUEST, as a handler that binds its JSON body strictly does (SPEC.md
+// section 4: the start body is {}, and an absent body is accepted too). The
+// user-id starts keep the real server's leniency.
+func extStartsNeedBody(_ *env, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := parseRoute(r)
+		if !ok || rt.kind != routeStart || !rt.ext || r.ContentLength > 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		out, _ := json.Marshal(api.NewError(api.CodeInvalidRequest, "the request body is required"))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(out)
+	})
+}

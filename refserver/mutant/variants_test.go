@@ -336,5 +336,11 @@ func variants() []variant {
 			store:    storeFaults{defaultLock: true},
 			catchers: []string{"LCK-014", "LCK-015"},
 		},
+		{
+			name: "ext-start-body-required", section: "§4",
+			wrong:    "the external-id starts refuse a request without a body (400 INVALID_REQUEST); {} and the user-id starts work",
+			http:     extStartsNeedBody,
+			catchers: []string{"BAD-004"},
+		},
 	}
 }
