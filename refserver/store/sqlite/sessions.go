@@ -76,19 +76,20 @@ func (ss sessionStore) Count(ctx context.Context, now time.Time) (int, error) {
 
 // stored returns s as the sessions table gives a session back, so that a clean
 // restart changes nothing a caller can see: times in UTC to the nanosecond without
-// a monotonic reading, byte slices copied and empty ones nil.
+// a monotonic reading, empty byte slices nil. The slices are still s's: the
+// memory.Sessions copies them.
 func stored(s store.Session) store.Session {
-	s.Salt, s.ServerSecret, s.ServerPublic = cloneBlob(s.Salt), cloneBlob(s.ServerSecret), cloneBlob(s.ServerPublic)
+	s.Salt, s.ServerSecret, s.ServerPublic = blob(s.Salt), blob(s.ServerSecret), blob(s.ServerPublic)
 	s.CreatedAt, s.ExpiresAt = fromNanos(nanos(s.CreatedAt)), fromNanos(nanos(s.ExpiresAt))
 	return s
 }
 
-// cloneBlob copies b, giving nil for an empty b as a BLOB column does.
-func cloneBlob(b []byte) []byte {
+// blob is b as a BLOB column gives it back: nil when empty.
+func blob(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
 	}
-	return append([]byte(nil), b...)
+	return b
 }
 
 // scanSession reads one session row selected with sessionColumns.
