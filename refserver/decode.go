@@ -75,7 +75,9 @@ func checkJSONContentType(header string) error {
 //   - unknown members are refused, and so are members whose name matches a known one
 //     only when case is ignored (encoding/json would accept "SALT" for "salt"): the
 //     request shapes are fully specified, so an unexpected member is a client bug that a
-//     reference server should surface rather than silently drop;
+//     reference server should surface rather than silently drop. checkMemberNames
+//     finds both against dst's type, so that no error text needs reading;
+//     DisallowUnknownFields stays as a second guard;
 //   - a member named twice in one object is refused, because parsers disagree about
 //     which one wins and that disagreement is an old smuggling trick.
 //
@@ -90,7 +92,7 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return invalidRequest("the request body is not valid UTF-8")
 	}
-	if err := checkMemberNames(body, jsonNames(reflect.TypeOf(dst))); err != nil {
+	if err := checkMemberNames(body, reflect.TypeOf(dst)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -102,8 +104,6 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 			return invalidRequest("member %q has the wrong type", jsonPath(typeErr.Field))
 		case errors.As(err, &typeErr):
 			return invalidRequest("the request body is not a JSON object")
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return invalidRequest("the request body has an unknown member")
 		default:
 			return invalidRequest("the request body is not valid JSON")
 		}
@@ -142,11 +142,13 @@ func decodeEmpty(contentType string, body []byte) error {
 	return decodeJSON(contentType, body, &empty)
 }
 
-// checkMemberNames walks the JSON tokens of body: the top level must be an object, no
-// object may name a member twice, and a member name that equals a known name only
-// case-insensitively is refused. Unknown names are left to DisallowUnknownFields, which
-// knows the nesting.
-func checkMemberNames(body []byte, known map[string]bool) error {
+// checkMemberNames walks the JSON tokens of body beside t, the type it decodes
+// into: the top level must be an object, no object may name a member twice, and in
+// an object that decodes into a struct every member must name one of its fields,
+// exactly: a name that equals a field's only case-insensitively is refused as such,
+// any other as unknown. Objects that decode into anything else (a map, an interface,
+// a type with its own UnmarshalJSON) are checked for repeated names only.
+func checkMemberNames(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	first, err := dec.Token()
@@ -156,14 +158,24 @@ func checkMemberNames(body []byte, known map[string]bool) error {
 	if d, ok := first.(json.Delim); !ok || d != '{' {
 		return invalidRequest("the request body is not a JSON object")
 	}
-	// Each open container is a frame; objects keep the names seen so far and whether
-	// the next string token is a member name.
+	// Each open container is a frame. An object's fields are those of its struct
+	// (nil for any other object), with the names seen so far, whether the next string
+	// token is a member name, and the type of the member whose value comes next; an
+	// array's next is its element type.
 	type frame struct {
 		object bool
+		fields map[string]reflect.Type
 		names  map[string]bool
 		isKey  bool
+		next   reflect.Type
 	}
-	stack := []*frame{{object: true, names: map[string]bool{}, isKey: true}}
+	open := func(d json.Delim, t reflect.Type) *frame {
+		if d == '[' {
+			return &frame{next: elemOf(t)}
+		}
+		return &frame{object: true, fields: fieldsOf(t), names: map[string]bool{}, isKey: true, next: elemOf(t)}
+	}
+	stack := []*frame{open('{', t)}
 	for len(stack) > 0 {
 		tok, err := dec.Token()
 		if err != nil {
@@ -180,12 +192,17 @@ func checkMemberNames(body []byte, known map[string]bool) error {
 				return invalidRequest("member %q appears twice", name)
 			}
 			top.names[name] = true
-			if !known[name] {
-				for k := range known {
-					if strings.EqualFold(k, name) {
-						return invalidRequest("member names are case-sensitive")
+			if top.fields != nil {
+				ft, ok := top.fields[name]
+				if !ok {
+					for k := range top.fields {
+						if strings.EqualFold(k, name) {
+							return invalidRequest("member names are case-sensitive")
+						}
 					}
+					return invalidRequest("the request body has an unknown member")
 				}
+				top.next = ft
 			}
 			top.isKey = false
 			continue
@@ -193,14 +210,11 @@ func checkMemberNames(body []byte, known map[string]bool) error {
 		if top.object {
 			top.isKey = true
 		}
-		switch d := tok.(type) {
-		case json.Delim:
+		if d, ok := tok.(json.Delim); ok {
 			switch d {
-			case '{':
-				stack = append(stack, &frame{object: true, names: map[string]bool{}, isKey: true})
-			case '[':
-				stack = append(stack, &frame{})
-			case ']':
+			case '{', '[':
+				stack = append(stack, open(d, top.next))
+			case '}', ']':
 				stack = stack[:len(stack)-1]
 			}
 		}
@@ -208,55 +222,85 @@ func checkMemberNames(body []byte, known map[string]bool) error {
 	return nil
 }
 
-// jsonNameSets caches jsonNames by type: a request type's names never change, and
-// walking it by reflection on every request is pure waste.
-var jsonNameSets sync.Map // reflect.Type -> map[string]bool, never written after store
+// unmarshaler is the interface of a type that decodes itself.
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
-// jsonNames returns every JSON member name reachable in type t (through pointers,
-// slices, embedded and nested structs). The map is shared: callers must not modify it.
-func jsonNames(t reflect.Type) map[string]bool {
-	if names, ok := jsonNameSets.Load(t); ok {
-		return names.(map[string]bool)
+// decodes returns the type whose JSON form a value of t takes (pointers taken off),
+// or nil when there is nothing to check inside it: t is unknown, an interface, or
+// decodes itself.
+func decodes(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	names, _ := jsonNameSets.LoadOrStore(t, walkJSONNames(t))
-	return names.(map[string]bool)
+	if t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshaler) {
+		return nil
+	}
+	return t
 }
 
-// walkJSONNames computes jsonNames by reflection.
-func walkJSONNames(t reflect.Type) map[string]bool {
-	names := map[string]bool{}
-	var walk func(t reflect.Type, seen map[reflect.Type]bool)
-	walk = func(t reflect.Type, seen map[reflect.Type]bool) {
-		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct || seen[t] {
-			return
-		}
-		seen[t] = true
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			tag := f.Tag.Get("json")
-			name, _, _ := strings.Cut(tag, ",")
-			if name == "-" {
-				continue
-			}
-			if f.Anonymous && name == "" {
-				walk(f.Type, seen)
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			names[name] = true
-			walk(f.Type, seen)
-		}
+// elemOf returns the type of the elements of a JSON array or of the members of a
+// JSON object that decode into t: a slice's, an array's or a map's element; nil for
+// anything else.
+func elemOf(t reflect.Type) reflect.Type {
+	switch t = decodes(t); {
+	case t == nil:
+		return nil
+	case t.Kind() == reflect.Slice, t.Kind() == reflect.Array, t.Kind() == reflect.Map:
+		return t.Elem()
 	}
-	walk(t, map[reflect.Type]bool{})
-	return names
+	return nil
+}
+
+// jsonFields caches fieldsOf by struct type: a request type's fields never change,
+// and walking it by reflection on every request is pure waste.
+var jsonFields sync.Map // reflect.Type -> map[string]reflect.Type, never written after store
+
+// fieldsOf returns the JSON members of a struct that a JSON object decodes into,
+// by name, with the type of each (fields of embedded structs included), or nil when
+// t is no struct. The map is shared: callers must not modify it.
+func fieldsOf(t reflect.Type) map[string]reflect.Type {
+	if t = decodes(t); t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	if fields, ok := jsonFields.Load(t); ok {
+		return fields.(map[string]reflect.Type)
+	}
+	fields := map[string]reflect.Type{}
+	addFields(fields, t)
+	stored, _ := jsonFields.LoadOrStore(t, fields)
+	return stored.(map[string]reflect.Type)
+}
+
+// addFields adds the JSON members of struct type t to fields, those of its embedded
+// structs too, breadth first, so that as in encoding/json a shallower field hides a
+// deeper one of the same name.
+func addFields(fields map[string]reflect.Type, t reflect.Type) {
+	for level := []reflect.Type{t}; len(level) > 0; {
+		var embedded []reflect.Type
+		for _, st := range level {
+			for i := range st.NumField() {
+				f := st.Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if name == "-" {
+					continue
+				}
+				if et := decodes(f.Type); f.Anonymous && name == "" && et != nil && et.Kind() == reflect.Struct {
+					embedded = append(embedded, et)
+					continue
+				}
+				if !f.IsExported() {
+					continue
+				}
+				if name == "" {
+					name = f.Name
+				}
+				if _, ok := fields[name]; !ok {
+					fields[name] = f.Type
+				}
+			}
+		}
+		level = embedded
+	}
 }
 
 // requiredString reports a missing or empty required member by its JSON path.

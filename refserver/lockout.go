@@ -16,10 +16,10 @@ import (
 // counted as if they ran one at a time.
 //
 // Every authentication or renewal completion with a well-formed request reserves one
-// of its user's lockout attempts (store.Tx.ReserveAttempt) in the Update that takes
-// its session, before its public value or proof is looked at, and settles it in the
-// Update that writes its outcome: a counted failure (countFailure), a success (commit)
-// or an uncounted failure (releaseAttempt). The store lets a reservation in only while
+// of its user's lockout attempts (store.Tx.ReserveAttempt) in the Update that
+// follows the take of its session, before its public value or proof is looked at,
+// and settles it in the Update that writes its outcome: a counted failure
+// (countFailure), a success (commit) or an uncounted failure (releaseAttempt). The store lets a reservation in only while
 // the counted failures and the attempts in flight stay below maxFailedAttempts, so
 // each attempt in flight is taken to fail until it has ended:
 //

@@ -8,7 +8,6 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
-	"github.com/seedb14f67b8/renewkit/srp"
 )
 
 // TestAwaitAttemptGivesUp: a completion whose user's attempts are all held by
@@ -20,8 +19,7 @@ func TestAwaitAttemptGivesUp(t *testing.T) {
 	s := newProcessServer(t)
 	s.gates.wait, s.gates.poll = 300*time.Millisecond, 50*time.Millisecond
 	ctx := context.Background()
-	const tenant, storeName, userID = "acme", "default", "ATQJW5SVX5NE45TIQPJKOXFCFU" // alice
-	const pass = "Correct-Horse-9"
+	const tenant, storeName, userID = aliceTenant, aliceStore, aliceID
 	hold := func(n int) {
 		t.Helper()
 		err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -38,20 +36,8 @@ func TestAwaitAttemptGivesUp(t *testing.T) {
 	}
 	authenticate := func() error {
 		t.Helper()
-		resp, _, err := s.startSession(ctx, api.FlowAuthentication, tenant, storeName, api.ByID(userID), "standard")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sp, err := api.ParseStart(resp, srp.DefaultProfile, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vd, _, err := sp.Prove(pass)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body := []byte(`{"srpVerificationData":{"a":"` + vd.A + `","m1":"` + vd.M1 + `"}}`)
-		_, err = s.completeSession(ctx, api.FlowAuthentication, tenant, storeName, resp.SessionID, "application/json", body)
+		id, body := startAlice(t, s)
+		_, err := s.completeSession(ctx, api.FlowAuthentication, tenant, storeName, id, "application/json", body)
 		return err
 	}
 	hold(5)

@@ -174,22 +174,17 @@ const fullRetryAfter = time.Second
 // putSession stores a started session within the session limits (Config
 // MaxSessionsPerUser and MaxSessions). The store counts expired sessions until they
 // are removed, so when it is full the expired ones are purged and the put tried once
-// more, in the same Update; at most once per fullRetryAfter, so that a flood of
-// starts at the limit costs no scan of every session each.
+// more; at most once per fullRetryAfter, so that a flood of starts at the limit
+// costs no scan of every session each.
 func (s *Server) putSession(ctx context.Context, sess store.Session, now time.Time) error {
 	lim := s.cfg.sessionLimits()
-	var dropped int
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		var err error
-		dropped, err = tx.PutSessionWithin(ctx, sess, lim, now)
-		if errors.Is(err, store.ErrSessionsFull) && s.fullPurge.allow(now, fullRetryAfter) {
-			if _, err := tx.PurgeExpiredSessions(ctx, now); err != nil {
-				return err
-			}
-			dropped, err = tx.PutSessionWithin(ctx, sess, lim, now)
+	sessions := s.store.Sessions()
+	dropped, err := sessions.Put(ctx, sess, lim, now)
+	if errors.Is(err, store.ErrSessionsFull) && s.fullPurge.allow(now, fullRetryAfter) {
+		if _, err = sessions.Purge(ctx, now); err == nil {
+			dropped, err = sessions.Put(ctx, sess, lim, now)
 		}
-		return err
-	})
+	}
 	if errors.Is(err, store.ErrSessionsFull) {
 		s.metrics.limited(limitSessions, 1)
 		return &retryLater{err: err, after: fullRetryAfter}
@@ -263,14 +258,15 @@ type completion struct {
 // transaction it would serialise every completion of the server behind them (the
 // store's Update runs alone), so throughput would be one modexp pair at a time. Split:
 //
-//  1. consume: one Update takes the session (exactly one of any number of concurrent
-//     completions gets it, SPEC section 7), reads the user, the credential and, for
-//     renewal, the policy, and, for an authentication or renewal whose request is
-//     well formed, reserves one of the user's lockout attempts (lockout.go).
-//     Consuming before verifying is what limits a session to one guess: completions
-//     racing on one session never verify more than one proof. Reserving before
-//     verifying is what limits a user to the store's maxFailedAttempts guesses
-//     however many sessions complete at once (SPEC section 9);
+//  1. consume: take the session (exactly one of any number of concurrent
+//     completions gets it, SPEC section 7), then one Update reads the user, the
+//     credential and, for renewal, the policy, and, for an authentication or renewal
+//     whose request is well formed, reserves one of the user's lockout attempts
+//     (lockout.go). Consuming before verifying is what limits a session to one
+//     guess: completions racing on one session never verify more than one proof.
+//     Reserving before verifying is what limits a user to the store's
+//     maxFailedAttempts guesses however many sessions complete at once (SPEC
+//     section 9);
 //  2. decode, range-check, check staleness against the credential read in step 1, and
 //     verify M1, all without holding the store;
 //  3. commit: a second Update writes only if the credential's identity and version are
@@ -380,45 +376,43 @@ func (s *Server) completeSession(ctx context.Context, flow api.Flow, tenant, sto
 	return resp, nil
 }
 
-// consume is step 1 of complete: find the session, check that it belongs to this
-// flow, tenant and store, take it, and read what the later steps need (prepare),
-// reserving a lockout attempt when attempt is set. A session of another flow or
-// store is reported as not found and is NOT consumed, so that a caller who may use
-// one store cannot burn another store's sessions. Once the session is taken the
-// completion is returned, beside the error of a later step if there is one.
+// consume is step 1 of complete: take the session, which must belong to this flow,
+// tenant and store, and read what the later steps need (prepare), reserving a
+// lockout attempt when attempt is set. A session of another flow or store is
+// reported as not found and is NOT consumed (store.Sessions.Take), so that a caller
+// who may use one store cannot burn another store's sessions. Once the session is
+// taken it is consumed whatever happens next (SPEC section 7), and the completion is
+// returned, beside the error of a later step if there is one: a completion whose
+// Update fails has used its session up without a proof being looked at.
 func (s *Server) consume(ctx context.Context, flow api.Flow, tenant, storeName, id string, now time.Time, attempt bool) (*completion, error) {
-	var (
-		found completion
-		p     prepared
-	)
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		sess, err := tx.TakeSession(ctx, id, now)
-		if err == nil && (sess.Flow != store.Flow(flow) || sess.Tenant != tenant || sess.Store != storeName) {
-			// Returning an error rolls the take back: the session stays for its own
-			// flow and store.
-			err = store.ErrSessionNotFound
-		}
-		if errors.Is(err, store.ErrSessionNotFound) {
-			// Name the first missing link of the path instead, if there is one.
-			if _, serr := tx.IdentityStore(ctx, tenant, storeName); serr != nil {
-				return serr
-			}
-		}
-		if err != nil {
+	ref := store.SessionRef{ID: id, Flow: store.Flow(flow), Tenant: tenant, Store: storeName}
+	sess, err := s.store.Sessions().Take(ctx, ref, now)
+	if errors.Is(err, store.ErrSessionNotFound) {
+		// Name the first missing link of the path instead, if there is one.
+		if serr := s.store.View(ctx, func(tx store.Tx) error {
+			_, err := tx.IdentityStore(ctx, tenant, storeName)
 			return err
+		}); serr != nil {
+			return nil, serr
 		}
-		found.sess = sess
-		// From here on the session is consumed whatever happens (SPEC section 7), so
-		// failures are reported beside a nil return: an error would roll the take back.
-		p = prepare(ctx, tx, flow, &found, now, attempt)
-		return nil
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
+	found := &completion{sess: sess}
+	var p prepared
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		// Failures are reported beside a nil return, so that what prepare did (a
+		// reservation) stays.
+		p = prepare(ctx, tx, flow, found, now, attempt)
+		return nil
+	})
+	if err != nil {
+		return found, err
+	}
 	// Only a committed Update holds a reservation: set after it, not inside fn.
 	found.reserved, found.busy = p.reserved, p.busy
-	return &found, p.err
+	return found, p.err
 }
 
 // prepared is what prepare did.

@@ -212,10 +212,7 @@ func (s *Server) purgeLoop(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			err := s.store.Update(ctx, func(tx store.Tx) error {
-				_, err := tx.PurgeExpiredSessions(ctx, s.now())
-				return err
-			})
+			_, err := s.store.Sessions().Purge(ctx, s.now())
 			if err != nil && ctx.Err() == nil {
 				s.log.Warn("purging expired sessions failed", slog.String("error", err.Error()))
 			}
@@ -227,12 +224,7 @@ func (s *Server) purgeLoop(ctx context.Context, every time.Duration) {
 func (s *Server) openSessions() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var n int
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		n, err = tx.CountSessions(ctx, s.now())
-		return err
-	})
+	n, err := s.store.Sessions().Count(ctx, s.now())
 	if err != nil {
 		return math.NaN()
 	}

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
@@ -187,12 +186,7 @@ func sessionAnyFlow(e *env, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := parseRoute(r)
 		if ok && rt.kind == routeComplete {
-			var sess store.Session
-			err := e.srv.Store().View(r.Context(), func(tx store.Tx) error {
-				var err error
-				sess, err = tx.Session(r.Context(), rt.session, time.Now())
-				return err
-			})
+			sess, err := e.peekSession(r.Context(), rt.session)
 			if err == nil && sess.Flow != store.Flow(rt.flow) && sess.Tenant == rt.tenant && sess.Store == rt.store {
 				segs := append([]string(nil), rt.segs...)
 				segs[rt.flowAt] = api.Flow(sess.Flow).Segment()

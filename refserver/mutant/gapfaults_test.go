@@ -206,7 +206,7 @@ func sessionKeptOnRangeRefusal(e *env, next http.Handler) http.Handler {
 		rec := serve(next, r)
 		code := errorCode(rec.Body.Bytes())
 		if err == nil && rec.Code == http.StatusBadRequest && (code == api.CodeInvalidPublicValue || code == api.CodeInvalidVerifier) {
-			_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error { return tx.PutSession(r.Context(), sess) })
+			_, _ = e.srv.Store().Sessions().Put(r.Context(), sess, store.SessionLimits{}, time.Time{})
 		}
 		replay(w, rec, rec.Code, rec.Body.Bytes())
 	})
@@ -315,10 +315,7 @@ func m1FixedLength(e *env, next http.Handler) http.Handler {
 // refuseTaking answers a completion 400 INVALID_REQUEST with message, after taking
 // its session, as the real server does for any completion of a known session.
 func (e *env) refuseTaking(w http.ResponseWriter, r *http.Request, rt route, message string) {
-	_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
-		_, err := tx.TakeSession(r.Context(), rt.session, time.Now())
-		return err
-	})
+	e.takeSession(r.Context(), rt.session)
 	out, _ := json.Marshal(api.NewError(api.CodeInvalidRequest, message))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)

@@ -314,14 +314,13 @@ func renewalKeepsFailures(e *env, next http.Handler) http.Handler {
 			return
 		}
 		var before store.User
-		err := e.srv.Store().View(r.Context(), func(tx store.Tx) error {
-			sess, err := tx.Session(r.Context(), rt.session, time.Now())
-			if err != nil {
+		sess, err := e.peekSession(r.Context(), rt.session)
+		if err == nil {
+			err = e.srv.Store().View(r.Context(), func(tx store.Tx) error {
+				before, err = tx.User(r.Context(), sess.Tenant, sess.Store, sess.UserID)
 				return err
-			}
-			before, err = tx.User(r.Context(), sess.Tenant, sess.Store, sess.UserID)
-			return err
-		})
+			})
+		}
 		rec := serve(next, r)
 		if failures := before.FailuresAt(time.Now()); err == nil && rec.Code == http.StatusOK && failures > 0 {
 			_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
@@ -412,13 +411,15 @@ type userKey struct{ tenant, store, user string }
 
 // peekSession reads the unexpired session id without taking it.
 func (e *env) peekSession(ctx context.Context, id string) (store.Session, error) {
-	var sess store.Session
-	err := e.srv.Store().View(ctx, func(tx store.Tx) error {
-		var err error
-		sess, err = tx.Session(ctx, id, time.Now())
-		return err
-	})
-	return sess, err
+	return e.srv.Store().Sessions().Get(ctx, id, time.Now())
+}
+
+// takeSession takes the unexpired session id, whatever its flow, tenant and store,
+// if it is there.
+func (e *env) takeSession(ctx context.Context, id string) {
+	if sess, err := e.peekSession(ctx, id); err == nil {
+		_, _ = e.srv.Store().Sessions().Take(ctx, store.RefOf(sess), time.Now())
+	}
 }
 
 // verificationBody reads a completion body that a middleware may rewrite: canonical
@@ -485,12 +486,9 @@ func failureClosesSessions(e *env, next http.Handler) http.Handler {
 			}
 			mu.Unlock()
 			if counted {
-				_ = e.srv.Store().Update(r.Context(), func(tx store.Tx) error {
-					for _, id := range ids {
-						_, _ = tx.TakeSession(r.Context(), id, time.Now())
-					}
-					return nil
-				})
+				for _, id := range ids {
+					e.takeSession(r.Context(), id)
+				}
 			}
 		}
 		replay(w, rec, rec.Code, rec.Body.Bytes())

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http"
-	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/refserver/store"
@@ -253,14 +252,13 @@ func (m *maths) complete(e *env, w http.ResponseWriter, r *http.Request, rt rout
 // flow, tenant and store, and the credential is the one it started on: every other
 // case is the real server's to answer.
 func (e *env) lookup(ctx context.Context, rt route) (sess store.Session, cred store.Credential, ok bool) {
-	err := e.srv.Store().View(ctx, func(tx store.Tx) error {
-		var err error
-		if sess, err = tx.Session(ctx, rt.session, time.Now()); err != nil {
+	sess, err := e.peekSession(ctx, rt.session)
+	if err == nil {
+		err = e.srv.Store().View(ctx, func(tx store.Tx) error {
+			cred, err = tx.Credential(ctx, sess.Tenant, sess.Store, sess.UserID)
 			return err
-		}
-		cred, err = tx.Credential(ctx, sess.Tenant, sess.Store, sess.UserID)
-		return err
-	})
+		})
+	}
 	return sess, cred, err == nil && sess.Flow == store.Flow(rt.flow) && sess.Tenant == rt.tenant &&
 		sess.Store == rt.store && cred.Identity == sess.Identity && cred.Version == sess.CredentialVersion
 }

@@ -1,8 +1,8 @@
 // Package store holds the reference server's domain types, the transactional Store
-// interface its HTTP layer uses, and the sentinel errors that layer maps to API codes
-// (SPEC.md sections 1, 5, 7, 9 and 10). It knows nothing of HTTP, JSON or SRP; the
-// implementations live in the subpackages memory and sqlite, and storetest checks both
-// against the same conformance suite.
+// interface its HTTP layer uses with the Sessions beside its transactions, and the
+// sentinel errors that layer maps to API codes (SPEC.md sections 1, 5, 7, 9 and 10).
+// It knows nothing of HTTP, JSON or SRP; the implementations live in the subpackages
+// memory and sqlite, and storetest checks both against the same conformance suite.
 package store
 
 import (
@@ -37,7 +37,7 @@ var (
 	// ErrCredentialExists is returned by CreateCredential when the user already has a
 	// credential (SPEC `PASSCODE_ALREADY_REGISTERED` at completion).
 	ErrCredentialExists = errors.New("store: credential exists")
-	// ErrSessionExists is returned by PutSession for a session ID already in use.
+	// ErrSessionExists is returned by Sessions.Put for a session ID already in use.
 	ErrSessionExists = errors.New("store: session exists")
 	// ErrVersionConflict is returned by UpdateCredential when the stored credential is
 	// not the one the new version was derived from (SPEC `STALE_SESSION`).
@@ -58,7 +58,7 @@ var (
 	ErrAttemptsBusy = errors.New("store: lockout attempts all in flight")
 	// ErrNoAttempt is returned by ReleaseAttempt for a user with no attempt in flight.
 	ErrNoAttempt = errors.New("store: no attempt in flight")
-	// ErrSessionsFull is returned by PutSessionWithin when the store holds as many
+	// ErrSessionsFull is returned by Sessions.Put when the store holds as many
 	// sessions as SessionLimits.Total allows.
 	ErrSessionsFull = errors.New("store: too many open sessions")
 )
@@ -306,7 +306,7 @@ func (s Session) ExpiredAt(now time.Time) bool {
 	return !now.Before(s.ExpiresAt)
 }
 
-// Older reports whether s is older than o, the order in which PutSessionWithin drops
+// Older reports whether s is older than o, the order in which Sessions.Put drops
 // a user's sessions: the earlier CreatedAt first, then the smaller ID.
 func (s Session) Older(o Session) bool {
 	if c := s.CreatedAt.Compare(o.CreatedAt); c != 0 {
@@ -315,10 +315,9 @@ func (s Session) Older(o Session) bool {
 	return s.ID < o.ID
 }
 
-// SessionsToDrop returns the sessions PutSessionWithin drops from open, one user's
-// open sessions, to put one more under a per-user limit: the oldest, as many as
-// take the user to perUser-1, none when perUser is 0. It is the rule of
-// Tx.PutSessionWithin, for the stores to share; open is reordered.
+// SessionsToDrop returns the sessions Sessions.Put drops from open, one user's open
+// sessions, to put one more under a per-user limit: the oldest, as many as take the
+// user to perUser-1, none when perUser is 0; open is reordered.
 func SessionsToDrop(open []Session, perUser int) []Session {
 	n := len(open) - (perUser - 1)
 	if perUser <= 0 || n <= 0 {
@@ -338,7 +337,7 @@ func SessionsToDrop(open []Session, perUser int) []Session {
 	return open[:n]
 }
 
-// SessionLimits bounds the sessions a store holds (Tx.PutSessionWithin). SPEC section
+// SessionLimits bounds the sessions a store holds (Sessions.Put). SPEC section
 // 7 gives a session a lifetime but sets no number, and each one holds a server secret
 // and a public value, so without a bound anyone allowed to start sessions could fill
 // the server's memory for a whole session lifetime. A zero field sets no limit.
@@ -348,7 +347,7 @@ type SessionLimits struct {
 	// oldest (Session.Older), which is then answered as an expired session is.
 	PerUser int
 	// Total is the most sessions the store holds. Expired sessions count until they
-	// are removed (by TakeSession, PurgeExpiredSessions, or a put for their user),
+	// are removed (by Sessions.Take, Sessions.Purge, or a put for their user),
 	// so that the check costs no scan: a caller refused with ErrSessionsFull may
 	// purge and try again.
 	Total int
@@ -379,26 +378,74 @@ func (c OAuthClient) CheckSecret(secret string) bool {
 	return subtle.ConstantTimeCompare(HashSecret(secret), c.SecretHash) == 1
 }
 
-// Store is the reference server's storage. All reads and writes go through
-// transactions. Update runs its function alone (Updates serialize), so a function that
-// reads a record and writes it back is a compare-and-set; when the function returns an
-// error (or panics) none of its writes remain. A request that must change something
-// even when it fails (a completion consumes its session and may count a failed proof,
-// SPEC section 2) returns nil from Update after making exactly those writes, and
-// reports the failure to its caller by other means. fn must not call View or Update
-// of the same Store: the in-memory and single-connection stores would deadlock.
+// Store is the reference server's storage. Records go through transactions; sessions
+// go through Sessions, whose calls are atomic on their own. Update runs its function
+// alone (Updates serialize), so a function that reads a record and writes it back is
+// a compare-and-set; when the function returns an error (or panics) none of its
+// writes remain. A request that must change something even when it fails (a wrong
+// proof counts toward lockout, SPEC section 9) returns nil from Update after making
+// exactly those writes, and reports the failure to its caller by other means. fn
+// must not call View or Update of the same Store: the in-memory and
+// single-connection stores would deadlock. Sessions may be called from inside fn.
 type Store interface {
-	// View runs fn in a read-only transaction over a consistent snapshot of the
-	// durable records. Sessions may be read as of each call rather than of the
-	// snapshot (the SQLite store keeps them in memory); read them in an Update when
-	// they must agree with other records.
+	// View runs fn in a read-only transaction over a consistent snapshot.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction: all of fn's writes, or none.
 	Update(ctx context.Context, fn func(Tx) error) error
+	// Sessions returns the store's sessions. They are not part of any transaction:
+	// an Update that fails undoes none of the session calls made while it ran.
+	Sessions() Sessions
 	// Ping reports whether the storage is reachable (for /readyz).
 	Ping(ctx context.Context) error
-	// Close releases the storage; the Store is unusable afterwards.
+	// Close releases the storage; the Store, and its Sessions, are unusable
+	// afterwards.
 	Close() error
+}
+
+// Sessions holds a store's sessions (SPEC section 7), what the handlers do with
+// them and no more: a start puts one within the limits, a completion takes one,
+// once, and a timer purges the expired ones. Each call is atomic: of concurrent
+// calls, each sees the others' effects entirely or not at all. Sessions are values:
+// changing a returned one changes nothing in the store.
+type Sessions interface {
+	// Put stores a new session within lim at now; ErrSessionExists if its ID is in
+	// use. It first removes the user's sessions expired at now, then, while the user
+	// has lim.PerUser open sessions or more, the oldest of them (Session.Older), and
+	// returns how many open ones it dropped. Then, if the store would hold more than
+	// lim.Total sessions, it fails with ErrSessionsFull and changes nothing.
+	Put(ctx context.Context, s Session, lim SessionLimits, now time.Time) (dropped int, err error)
+	// Take removes the session ref names and returns it: of any number of
+	// concurrent takers exactly one gets it. A session of another flow, tenant or
+	// store than ref's is ErrSessionNotFound and stays, so that a caller who may
+	// use one store cannot burn another store's sessions; an expired one is
+	// removed and ErrSessionNotFound.
+	Take(ctx context.Context, ref SessionRef, now time.Time) (Session, error)
+	// Get returns a session unexpired at now without taking it, or
+	// ErrSessionNotFound. The server never peeks; tests and tools do.
+	Get(ctx context.Context, id string, now time.Time) (Session, error)
+	// Purge removes the sessions expired at now and returns how many.
+	Purge(ctx context.Context, now time.Time) (int, error)
+	// Count returns the number of sessions unexpired at now (for metrics).
+	Count(ctx context.Context, now time.Time) (int, error)
+}
+
+// SessionRef is what a completion's path names of its session: the ID, and the
+// flow, tenant and store the session must belong to.
+type SessionRef struct {
+	ID     string
+	Flow   Flow
+	Tenant string
+	Store  string
+}
+
+// RefOf returns the SessionRef that names s.
+func RefOf(s Session) SessionRef {
+	return SessionRef{ID: s.ID, Flow: s.Flow, Tenant: s.Tenant, Store: s.Store}
+}
+
+// Names reports whether ref names s: same ID, flow, tenant and store.
+func (ref SessionRef) Names(s Session) bool {
+	return ref == RefOf(s)
 }
 
 // Tx is one transaction. It is valid only inside the function given to View or
@@ -450,25 +497,6 @@ type Tx interface {
 	UpdateCredential(ctx context.Context, c Credential) error
 	// DeleteCredential removes a user's credential; ErrCredentialNotFound if none.
 	DeleteCredential(ctx context.Context, tenant, store, userID string) error
-
-	// Session returns an unexpired session without consuming it, or ErrSessionNotFound.
-	Session(ctx context.Context, id string, now time.Time) (Session, error)
-	// PutSession stores a new session; ErrSessionExists if the ID is in use.
-	PutSession(ctx context.Context, s Session) error
-	// PutSessionWithin stores a new session as PutSession does, within lim at now.
-	// It first removes the user's sessions expired at now, then, while the user has
-	// lim.PerUser open sessions or more, the oldest of them (Session.Older), and
-	// returns how many open ones it dropped. Then, if the store would hold more than
-	// lim.Total sessions, it fails with ErrSessionsFull and changes nothing.
-	PutSessionWithin(ctx context.Context, s Session, lim SessionLimits, now time.Time) (dropped int, err error)
-	// TakeSession removes a session and returns it: of any number of concurrent
-	// takers exactly one gets it. An expired session is removed too but reported as
-	// ErrSessionNotFound.
-	TakeSession(ctx context.Context, id string, now time.Time) (Session, error)
-	// PurgeExpiredSessions removes the sessions expired at now and returns how many.
-	PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error)
-	// CountSessions returns the number of sessions unexpired at now (for metrics).
-	CountSessions(ctx context.Context, now time.Time) (int, error)
 
 	// ReserveAttempt reserves one lockout attempt of a user for a completion about to
 	// evaluate its public value and proof (SPEC section 9). It reserves only when

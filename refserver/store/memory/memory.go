@@ -1,7 +1,9 @@
-// Package memory is an in-memory store.Store for tests and throwaway servers.
+// Package memory is an in-memory store.Store for tests and throwaway servers, and
+// an in-memory store.Sessions (Sessions) for it and the sqlite store.
 //
-// One RWMutex guards all state: View holds the read lock, Update the write lock, so
-// Updates run one at a time and read-modify-write inside one is a compare-and-set.
+// One RWMutex guards the records: View holds the read lock, Update the write lock,
+// so Updates run one at a time and read-modify-write inside one is a
+// compare-and-set; the sessions have a lock of their own.
 // Update journals an undo step for every write and replays the journal backwards when
 // its function fails or panics, so a failed Update changes nothing. Records are deep
 // copied in and out, so no caller shares a slice with the store.
@@ -19,8 +21,8 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
-// errClosed is returned by every call on a closed Store.
-var errClosed = errors.New("memory: store is closed")
+// ErrClosed is returned by every call on a closed Store or Sessions.
+var ErrClosed = errors.New("memory: store is closed")
 
 // key names a record under its tenant and store: (tenant, store, name or id).
 type key struct{ tenant, store, name string }
@@ -36,14 +38,12 @@ type Store struct {
 	users    map[key]store.User
 	external map[key]string // (tenant, store, external ID) -> user ID
 	creds    map[key]store.Credential
-	sessions map[string]store.Session
-	// userSessions indexes sessions by user, (tenant, store, user ID) -> session IDs,
-	// for PutSessionWithin's per-user limit; a user with none has no entry.
-	userSessions map[key]map[string]struct{}
-	clients      map[string]store.OAuthClient
+	clients  map[string]store.OAuthClient
 	// attempts holds each user's lockout attempts in flight (ReserveAttempt); a user
 	// with none has no entry.
 	attempts map[key]int
+	// sessions has a lock of its own: it is no part of any transaction.
+	sessions *Sessions
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,13 +58,14 @@ func New() *Store {
 		users:    map[key]store.User{},
 		external: map[key]string{},
 		creds:    map[key]store.Credential{},
-		sessions: map[string]store.Session{},
 		clients:  map[string]store.OAuthClient{},
-		// One of the maps above in all but its value type.
-		userSessions: map[key]map[string]struct{}{},
-		attempts:     map[key]int{},
+		attempts: map[key]int{},
+		sessions: NewSessions(),
 	}
 }
+
+// Sessions implements store.Store.
+func (s *Store) Sessions() store.Sessions { return s.sessions }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
@@ -74,7 +75,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return errClosed
+		return ErrClosed
 	}
 	t := &tx{s: s}
 	defer func() { t.done = true }()
@@ -89,7 +90,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errClosed
+		return ErrClosed
 	}
 	t := &tx{s: s, write: true}
 	committed := false
@@ -122,7 +123,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return errClosed
+		return ErrClosed
 	}
 	return nil
 }
@@ -132,6 +133,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	s.sessions.Close()
 	return nil
 }
 
@@ -453,134 +455,6 @@ func (t *tx) DeleteCredential(ctx context.Context, tenant, st, userID string) er
 	return nil
 }
 
-func (t *tx) Session(ctx context.Context, id string, now time.Time) (store.Session, error) {
-	if err := t.check(ctx, false); err != nil {
-		return store.Session{}, err
-	}
-	s, ok := t.s.sessions[id]
-	if !ok || s.ExpiredAt(now) {
-		return store.Session{}, store.ErrSessionNotFound
-	}
-	return cloneSession(s), nil
-}
-
-func (t *tx) PutSession(ctx context.Context, s store.Session) error {
-	if err := t.check(ctx, true); err != nil {
-		return err
-	}
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	if _, ok := t.s.sessions[s.ID]; ok {
-		return store.ErrSessionExists
-	}
-	t.putSession(s)
-	return nil
-}
-
-func (t *tx) PutSessionWithin(ctx context.Context, s store.Session, lim store.SessionLimits, now time.Time) (int, error) {
-	if err := t.check(ctx, true); err != nil {
-		return 0, err
-	}
-	if err := s.Validate(); err != nil {
-		return 0, err
-	}
-	if _, ok := t.s.sessions[s.ID]; ok {
-		return 0, store.ErrSessionExists
-	}
-	ids := t.s.userSessions[sessionUser(s)]
-	var expired []store.Session
-	open := make([]store.Session, 0, len(ids))
-	for id := range ids {
-		if o := t.s.sessions[id]; o.ExpiredAt(now) {
-			expired = append(expired, o)
-		} else {
-			open = append(open, o)
-		}
-	}
-	drop := store.SessionsToDrop(open, lim.PerUser)
-	if lim.Total > 0 && len(t.s.sessions)-len(expired)-len(drop)+1 > lim.Total {
-		return 0, store.ErrSessionsFull
-	}
-	for _, o := range append(expired, drop...) {
-		t.deleteSession(o)
-	}
-	t.putSession(s)
-	return len(drop), nil
-}
-
-// sessionUser is the userSessions key of s.
-func sessionUser(s store.Session) key { return key{s.Tenant, s.Store, s.UserID} }
-
-// putSession stores s under its ID and in its user's index, with undo steps.
-func (t *tx) putSession(s store.Session) {
-	set(t, t.s.sessions, s.ID, cloneSession(s))
-	k := sessionUser(s)
-	ids, ok := t.s.userSessions[k]
-	if !ok {
-		ids = map[string]struct{}{}
-		set(t, t.s.userSessions, k, ids)
-	}
-	set(t, ids, s.ID, struct{}{})
-}
-
-// deleteSession removes the stored session s from the store and its user's index,
-// with undo steps.
-func (t *tx) deleteSession(s store.Session) {
-	del(t, t.s.sessions, s.ID)
-	k := sessionUser(s)
-	ids := t.s.userSessions[k]
-	del(t, ids, s.ID)
-	if len(ids) == 0 {
-		// The undo of the index entry runs before (it is journaled after) the undo
-		// of its last ID, which then refills the same map.
-		del(t, t.s.userSessions, k)
-	}
-}
-
-func (t *tx) TakeSession(ctx context.Context, id string, now time.Time) (store.Session, error) {
-	if err := t.check(ctx, true); err != nil {
-		return store.Session{}, err
-	}
-	s, ok := t.s.sessions[id]
-	if !ok {
-		return store.Session{}, store.ErrSessionNotFound
-	}
-	t.deleteSession(s)
-	if s.ExpiredAt(now) {
-		return store.Session{}, store.ErrSessionNotFound
-	}
-	// A rollback puts the stored value back, so the caller gets its own copy.
-	return cloneSession(s), nil
-}
-
-func (t *tx) PurgeExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	if err := t.check(ctx, true); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, s := range t.s.sessions {
-		if s.ExpiredAt(now) {
-			t.deleteSession(s)
-			n++
-		}
-	}
-	return n, nil
-}
-
-func (t *tx) CountSessions(ctx context.Context, now time.Time) (int, error) {
-	if err := t.check(ctx, false); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, s := range t.s.sessions {
-		if !s.ExpiredAt(now) {
-			n++
-		}
-	}
-	return n, nil
-}
-
 func (t *tx) ReserveAttempt(ctx context.Context, tenant, st, userID string, limit int, now time.Time) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
@@ -670,13 +544,6 @@ func cloneCredential(c store.Credential) store.Credential {
 		c.History = append(c.History, slices.Clone(v))
 	}
 	return c
-}
-
-func cloneSession(s store.Session) store.Session {
-	s.Salt = slices.Clone(s.Salt)
-	s.ServerSecret = slices.Clone(s.ServerSecret)
-	s.ServerPublic = slices.Clone(s.ServerPublic)
-	return s
 }
 
 func cloneClient(c store.OAuthClient) store.OAuthClient {

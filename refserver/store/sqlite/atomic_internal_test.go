@@ -50,11 +50,11 @@ func TestAtomicMethod(t *testing.T) {
 	}
 }
 
-// TestSessionChangesTransactional: an Update sees its own session changes at once,
-// and they take effect for others only if it commits: an error, a panic or an ended
-// context leaves the sessions as they were, so a take rolled back leaves the session
-// takeable and a purge rolled back leaves the expired sessions.
-func TestSessionChangesTransactional(t *testing.T) {
+// TestSessionsApartFromUpdates: session calls made while an Update runs are no part
+// of it: whether it commits, fails, fails after a durable write, panics or ends
+// with its context, they stand, so a session taken inside a failed Update stays
+// taken and a purge stays done.
+func TestSessionsApartFromUpdates(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	expired := func(id string) store.Session {
@@ -62,64 +62,56 @@ func TestSessionChangesTransactional(t *testing.T) {
 		s.ExpiresAt = t0.Add(-time.Second)
 		return s
 	}
-	// changes makes, and checks from inside, the same changes in each case, on S1,
-	// S3 and S-OLD (expired) as committed before: take S1, put S2, put S-NEW
-	// (expired) and purge it and S-OLD, take S3 and put it back.
-	changes := func(t *testing.T, tx store.Tx) {
+	// changes makes, and checks, the same changes in each case, on S1, S3 and
+	// S-OLD (expired) as put before: take S1, put S2, put S-NEW (expired) and purge
+	// it and S-OLD, take S3 and put it back.
+	changes := func(t *testing.T, st *Store) {
 		t.Helper()
-		if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
-			t.Fatalf("TakeSession: %v", err)
+		ss := st.Sessions()
+		if _, err := ss.Take(ctx, refNamed("S1"), t0); err != nil {
+			t.Fatalf("Take: %v", err)
 		}
-		if _, err := tx.Session(ctx, "S1", t0); !errors.Is(err, store.ErrSessionNotFound) {
-			t.Errorf("Session after its take in the same Update = %v, want ErrSessionNotFound", err)
+		if _, err := ss.Take(ctx, refNamed("S1"), t0); !errors.Is(err, store.ErrSessionNotFound) {
+			t.Errorf("second Take = %v, want ErrSessionNotFound", err)
 		}
-		if _, err := tx.TakeSession(ctx, "S1", t0); !errors.Is(err, store.ErrSessionNotFound) {
-			t.Errorf("second TakeSession in the same Update = %v, want ErrSessionNotFound", err)
+		putSession(t, st, sessionNamed("S2"))
+		if _, err := ss.Put(ctx, sessionNamed("S2"), store.SessionLimits{}, t0); !errors.Is(err, store.ErrSessionExists) {
+			t.Errorf("Put of a session put before = %v, want ErrSessionExists", err)
 		}
-		if err := tx.PutSession(ctx, sessionNamed("S2")); err != nil {
-			t.Fatalf("PutSession: %v", err)
+		if got, err := ss.Get(ctx, "S2", t0); err != nil || !reflect.DeepEqual(got, sessionNamed("S2")) {
+			t.Errorf("Get of the session put: %v", err)
 		}
-		if err := tx.PutSession(ctx, sessionNamed("S2")); !errors.Is(err, store.ErrSessionExists) {
-			t.Errorf("PutSession of a session put in the same Update = %v, want ErrSessionExists", err)
+		putSession(t, st, expired("S-NEW"))
+		if n, err := ss.Purge(ctx, t0); err != nil || n != 2 {
+			t.Errorf("Purge = %d, %v; want 2", n, err)
 		}
-		if got, err := tx.Session(ctx, "S2", t0); err != nil || !reflect.DeepEqual(got, sessionNamed("S2")) {
-			t.Errorf("Session put in the same Update: %v", err)
+		if _, err := ss.Take(ctx, refNamed("S3"), t0); err != nil {
+			t.Fatalf("Take S3: %v", err)
 		}
-		if err := tx.PutSession(ctx, expired("S-NEW")); err != nil {
-			t.Fatalf("PutSession expired: %v", err)
-		}
-		if n, err := tx.PurgeExpiredSessions(ctx, t0); err != nil || n != 2 {
-			t.Errorf("PurgeExpiredSessions = %d, %v; want 2, one committed and one put in the same Update", n, err)
-		}
-		if _, err := tx.TakeSession(ctx, "S3", t0); err != nil {
-			t.Fatalf("TakeSession S3: %v", err)
-		}
-		if err := tx.PutSession(ctx, sessionNamed("S3")); err != nil {
-			t.Errorf("PutSession of a session taken in the same Update: %v", err)
-		}
+		putSession(t, st, sessionNamed("S3"))
 		// S2, and S3 put back; S1 taken, S-OLD and S-NEW purged.
-		if n, err := tx.CountSessions(ctx, t0.Add(-time.Hour)); err != nil || n != 2 {
-			t.Errorf("CountSessions = %d, %v; want 2", n, err)
+		if n, err := ss.Count(ctx, t0.Add(-time.Hour)); err != nil || n != 2 {
+			t.Errorf("Count = %d, %v; want 2", n, err)
 		}
 	}
+	want := []string{"S2", "S3"}
 	tests := []struct {
 		name string
 		run  func(t *testing.T, st *Store) error
-		want []string // sessions afterwards
 	}{
 		{"commit", func(t *testing.T, st *Store) error {
-			return st.Update(ctx, func(tx store.Tx) error { changes(t, tx); return nil })
-		}, []string{"S2", "S3"}},
+			return st.Update(ctx, func(tx store.Tx) error { changes(t, st); return nil })
+		}},
 		{"error", func(t *testing.T, st *Store) error {
-			err := st.Update(ctx, func(tx store.Tx) error { changes(t, tx); return boom })
+			err := st.Update(ctx, func(tx store.Tx) error { changes(t, st); return boom })
 			if !errors.Is(err, boom) {
 				return fmt.Errorf("Update = %v, want fn's error", err)
 			}
 			return nil
-		}, []string{"S1", "S3", "S-OLD"}},
+		}},
 		{"error after a durable write", func(t *testing.T, st *Store) error {
 			err := st.Update(ctx, func(tx store.Tx) error {
-				changes(t, tx)
+				changes(t, st)
 				if err := tx.PutTenant(ctx, store.Tenant{ID: "t2"}); err != nil {
 					return err
 				}
@@ -129,23 +121,23 @@ func TestSessionChangesTransactional(t *testing.T) {
 				return fmt.Errorf("Update = %v, want fn's error", err)
 			}
 			return nil
-		}, []string{"S1", "S3", "S-OLD"}},
+		}},
 		{"panic", func(t *testing.T, st *Store) (err error) {
 			defer func() {
 				if recover() == nil {
 					err = errors.New("Update swallowed the panic")
 				}
 			}()
-			return st.Update(ctx, func(tx store.Tx) error { changes(t, tx); panic("boom") })
-		}, []string{"S1", "S3", "S-OLD"}},
+			return st.Update(ctx, func(tx store.Tx) error { changes(t, st); panic("boom") })
+		}},
 		{"context ended", func(t *testing.T, st *Store) error {
 			ctx, cancel := context.WithCancel(ctx)
-			err := st.Update(ctx, func(tx store.Tx) error { changes(t, tx); cancel(); return nil })
+			err := st.Update(ctx, func(tx store.Tx) error { changes(t, st); cancel(); return nil })
 			if !errors.Is(err, context.Canceled) {
 				return fmt.Errorf("Update = %v, want context.Canceled", err)
 			}
 			return nil
-		}, []string{"S1", "S3", "S-OLD"}},
+		}},
 	}
 	for _, dsn := range []string{"memory", "file"} {
 		for _, tt := range tests {
@@ -161,31 +153,25 @@ func TestSessionChangesTransactional(t *testing.T) {
 					st, _ = openFile(t)
 				}
 				seed(t, st)
-				update(t, st, func(tx store.Tx) error {
-					return errors.Join(tx.PutSession(ctx, sessionNamed("S3")), tx.PutSession(ctx, expired("S-OLD")))
-				})
+				putSession(t, st, sessionNamed("S3"), expired("S-OLD"))
 				if err := tt.run(t, st); err != nil {
 					t.Fatal(err)
 				}
 				// An hour early, so that the expired sessions show if they are there.
 				var got []string
-				err := st.View(ctx, func(tx store.Tx) error {
-					for _, id := range []string{"S1", "S2", "S3", "S-OLD", "S-NEW"} {
-						if _, err := tx.Session(ctx, id, t0.Add(-time.Hour)); err == nil {
-							got = append(got, id)
-						}
+				for _, id := range []string{"S1", "S2", "S3", "S-OLD", "S-NEW"} {
+					if _, err := st.Sessions().Get(ctx, id, t0.Add(-time.Hour)); err == nil {
+						got = append(got, id)
 					}
-					return nil
-				})
-				if err != nil {
-					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(got, tt.want) {
-					t.Errorf("sessions afterwards: %q, want %q", got, tt.want)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("sessions afterwards: %q, want %q", got, want)
 				}
 				// Whatever happened, the store goes on: what is left can be taken.
-				for _, id := range tt.want {
-					update(t, st, func(tx store.Tx) error { _, err := tx.TakeSession(ctx, id, t0.Add(-time.Hour)); return err })
+				for _, id := range want {
+					if _, err := st.Sessions().Take(ctx, refNamed(id), t0.Add(-time.Hour)); err != nil {
+						t.Errorf("Take %s: %v", id, err)
+					}
 				}
 			})
 		}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -12,7 +13,8 @@ import (
 // attempts holds the Store's lockout attempts in flight (store.Tx.ReserveAttempt) in
 // memory, not in the database, as sessions are and for the same reasons: a
 // reservation lasts as long as one completion, no completion outlives the process,
-// and keeping them off the disk keeps a completion's consume Update free of SQL.
+// and keeping them off the disk keeps a completion's consume Update free of SQL
+// when the row cache holds its rows.
 // Only a committing Update changes the map, holding the writer, so an Update reads it
 // knowing that nothing else changes it meanwhile; mu lets Views read it at the same
 // time. A user with no attempt in flight has no entry.
@@ -64,7 +66,7 @@ func (t *tx) addAttempts(k rowKey, d int) {
 }
 
 func (t *tx) ReserveAttempt(ctx context.Context, tenant, st, userID string, limit int, now time.Time) error {
-	if err := t.checkSession(true); err != nil {
+	if err := t.checkMemory(true); err != nil {
 		return err
 	}
 	if limit < 1 {
@@ -85,7 +87,7 @@ func (t *tx) ReserveAttempt(ctx context.Context, tenant, st, userID string, limi
 }
 
 func (t *tx) ReleaseAttempt(ctx context.Context, tenant, st, userID string) error {
-	if err := t.checkSession(true); err != nil {
+	if err := t.checkMemory(true); err != nil {
 		return err
 	}
 	if err := t.live(ctx, "release attempt"); err != nil {
@@ -100,11 +102,32 @@ func (t *tx) ReleaseAttempt(ctx context.Context, tenant, st, userID string) erro
 }
 
 func (t *tx) Attempts(ctx context.Context, tenant, st, userID string) (int, error) {
-	if err := t.checkSession(false); err != nil {
+	if err := t.checkMemory(false); err != nil {
 		return 0, err
 	}
 	if _, err := t.user(ctx, t.st.userByID, tenant, st, userID); err != nil {
 		return 0, err
 	}
 	return t.inFlight(rowKey{tenant, st, userID}), nil
+}
+
+// checkMemory guards the attempt methods as check guards the others, except that
+// they never make an Update durable: they never touch the database.
+func (t *tx) checkMemory(write bool) error {
+	if t.done {
+		return store.ErrTxDone
+	}
+	if write && !t.write {
+		return store.ErrReadOnly
+	}
+	return nil
+}
+
+// live refuses, as a statement would, once the method's or the transaction's context
+// has ended.
+func (t *tx) live(ctx context.Context, op string) error {
+	if err := cmp.Or(ctx.Err(), t.ctx.Err()); err != nil {
+		return wrap(op, err)
+	}
+	return nil
 }

@@ -13,8 +13,8 @@ import (
 )
 
 // BenchmarkRenewalTransactions runs the store's part of one renewal exactly as
-// refserver does it (passcode.go): the start's View and PutSession Update, the
-// completion's consume Update and its commit Update, with a cancellable context as a
+// refserver does it (passcode.go): the start's View and session put, the
+// completion's take, consume Update and commit Update, with a cancellable context as a
 // request has, and a credential whose history is full. It isolates the store from
 // HTTP and SRP, so a change here shows without the noise of BenchmarkRenewal; its
 // cpu-ns/op is the steadier figure on a shared machine.
@@ -77,14 +77,15 @@ func BenchmarkRenewalTransactions(b *testing.B) {
 		sess := store.Session{ID: id, Flow: store.FlowRenewal, Tenant: tenant, Store: storeName, UserID: userID, Policy: policyName,
 			Identity: c.Identity, Salt: c.Salt, CredentialVersion: c.Version, ServerSecret: make([]byte, 32),
 			ServerPublic: make([]byte, 256), CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
-		if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sess) }); err != nil {
+		if _, err := st.Sessions().Put(ctx, sess, store.SessionLimits{}, now); err != nil {
 			b.Fatal(err)
 		}
-		// Completion: consume (with the lockout attempt), then commit (releasing it).
+		// Completion: take the session, then consume (with the lockout attempt), then
+		// commit (releasing it).
+		if _, err := st.Sessions().Take(ctx, store.RefOf(sess), now); err != nil {
+			b.Fatal(err)
+		}
 		err = st.Update(ctx, func(tx store.Tx) error {
-			if _, err := tx.TakeSession(ctx, id, now); err != nil {
-				return err
-			}
 			if _, err := tx.User(ctx, tenant, storeName, userID); err != nil {
 				return err
 			}

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
 // walPath returns the path of the WAL file of db's main database, after checking that
@@ -50,6 +53,7 @@ func syncFile(path string) error {
 // emptied: until the next Close, sessions live in memory only.
 func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 	s.syncWAL = syncWAL
+	var saved []store.Session
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
 		sqlTx, err := t.begin(ctx)
@@ -61,7 +65,7 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 			return err
 		}
 		if open == 0 {
-			if err := t.loadSessions(ctx, sqlTx); err != nil {
+			if saved, err = loadSessions(ctx, sqlTx); err != nil {
 				return err
 			}
 		}
@@ -75,31 +79,39 @@ func (s *Store) markOpen(ctx context.Context, syncWAL func() error) error {
 		s.syncWAL = nil
 		return fmt.Errorf("sqlite: mark open: %w", err)
 	}
+	// Committed and synced: the sessions are back, in the store's memory alone. No
+	// limits and the zero time, so every saved one comes back as it was.
+	for _, sess := range saved {
+		if _, err := s.sessions.Put(ctx, sess, store.SessionLimits{}, time.Time{}); err != nil {
+			return fmt.Errorf("sqlite: restore session: %w", err)
+		}
+	}
 	return nil
 }
 
-// loadSessions reads the sessions table into t's session changes, which take effect
-// when markOpen's Update has committed and synced.
-func (t *tx) loadSessions(ctx context.Context, sqlTx *sql.Tx) error {
+// loadSessions reads the sessions table.
+func loadSessions(ctx context.Context, sqlTx *sql.Tx) ([]store.Session, error) {
 	rows, err := sqlTx.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []store.Session
 	for rows.Next() {
 		sess, err := scanSession(rows)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		t.change(sess.ID, sessionChange{s: sess})
+		out = append(out, sess)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
-// markClosed writes every session to the sessions table and records that the
-// database was closed cleanly, in one synced write: so the next Open restores the
-// sessions exactly when the mark vouches for them.
-func (s *Store) markClosed(ctx context.Context) error {
+// markClosed writes held, the sessions left when Close closed them (so none taken
+// can come back), to the sessions table and records that the database was closed
+// cleanly, in one synced write: so the next Open restores the sessions exactly when
+// the mark vouches for them.
+func (s *Store) markClosed(ctx context.Context, held []store.Session) error {
 	err := s.update(ctx, func(t *tx) error {
 		t.durable = true
 		sqlTx, err := t.begin(ctx)
@@ -110,8 +122,7 @@ func (s *Store) markClosed(ctx context.Context) error {
 		if _, err := sqlTx.ExecContext(ctx, "DELETE FROM sessions"); err != nil {
 			return err
 		}
-		// No Update can change the sessions now: this one holds the writer.
-		for _, ss := range s.sessions.m {
+		for _, ss := range held {
 			if _, err := t.exec(ctx, t.st.sessionInsert, ss.ID, string(ss.Flow), ss.Tenant, ss.Store, ss.UserID, ss.Policy,
 				ss.Identity, ss.Salt, ss.CredentialVersion, ss.ServerSecret, ss.ServerPublic, nanos(ss.CreatedAt), nanos(ss.ExpiresAt)); err != nil {
 				return err

@@ -37,12 +37,27 @@ func seed(tb testing.TB, st store.Store) {
 			tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s"}),
 			tx.CreateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive}),
 			tx.CreateCredential(ctx, credential()),
-			tx.PutSession(ctx, sessionNamed("S1")),
 		)
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	putSession(tb, st, sessionNamed("S1"))
+}
+
+// putSession puts each session with no limits, at the zero time: it removes nothing.
+func putSession(tb testing.TB, st store.Store, ss ...store.Session) {
+	tb.Helper()
+	for _, s := range ss {
+		if _, err := st.Sessions().Put(context.Background(), s, store.SessionLimits{}, time.Time{}); err != nil {
+			tb.Fatalf("Put %s: %v", s.ID, err)
+		}
+	}
+}
+
+// refNamed names session id of sessionNamed.
+func refNamed(id string) store.SessionRef {
+	return store.RefOf(sessionNamed(id))
 }
 
 func credential() store.Credential {
@@ -56,8 +71,8 @@ func sessionNamed(id string) store.Session {
 }
 
 // TestDurableWritesSynced: every Update that writes to the database syncs once after
-// its commit; session-only, read-only (a completion's consume among them) and failed
-// Updates do not.
+// its commit; read-only (a completion's consume among them) and failed Updates, and
+// session calls, do not.
 func TestDurableWritesSynced(t *testing.T) {
 	st, _ := openFile(t)
 	seed(t, st)
@@ -73,19 +88,12 @@ func TestDurableWritesSynced(t *testing.T) {
 		want int32
 		err  error
 	}{
-		{"PutSession", func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }, 0, nil},
-		{"TakeSession", func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S2", t0); return err }, 0, nil},
-		{"PurgeExpiredSessions", func(tx store.Tx) error { _, err := tx.PurgeExpiredSessions(ctx, t0); return err }, 0, nil},
 		{"reads only", func(tx store.Tx) error { _, err := tx.Credential(ctx, "t", "s", "u"); return err }, 0, nil},
-		{"consume: take and read", func(tx store.Tx) error {
-			if err := tx.PutSession(ctx, sessionNamed("S4")); err != nil {
+		{"consume: read and reserve", func(tx store.Tx) error {
+			if _, err := tx.Credential(ctx, "t", "s", "u"); err != nil {
 				return err
 			}
-			if _, err := tx.TakeSession(ctx, "S4", t0); err != nil {
-				return err
-			}
-			_, err := tx.Credential(ctx, "t", "s", "u")
-			return err
+			return tx.ReserveAttempt(ctx, "t", "s", "u", 5, t0)
 		}, 0, nil},
 		{"PutTenant", func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) }, 1, nil},
 		{"PutIdentityStore", func(tx store.Tx) error { return tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t", Name: "s2"}) }, 1, nil},
@@ -104,11 +112,8 @@ func TestDurableWritesSynced(t *testing.T) {
 		{"PutOAuthClient", func(tx store.Tx) error {
 			return tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", SecretHash: store.HashSecret("x"), Tenant: "t"})
 		}, 1, nil},
-		{"take then count a failure", func(tx store.Tx) error {
-			if err := tx.PutSession(ctx, sessionNamed("S3")); err != nil {
-				return err
-			}
-			if _, err := tx.TakeSession(ctx, "S3", t0); err != nil {
+		{"release and count a failure", func(tx store.Tx) error {
+			if err := tx.ReleaseAttempt(ctx, "t", "s", "u"); err != nil {
 				return err
 			}
 			return tx.UpdateUser(ctx, store.User{Tenant: "t", Store: "s", ID: "u", ExternalID: "e", Status: store.StatusActive, FailedAttempts: 1})
@@ -139,19 +144,28 @@ func TestDurableWritesSynced(t *testing.T) {
 		})
 	}
 	before := syncs.Load()
-	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Session(ctx, "S1", t0); return err }); err != nil {
+	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Credential(ctx, "t", "s", "u"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	putSession(t, st, sessionNamed("S2"))
+	ss := st.Sessions()
+	_, errGet := ss.Get(ctx, "S2", t0)
+	_, errTake := ss.Take(ctx, refNamed("S2"), t0)
+	_, errPurge := ss.Purge(ctx, t0.Add(2*time.Hour))
+	_, errCount := ss.Count(ctx, t0)
+	if err := errors.Join(errGet, errTake, errPurge, errCount); err != nil {
 		t.Fatal(err)
 	}
 	if got := syncs.Load() - before; got != 0 {
-		t.Errorf("View synced %d times", got)
+		t.Errorf("a View and session calls synced %d times", got)
 	}
 }
 
 // TestSyncFailureStopsWrites: a durable Update whose sync fails does not report
-// success, and neither does any later Update or Ping,
+// success, and neither does any later Update, session put, take or purge, or Ping,
 // even once syncs work again: the unsynced commit stays in the WAL, and a crash would
-// drop every commit after it. Session-only Updates before it never sync, so a failing
-// sync does not touch them.
+// drop every commit after it. A session put before it needs no sync, so a failing
+// sync does not touch it.
 func TestSyncFailureStopsWrites(t *testing.T) {
 	st, _ := openFile(t)
 	seed(t, st)
@@ -159,31 +173,29 @@ func TestSyncFailureStopsWrites(t *testing.T) {
 	broken := errors.New("disk gone")
 	real := st.syncWAL
 	st.syncWAL = func() error { return broken }
-	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
-		t.Errorf("session-only Update = %v, want no sync and so no error", err)
+	if _, err := st.Sessions().Put(ctx, sessionNamed("S2"), store.SessionLimits{}, t0); err != nil {
+		t.Errorf("session put with every commit synced = %v, want no sync and so no error", err)
 	}
-	err := st.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
-			return err
-		}
-		return tx.PutTenant(ctx, store.Tenant{ID: "t2"})
-	})
+	if _, err := st.Sessions().Take(ctx, refNamed("S1"), t0); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t2"}) })
 	if !errors.Is(err, broken) {
 		t.Fatalf("durable Update with a failing sync = %v, want the sync's error", err)
 	}
-	// Its session changes took effect at its commit (group commit hands the writer
-	// on before the sync, and the next Update must see the take): S1 is gone. No
-	// Update can use the sessions any more, and a restart forgets them.
-	if ids := sessionIDs(t, st); len(ids) != 1 || ids[0] != "S2" {
-		t.Errorf("sessions after an Update whose sync failed: %q, want S2 alone (S1 taken at the commit)", ids)
-	}
 	st.syncWAL = real
+	_, errPut := st.Sessions().Put(ctx, sessionNamed("S3"), store.SessionLimits{}, t0)
+	_, errTake := st.Sessions().Take(ctx, refNamed("S2"), t0)
+	_, errPurge := st.Sessions().Purge(ctx, t0)
 	later := []struct {
 		name string
 		err  error
 	}{
 		{"durable Update", st.Update(ctx, func(tx store.Tx) error { return tx.PutTenant(ctx, store.Tenant{ID: "t3"}) })},
-		{"session-only Update", st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S3")) })},
+		{"attempts-only Update", st.Update(ctx, func(tx store.Tx) error { return tx.ReserveAttempt(ctx, "t", "s", "u", 5, t0) })},
+		{"session Put", errPut},
+		{"session Take", errTake},
+		{"session Purge", errPurge},
 		{"Ping", st.Ping(ctx)},
 	}
 	for _, l := range later {
@@ -193,6 +205,10 @@ func TestSyncFailureStopsWrites(t *testing.T) {
 	}
 	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Tenant(ctx, "t"); return err }); err != nil {
 		t.Errorf("View after a failed sync = %v, want reads to go on", err)
+	}
+	// Reads of the sessions go on too: S2 is still there, untaken.
+	if ids := sessionIDs(t, st); len(ids) != 1 || ids[0] != "S2" {
+		t.Errorf("sessions after a failed sync: %q, want S2 alone (S1 taken before it)", ids)
 	}
 }
 
@@ -209,23 +225,16 @@ func crash(tb testing.TB, st *Store) {
 	})
 }
 
-// sessionIDs lists which of sessions S1 and S2 st holds, in a View.
+// sessionIDs lists which of sessions S1 and S2 st holds.
 func sessionIDs(tb testing.TB, st *Store) []string {
 	tb.Helper()
 	var ids []string
-	ctx := context.Background()
-	err := st.View(ctx, func(tx store.Tx) error {
-		for _, id := range []string{"S1", "S2"} {
-			if _, err := tx.Session(ctx, id, t0); err == nil {
-				ids = append(ids, id)
-			} else if !errors.Is(err, store.ErrSessionNotFound) {
-				return err
-			}
+	for _, id := range []string{"S1", "S2"} {
+		if _, err := st.Sessions().Get(context.Background(), id, t0); err == nil {
+			ids = append(ids, id)
+		} else if !errors.Is(err, store.ErrSessionNotFound) {
+			tb.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
 	}
 	return ids
 }
@@ -287,9 +296,7 @@ func TestCrashDropsSessions(t *testing.T) {
 	if err != nil {
 		t.Errorf("credential after a crash: %v", err)
 	}
-	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }); err != nil {
-		t.Fatal(err)
-	}
+	putSession(t, st, sessionNamed("S2"))
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -361,8 +368,10 @@ func lifecycleOpen(tb testing.TB, path string) int {
 	return open
 }
 
-// TestCloseWaitsForUpdates: Close writes the sessions and marks the database closed
-// only after the Updates in flight have committed, and refuses Updates after it.
+// TestCloseWaitsForUpdates: Close marks the database closed only after the Updates
+// in flight have committed, and refuses Updates after it. The sessions it writes are
+// those held when it began: a session call of the Update in flight is refused, as
+// every later one is, so none taken can come back.
 func TestCloseWaitsForUpdates(t *testing.T) {
 	ctx := context.Background()
 	st, path := openFile(t)
@@ -372,14 +381,13 @@ func TestCloseWaitsForUpdates(t *testing.T) {
 	}
 	inside, release := make(chan struct{}), make(chan struct{})
 	updated := make(chan error, 1)
+	var takeErr error
 	go func() {
 		updated <- st.Update(ctx, func(tx store.Tx) error {
 			close(inside)
 			<-release
-			if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
-				return err
-			}
-			return tx.PutSession(ctx, sessionNamed("S2"))
+			_, takeErr = st.Sessions().Take(ctx, refNamed("S1"), t0)
+			return tx.PutTenant(ctx, store.Tenant{ID: "t2"})
 		})
 	}()
 	<-inside
@@ -394,17 +402,32 @@ func TestCloseWaitsForUpdates(t *testing.T) {
 	if err := <-updated; err != nil {
 		t.Fatalf("Update in flight: %v", err)
 	}
+	if !errors.Is(takeErr, errClosed) {
+		t.Errorf("Take in an Update in flight at Close = %v, want errClosed", takeErr)
+	}
 	if err := <-closed; err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	if got := lifecycleOpen(t, path); got != 0 {
 		t.Errorf("open mark after Close = %d, want 0", got)
 	}
-	if ids := storedSessions(t, path); len(ids) != 1 || ids[0] != "S2" {
-		t.Errorf("sessions written by Close: %q, want S2 (S1 taken by the Update in flight)", ids)
+	if ids := storedSessions(t, path); len(ids) != 1 || ids[0] != "S1" {
+		t.Errorf("sessions written by Close: %q, want S1", ids)
 	}
 	if err := st.Update(ctx, func(tx store.Tx) error { return nil }); !errors.Is(err, errClosed) {
 		t.Errorf("Update after Close = %v, want errClosed", err)
+	}
+	if _, err := st.Sessions().Put(ctx, sessionNamed("S2"), store.SessionLimits{}, t0); !errors.Is(err, errClosed) {
+		t.Errorf("Put after Close = %v, want errClosed", err)
+	}
+	// The tenant of the Update in flight committed before the mark.
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.View(ctx, func(tx store.Tx) error { _, err := tx.Tenant(ctx, "t2"); return err }); err != nil {
+		t.Errorf("tenant of the Update in flight at Close: %v", err)
 	}
 }
 

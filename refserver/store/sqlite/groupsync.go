@@ -6,7 +6,7 @@ import "sync"
 // waits until a sync that began after it has finished, and one sync covers every
 // commit made before it began, so Updates that commit while a sync runs share the
 // next one. Under concurrency a store thus pays about two syncs per burst of
-// commits, not one per commit, and its latency no longer adds up fsync times.
+// commits, not one per commit, and its latency does not add up fsync times.
 //
 // Commits are numbered in the order they happen (the writer connection orders
 // them); each Update waits for its own commit, or, if it made none, for the last

@@ -125,12 +125,12 @@ func TestRowCacheHits(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("warm Update read\n%+v\nwant\n%+v", got, want)
 	}
-	// A completion's consume: TakeSession, then User, Policy, Credential.
+	// A completion's consume: Take, then User, Policy, Credential in an Update.
 	n, b = statementsDuring(c, func() {
+		if _, err := st.Sessions().Take(ctx, refNamed("S1"), t0); err != nil {
+			t.Fatal(err)
+		}
 		update(t, st, func(tx store.Tx) error {
-			if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
-				return err
-			}
 			got = readRows(ctx, tx)
 			return nil
 		})
@@ -141,8 +141,8 @@ func TestRowCacheHits(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("consume Update read\n%+v\nwant\n%+v", got, want)
 	}
-	if _, ok := st.sessions.get("S1"); ok {
-		t.Error("the consume Update did not take its session")
+	if _, err := st.Sessions().Get(ctx, "S1", t0); !errors.Is(err, store.ErrSessionNotFound) {
+		t.Errorf("Get of the session the consume took = %v, want ErrSessionNotFound", err)
 	}
 	// The lockout attempt of a completion: the store's lock configuration, the
 	// reservation and its release run no SQL either once the store is cached.

@@ -10,9 +10,8 @@
 // connection too when no Update holds it, since its page cache is current, and
 // otherwise on a separate pool of read-only connections (each of which drops its
 // whole page cache whenever the database changed since its last transaction); either
-// way it sees a consistent WAL snapshot (sessions aside: see Durability). An
-// in-memory database (":memory:") lives on the one connection, shared by Views and
-// Updates.
+// way it sees a consistent WAL snapshot. An in-memory database (":memory:") lives on
+// the one connection, shared by Views and Updates.
 //
 // The schema is versioned: numbered files in migrations/ are applied in order, each in
 // its own transaction, and recorded in schema_migrations, so Open is idempotent and an
@@ -40,7 +39,7 @@
 // read that hits still fails once its context has ended, and every value returned is
 // a copy. So a consume Update that finds its rows cached runs no SQL at all. Each
 // kind holds at most rowCacheSize rows. This assumes one process per database file
-// (as sessions do, see Durability): another process's change to a row this one has
+// (as the sessions do, see Durability): another process's change to a row this one has
 // cached, an operator's edit with the sqlite3 shell included, is not seen until a
 // restart. Should a stale head slip through anyway, the credential UPDATE names the
 // identity and version it replaces, so the database refuses it (ErrVersionConflict).
@@ -52,60 +51,55 @@
 // synchronous=FULL: SPEC section 7 says no acknowledged renewal is ever lost, and a
 // lost failure count would hand out free guesses. The connection runs at
 // synchronous=NORMAL and the store syncs the WAL file itself after each commit that
-// wrote; a commit of statements that only read writes nothing and is not synced. That
-// split dates from when session writes went unsynced: now it syncs exactly the
-// commits FULL would, only after the commit rather than before it (see below).
+// wrote; a commit of statements that only read writes nothing and is not synced.
+// So it syncs exactly the commits FULL would, only after the commit rather than
+// before it (see below).
 //
 // Sessions are not in the database while it is open. They live in the Store's
-// memory (sessions.go), and an Update's session changes take effect only when it
-// commits (its caller hears of them only after the sync, if it has one); an Update that touches only sessions (a
-// start's PutSession, a purge) begins no SQL transaction at all, and a completion's
-// TakeSession adds nothing to the disk work of its Update. Losing them all to a crash
-// is acceptable: a client in flight gets SESSION_NOT_FOUND and starts again, as it
-// must after a crash anyway, and a consumed session can never come back, so single
-// use (SPEC section 7), which limits a session to one proof check and keeps a
-// captured completion from being replayed, holds across a crash too.
+// memory, in a memory.Sessions behind Store.Sessions (sessions.go), apart from every
+// transaction: a start's put and a completion's take run no SQL at all. Losing them
+// all to a crash is acceptable: a client in flight gets SESSION_NOT_FOUND and starts
+// again, as it must after a crash anyway, and a taken session can never come back,
+// so single use (SPEC section 7), which limits a session to one proof check and
+// keeps a captured completion from being replayed, holds across a crash too. A put
+// returns only once every commit made before it is on disk (a start's session is
+// built on what its View read), and after a failed sync puts, takes and purges fail
+// as Updates do.
 //
 // The lockout attempts in flight (ReserveAttempt, attempts.go) live in memory too,
-// with the same commit rule: an Update's reservations and releases take effect when
-// it commits, so a counted failure and the release of
-// its reservation become visible together. They are never written: a restart ends
-// every completion, and with it every reservation.
+// but inside the transactions: an Update's reservations and releases take effect
+// when it commits, so a counted failure and the release of its reservation become
+// visible together. They are never written: a restart ends every completion, and
+// with it every reservation.
 //
-// A clean Close writes every session the store holds (expired ones a purge has not
-// removed too: the store has no clock, its callers judge expiry) to the sessions
-// table, in the synced transaction that also marks the database closed; Open marks
-// it open in a synced transaction too (both in the lifecycle table,
-// 0003_lifecycle.sql). Open, finding the closed mark, reads the sessions back into
-// memory and empties the table in that transaction. An open mark found by Open means
-// the last process did not close the database (a crash, a kill, a power cut): Open
-// then empties the table without reading it (only a database last used by an older
-// version of this package, which kept sessions in the table, can have rows there).
-// So sessions survive a clean restart and never a crash. This assumes one process
-// uses the database file at a time: its sessions are in its memory alone, and a
-// second process would find the file marked open.
-//
-// A View reads the sessions as committed when each of its calls runs, not as of its
-// snapshot of the database, since giving each View a copy would cost more than the
-// sessions save: a caller that needs sessions consistent with other records reads
-// them in an Update, which sees the sessions as the last Update left them. (The
-// server reads sessions in a View only for the open-sessions gauge.)
+// A clean Close first closes the sessions, so none can be put or taken any more,
+// then writes every session they held (expired ones a purge has not removed too:
+// the store has no clock, its callers judge expiry) to the sessions table, in the
+// synced transaction that also marks the database closed; Open marks it open in a
+// synced transaction too (both in the lifecycle table, 0003_lifecycle.sql). Open,
+// finding the closed mark, reads the sessions back into memory and empties the
+// table in that transaction. An open mark found by Open means the last process did
+// not close the database (a crash, a kill, a power cut): Open then empties the table
+// without reading it (only a database last used by a version of this package that
+// kept sessions in the table can have rows there). So sessions survive a clean
+// restart and never a crash. This assumes one process uses the database file at a
+// time: its sessions are in its memory alone, and a second process would find the
+// file marked open.
 //
 // A durable commit is visible to other transactions of this process for the moment
 // between the commit and its sync (under FULL it is not), but no caller is told of
 // it before the sync: its Update waits for a sync that began after the commit, and
-// every other Update waits, before it returns, for the syncs of the commits made
-// before it began, so nothing built on a commit is acknowledged before the commit
-// is on disk (a View can read it, which is harmless: a crash in that moment only
-// undoes a change no one acknowledged). Syncs are shared (group commit,
-// groupsync.go): the writer connection is handed on at the commit, and one sync
-// covers every commit made before it began, so concurrent Updates pay about two
-// syncs per burst rather than one each. An Update's session changes take effect at
-// its commit, for the next Update to see. If that sync fails, the commit's
-// frames stay in the WAL (FULL syncs before committing, so it leaves none), and
-// should they never reach the disk, recovery would stop at them and drop every later
-// commit: so after a failed sync the store takes no more writes, and Ping fails,
-// until a restart.
+// every other Update (and session put) waits, before it returns, for the syncs of
+// the commits made before it began, so nothing built on a commit is acknowledged
+// before the commit is on disk (a View can read it, which is harmless: a crash in
+// that moment only undoes a change no one acknowledged). Syncs are shared (group
+// commit, groupsync.go): the writer connection is handed on at the commit, and one
+// sync covers every commit made before it began, so concurrent Updates pay about two
+// syncs per burst rather than one each. If that sync fails, the commit's frames stay
+// in the WAL (FULL syncs before committing, so it leaves none), and should they
+// never reach the disk, recovery would stop at them and drop every later commit: so
+// after a failed sync the store takes no more writes, session changes included, and
+// Ping fails, until a restart.
 package sqlite
 
 import (
@@ -124,6 +118,7 @@ import (
 	"time"
 
 	"github.com/seedb14f67b8/renewkit/refserver/store"
+	"github.com/seedb14f67b8/renewkit/refserver/store/memory"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -153,7 +148,7 @@ type Store struct {
 	readSt     *statements // nil for an in-memory database
 	cache      *historyCache
 	rows       *rowCache
-	sessions   *sessions
+	sessions   *memory.Sessions
 	attempts   *attempts
 	counters   *testCounters // nil but in tests
 	// syncWAL makes every commit so far durable; nil for an in-memory database.
@@ -177,6 +172,10 @@ var errClosed = errors.New("sqlite: store is closed")
 
 var _ store.Store = (*Store)(nil)
 
+// Sessions implements store.Store. The sessions live in memory (package comment,
+// Durability).
+func (s *Store) Sessions() store.Sessions { return sessionStore{s} }
+
 // Open opens (creating if need be) the database at dsn, a file path or MemoryDSN, and
 // brings its schema up to date.
 func Open(ctx context.Context, dsn string) (*Store, error) {
@@ -193,7 +192,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
+		s := &Store{write: db, cache: newHistoryCache(), rows: newRowCache(), sessions: memory.NewSessions(),
 			attempts: newAttempts()}
 		s.group = newGroupSync(func() error { return s.syncWAL() })
 		if s.writeSt, err = prepare(ctx, db); err == nil {
@@ -227,7 +226,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// Until markOpen has run, syncWAL stays nil, so a failing Open's Close does not
 	// mark the database closed.
-	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: newSessions(),
+	s := &Store{write: write, read: read, cache: newHistoryCache(), rows: newRowCache(), sessions: memory.NewSessions(),
 		attempts: newAttempts()}
 	s.group = newGroupSync(func() error { return s.syncWAL() })
 	if s.writeSt, err = prepare(ctx, write); err == nil {
@@ -319,8 +318,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// ReadOnly makes the driver begin a deferred transaction, not the IMMEDIATE of an
 	// Update, so a View on the writer takes no write lock; tx refuses writes anyway.
-	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, sessions: s.sessions, attempts: s.attempts,
-		counters: s.counters}
+	t := &tx{ctx: ctx, opts: &sql.TxOptions{ReadOnly: true}, cache: s.cache, attempts: s.attempts, counters: s.counters}
 	if onWriter {
 		// Only here, holding the writer slot, may a View use the row cache.
 		t.conn, t.st, t.rows, t.onWriter = s.writer, s.writeSt, s.rows, true
@@ -338,8 +336,8 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // Update implements store.Store. An Update that wrote to the database is on stable
-// storage when it returns nil, and so is every commit before it; its session
-// changes take effect at its commit (package comment, Durability).
+// storage when it returns nil, and so is every commit before it; its changes to the
+// attempts in flight take effect at its commit (package comment, Durability).
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -352,15 +350,15 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
 
-// update runs fn in a write transaction, commits it, applies fn's session changes
-// and hands the writer on; then, if fn made it durable, it waits for a sync that
+// update runs fn in a write transaction, commits it, applies fn's changes to the
+// attempts in flight and hands the writer on; then, if fn made it durable, it waits for a sync that
 // covers the commit (group commit: Updates that commit meanwhile share it), and
 // otherwise for the last commit before it began, which it may have read. Close
 // uses it directly, after it has refused further Updates.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
-	// The writer is held until the commit and its session changes are made, so
-	// every Update sees the sessions as the last one left them, but not through the
-	// sync: Updates that commit while it runs are made durable by the next one.
+	// The writer is held until the commit and its changes to the attempts are made,
+	// so every Update sees the attempts as the last one left them, but not through
+	// the sync: Updates that commit while it runs are made durable by the next one.
 	if err := s.takeWriter(ctx); err != nil {
 		return err
 	}
@@ -379,9 +377,10 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	// it may have read one.
 	seq := s.group.last()
 	// The SQL transaction begins with fn's first statement (tx.begin), IMMEDIATE as
-	// the writer's DSN asks: an Update that touches only sessions never begins one.
+	// the writer's DSN asks: an Update that touches only the attempts in flight
+	// never begins one.
 	t := &tx{ctx: ctx, conn: s.writer, onWriter: true, st: s.writeSt, write: true, cache: s.cache, rows: s.rows,
-		sessions: s.sessions, attempts: s.attempts, counters: s.counters}
+		attempts: s.attempts, counters: s.counters}
 	committed := false
 	defer func() {
 		t.done = true
@@ -421,10 +420,15 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	} else {
 		s.rows.apply(t.pendingRows)
 	}
-	s.sessions.apply(t.changed)
 	s.attempts.apply(t.attemptDelta)
 	release()
+	return s.durable(seq)
+}
 
+// durable waits until commit seq, and every commit before it, is on disk (nothing
+// to wait for without a file, or before the first commit). A failed sync fails it,
+// and the store with it.
+func (s *Store) durable(seq uint64) error {
 	if s.syncWAL == nil || seq == 0 {
 		return nil
 	}
@@ -475,13 +479,17 @@ func (s *Store) failedSync() error {
 // Close implements store.Store. Closing twice is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		// The sessions first: from here on none can be put or taken, so those
+		// held now are the ones to keep. Sessions may be called inside an Update,
+		// which holds life: they must be refused before Close waits for it.
+		held := s.sessions.Close()
 		s.life.Lock()
 		s.closing = true
 		s.life.Unlock()
 		var errs []error
 		if s.syncWAL != nil {
 			// No Update is in flight or can start: nothing commits after this mark.
-			errs = append(errs, s.markClosed(context.Background()))
+			errs = append(errs, s.markClosed(context.Background(), held))
 		}
 		if s.writer != nil {
 			errs = append(errs, s.writer.Close())

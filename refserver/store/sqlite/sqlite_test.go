@@ -355,14 +355,13 @@ func TestMigrateHistoryFromV1(t *testing.T) {
 		if _, err := tx.Credential(ctx, "t1", "s1", "nocred"); !errors.Is(err, store.ErrCredentialNotFound) {
 			t.Errorf("Credential(nocred) = %v, want ErrCredentialNotFound", err)
 		}
-		s, err := tx.Session(ctx, "S1", time.Unix(0, 2))
-		if err != nil || s.UserID != "partial" || s.CredentialVersion != 4 {
-			t.Errorf("session S1 after migration: %v", err)
-		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s, err := st.Sessions().Get(ctx, "S1", time.Unix(0, 2)); err != nil || s.UserID != "partial" || s.CredentialVersion != 4 {
+		t.Errorf("session S1 after migration: %v", err)
 	}
 }
 
@@ -386,39 +385,26 @@ func TestSessionsAcrossRestart(t *testing.T) {
 		{ID: "S-TAKEN", Flow: store.FlowAuthentication, Tenant: "t", Store: "s", UserID: "u", ExpiresAt: now.Add(time.Hour)},
 		{ID: "S-EXPIRED", Flow: store.FlowAuthentication, Tenant: "t", Store: "s", UserID: "u", ExpiresAt: now.Add(-time.Hour)},
 	}
-	err := st.Update(ctx, func(tx store.Tx) error {
-		for _, s := range sessions {
-			if err := tx.PutSession(ctx, s); err != nil {
-				return err
-			}
+	for _, s := range sessions {
+		if _, err := st.Sessions().Put(ctx, s, store.SessionLimits{}, time.Time{}); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	if err := st.Update(ctx, func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S-TAKEN", now); return err }); err != nil {
+	if _, err := st.Sessions().Take(ctx, store.RefOf(sessions[2]), now); err != nil {
 		t.Fatal(err)
 	}
 	// read returns the live sessions as st holds them, and whether S-TAKEN is gone.
 	read := func(st store.Store) (live []store.Session, taken bool) {
 		t.Helper()
-		err := st.View(ctx, func(tx store.Tx) error {
-			for _, id := range []string{"S-FULL", "S-EMPTY"} {
-				s, err := tx.Session(ctx, id, now)
-				if err != nil {
-					return fmt.Errorf("Session %s: %w", id, err)
-				}
-				live = append(live, s)
+		for _, id := range []string{"S-FULL", "S-EMPTY"} {
+			s, err := st.Sessions().Get(ctx, id, now)
+			if err != nil {
+				t.Fatalf("Get %s: %v", id, err)
 			}
-			_, err := tx.Session(ctx, "S-TAKEN", now)
-			taken = errors.Is(err, store.ErrSessionNotFound)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			live = append(live, s)
 		}
-		return live, taken
+		_, err := st.Sessions().Get(ctx, "S-TAKEN", now)
+		return live, errors.Is(err, store.ErrSessionNotFound)
 	}
 	before, taken := read(st)
 	if !taken {
@@ -444,15 +430,8 @@ func TestSessionsAcrossRestart(t *testing.T) {
 	if !reflect.DeepEqual(after, before) {
 		t.Error("sessions after the restart differ from those before it")
 	}
-	err = st.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.PurgeExpiredSessions(ctx, now)
-		if err == nil && n != 1 {
-			err = fmt.Errorf("purged %d sessions after the restart, want S-EXPIRED", n)
-		}
-		return err
-	})
-	if err != nil {
-		t.Error(err)
+	if n, err := st.Sessions().Purge(ctx, now); err != nil || n != 1 {
+		t.Errorf("Purge after the restart = %d, %v; want S-EXPIRED", n, err)
 	}
 }
 
@@ -473,9 +452,9 @@ func unixUTC(t time.Time) time.Time {
 }
 
 // TestTakeSessionConsumeConcurrent: the reference server's consume, many at once on
-// one session: each takes it and reads the credential inside an Update, and half of
-// them then fail (which rolls their take back), while Views read the sessions. Of the
-// takers whose Update commits exactly one gets the session, and it is gone afterwards.
+// one session: each takes it, and the one that gets it reads the credential inside
+// an Update, which fails in half the rounds, while others read the sessions. Exactly
+// one taker gets the session, and it is gone afterwards whatever its Update did.
 // Run under -race.
 func TestTakeSessionConsumeConcurrent(t *testing.T) {
 	for _, dsn := range []string{"memory", "file"} {
@@ -493,54 +472,48 @@ func TestTakeSessionConsumeConcurrent(t *testing.T) {
 			const n = 64
 			for round := range 3 {
 				id := fmt.Sprintf("S%d", round)
-				err := st.Update(ctx, func(tx store.Tx) error {
-					return tx.PutSession(ctx, store.Session{ID: id, Flow: store.FlowRenewal, Tenant: "t", Store: "s", UserID: "u",
-						ExpiresAt: now.Add(time.Hour)})
-				})
-				if err != nil {
+				sess := store.Session{ID: id, Flow: store.FlowRenewal, Tenant: "t", Store: "s", UserID: "u", ExpiresAt: now.Add(time.Hour)}
+				if _, err := st.Sessions().Put(ctx, sess, store.SessionLimits{}, now); err != nil {
 					t.Fatal(err)
 				}
 				var (
-					wg         sync.WaitGroup
-					won, undid atomic.Int32
+					wg  sync.WaitGroup
+					won atomic.Int32
 				)
 				errc := make(chan error, 2*n)
 				start := make(chan struct{})
-				for i := range n {
+				for range n {
 					wg.Go(func() {
 						<-start
-						err := st.Update(ctx, func(tx store.Tx) error {
-							if _, err := tx.TakeSession(ctx, id, now); err != nil {
-								return err
-							}
+						_, err := st.Sessions().Take(ctx, store.RefOf(sess), now)
+						if errors.Is(err, store.ErrSessionNotFound) {
+							return
+						}
+						if err != nil {
+							errc <- err
+							return
+						}
+						won.Add(1)
+						err = st.Update(ctx, func(tx store.Tx) error {
 							if _, err := tx.Credential(ctx, "t", "s", "u"); err != nil {
 								return err
 							}
-							if i%2 == 0 {
+							if round%2 == 0 {
 								return fail
 							}
 							return nil
 						})
-						switch {
-						case err == nil:
-							won.Add(1)
-						case errors.Is(err, fail):
-							undid.Add(1)
-						case !errors.Is(err, store.ErrSessionNotFound):
+						if err != nil && !errors.Is(err, fail) {
 							errc <- err
 						}
 					})
 					wg.Go(func() {
 						<-start
-						errc <- st.View(ctx, func(tx store.Tx) error {
-							if _, err := tx.CountSessions(ctx, now); err != nil {
-								return err
-							}
-							if _, err := tx.Session(ctx, id, now); err != nil && !errors.Is(err, store.ErrSessionNotFound) {
-								return err
-							}
-							return nil
-						})
+						_, err := st.Sessions().Count(ctx, now)
+						if _, gerr := st.Sessions().Get(ctx, id, now); gerr != nil && !errors.Is(gerr, store.ErrSessionNotFound) {
+							err = errors.Join(err, gerr)
+						}
+						errc <- err
 					})
 				}
 				close(start)
@@ -552,13 +525,9 @@ func TestTakeSessionConsumeConcurrent(t *testing.T) {
 					}
 				}
 				if won.Load() != 1 {
-					t.Fatalf("round %d: %d committed takes of one session, want 1 (%d rolled back)", round, won.Load(), undid.Load())
+					t.Fatalf("round %d: %d takes of one session, want 1", round, won.Load())
 				}
-				err = st.View(ctx, func(tx store.Tx) error {
-					_, err := tx.Session(ctx, id, now)
-					return err
-				})
-				if !errors.Is(err, store.ErrSessionNotFound) {
+				if _, err := st.Sessions().Get(ctx, id, now); !errors.Is(err, store.ErrSessionNotFound) {
 					t.Fatalf("round %d: session after the takes: %v, want ErrSessionNotFound", round, err)
 				}
 			}

@@ -12,8 +12,8 @@ import (
 	"github.com/seedb14f67b8/renewkit/refserver/store"
 )
 
-// tx is a store.Tx: its sessions live in the Store's memory (sessions.go), everything
-// else in one database/sql transaction, begun on the first statement.
+// tx is a store.Tx: its attempts in flight live in the Store's memory (attempts.go),
+// everything else in one database/sql transaction, begun on the first statement.
 type tx struct {
 	// ctx is the View's or Update's: the SQL transaction lives as long as it does.
 	ctx  context.Context
@@ -23,8 +23,8 @@ type tx struct {
 	opts *sql.TxOptions
 	// onWriter is set when conn is the writer connection, which this transaction holds.
 	onWriter bool
-	// sqlTx is nil until a statement needs it, so an Update that touches only
-	// sessions never begins, commits or syncs one.
+	// sqlTx is nil until a statement needs it, so an Update that touches only the
+	// attempts in flight never begins, commits or syncs one.
 	sqlTx *sql.Tx
 	st    *statements // prepared on the pool tx runs on
 	write bool
@@ -46,10 +46,6 @@ type tx struct {
 	pendingRows *rowSet
 	untracked   bool
 	counters    *testCounters // nil but in tests
-	// sessions is the Store's; changed holds, in an Update, the session changes that
-	// take effect only once it has committed.
-	sessions *sessions
-	changed  map[string]sessionChange
 	// attempts is the Store's; attemptDelta holds, in an Update, the changes to the
 	// attempts in flight that take effect only once it has committed.
 	attempts     *attempts
@@ -64,7 +60,7 @@ type pendingHistory struct {
 
 var _ store.Tx = (*tx)(nil)
 
-// check guards every method but the session ones: a finished transaction and, for
+// check guards every method but the attempt ones (checkMemory): a finished transaction and, for
 // writes, a read-only one refuse; database/sql watches the context. A write checked
 // here makes the transaction durable and untracked (the row cache is cleared at its
 // commit): only UpdateUser and UpdateCredential use checkTracked instead.
@@ -132,7 +128,7 @@ func cachedRow[V any](t *tx, k rowKey, kind func(*rowSet) map[rowKey]V) (V, bool
 // ended is the error a statement would fail with now, as begin checks it: the
 // method's context, and the transaction's until its SQL transaction has begun. A
 // read served from the cache fails with it too, so that an ended context is refused
-// as before.
+// whether or not the row was cached.
 func (t *tx) ended(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -197,7 +193,7 @@ func (t *tx) begin(ctx context.Context) (*sql.Tx, error) {
 		// On the writer, which the caller already holds, BeginTx waits for nothing and
 		// runs detached. A View on the read pool may wait for a free connection, so it
 		// begins under its own context, whose deadline that wait must heed (database/sql
-		// then watches it for the transaction's life, as before).
+		// then watches it for the transaction's life).
 		bctx := t.ctx
 		if t.onWriter {
 			bctx = context.WithoutCancel(t.ctx)

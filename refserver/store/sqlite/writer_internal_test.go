@@ -177,12 +177,12 @@ func (w *diskWatch) writeLocked(tb testing.TB) bool {
 	return false
 }
 
-// TestSessionOnlyUpdatesLeaveDatabaseAlone: an Update that touches only sessions
-// begins no SQL transaction (the write lock stays free while it runs), writes
-// nothing to the database or its WAL and syncs nothing, and its changes take effect.
-// Controls: a durable write is seen by all three probes; a consume (a take and
-// reads) holds the lock while it runs but writes and syncs nothing.
-func TestSessionOnlyUpdatesLeaveDatabaseAlone(t *testing.T) {
+// TestSessionCallsLeaveDatabaseAlone: session calls, even inside an Update, begin
+// no SQL transaction (the write lock stays free while the Update runs), write
+// nothing to the database or its WAL and sync nothing, and their changes take
+// effect. Controls: a durable write is seen by all three probes; a consume (a take
+// and reads) holds the lock while it runs but writes and syncs nothing.
+func TestSessionCallsLeaveDatabaseAlone(t *testing.T) {
 	st, path := openFile(t)
 	seed(t, st)
 	var syncs atomic.Int32
@@ -190,8 +190,10 @@ func TestSessionOnlyUpdatesLeaveDatabaseAlone(t *testing.T) {
 	st.syncWAL = func() error { syncs.Add(1); return real() }
 	w := watchDisk(t, path)
 	ctx := context.Background()
+	ss := st.Sessions()
 	expired := sessionNamed("S-OLD")
 	expired.ExpiresAt = t0.Add(-time.Second)
+	put := func(s store.Session) error { _, err := ss.Put(ctx, s, store.SessionLimits{}, t0); return err }
 	tests := []struct {
 		name   string
 		fn     func(tx store.Tx) error
@@ -199,37 +201,37 @@ func TestSessionOnlyUpdatesLeaveDatabaseAlone(t *testing.T) {
 		writes bool // changes the database and syncs
 		after  []string
 	}{
-		{"PutSession", func(tx store.Tx) error { return tx.PutSession(ctx, sessionNamed("S2")) }, false, false, []string{"S1", "S2"}},
-		{"TakeSession", func(tx store.Tx) error { _, err := tx.TakeSession(ctx, "S2", t0); return err }, false, false, []string{"S1"}},
-		{"put, read and take", func(tx store.Tx) error {
-			if err := tx.PutSession(ctx, sessionNamed("S2")); err != nil {
+		{"Put", func(store.Tx) error { return put(sessionNamed("S2")) }, false, false, []string{"S1", "S2"}},
+		{"Take", func(store.Tx) error { _, err := ss.Take(ctx, refNamed("S2"), t0); return err }, false, false, []string{"S1"}},
+		{"put, read and take", func(store.Tx) error {
+			if err := put(sessionNamed("S2")); err != nil {
 				return err
 			}
-			if _, err := tx.Session(ctx, "S2", t0); err != nil {
+			if _, err := ss.Get(ctx, "S2", t0); err != nil {
 				return err
 			}
-			if _, err := tx.CountSessions(ctx, t0); err != nil {
+			if _, err := ss.Count(ctx, t0); err != nil {
 				return err
 			}
-			_, err := tx.TakeSession(ctx, "S2", t0)
+			_, err := ss.Take(ctx, refNamed("S2"), t0)
 			return err
 		}, false, false, []string{"S1"}},
-		{"PurgeExpiredSessions", func(tx store.Tx) error {
-			if err := tx.PutSession(ctx, expired); err != nil {
+		{"Purge", func(store.Tx) error {
+			if err := put(expired); err != nil {
 				return err
 			}
-			_, err := tx.PurgeExpiredSessions(ctx, t0)
+			_, err := ss.Purge(ctx, t0)
 			return err
 		}, false, false, []string{"S1"}},
 		{"consume: take and read", func(tx store.Tx) error {
-			if _, err := tx.TakeSession(ctx, "S1", t0); err != nil {
+			if _, err := ss.Take(ctx, refNamed("S1"), t0); err != nil {
 				return err
 			}
 			_, err := tx.Credential(ctx, "t", "s", "u")
 			return err
 		}, true, false, nil},
 		{"durable write", func(tx store.Tx) error {
-			return errors.Join(tx.PutSession(ctx, sessionNamed("S1")), tx.PutTenant(ctx, store.Tenant{ID: "t2"}))
+			return errors.Join(put(sessionNamed("S1")), tx.PutTenant(ctx, store.Tenant{ID: "t2"}))
 		}, true, true, []string{"S1"}},
 	}
 	for _, tt := range tests {
@@ -254,7 +256,7 @@ func TestSessionOnlyUpdatesLeaveDatabaseAlone(t *testing.T) {
 				t.Errorf("%d syncs, want %d", got, want)
 			}
 			if ids := sessionIDs(t, st); !reflect.DeepEqual(ids, tt.after) {
-				t.Errorf("sessions after the Update: %q, want %q", ids, tt.after)
+				t.Errorf("sessions afterwards: %q, want %q", ids, tt.after)
 			}
 		})
 	}

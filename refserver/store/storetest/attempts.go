@@ -137,21 +137,18 @@ type completer struct {
 	maxFlight atomic.Int32
 }
 
-// complete runs completion i of session "A<i>": take the session, check the status
-// and reserve an attempt in one Update, waiting while the attempts are all in
-// flight; then evaluate (right tells whether its proof is right) and settle the
+// complete runs completion i of session "A<i>": take the session, then check the
+// status and reserve an attempt in one Update, waiting while the attempts are all
+// in flight; then evaluate (right tells whether its proof is right) and settle the
 // attempt with the count in one Update.
 func (c *completer) complete(i int, right bool) (outcome, error) {
 	ctx := context.Background()
-	take := true
+	if _, err := take(c.st, ref(fmt.Sprintf("A%d", i), store.FlowAuthentication), c.now); err != nil {
+		return "", err
+	}
 	for {
 		var res error
 		err := c.st.Update(ctx, func(tx store.Tx) error {
-			if take {
-				if _, err := tx.TakeSession(ctx, fmt.Sprintf("A%d", i), c.now); err != nil {
-					return err
-				}
-			}
 			is, err := tx.IdentityStore(ctx, "t1", "s1")
 			if err != nil {
 				return err
@@ -166,14 +163,13 @@ func (c *completer) complete(i int, right bool) (outcome, error) {
 			}
 			res = tx.ReserveAttempt(ctx, "t1", "s1", "u1", is.Lock.OrDefault().MaxFailedAttempts, c.now)
 			if errors.Is(res, store.ErrAttemptsBusy) || errors.Is(res, store.ErrAttemptsExhausted) {
-				return nil // the take stays
+				return nil
 			}
 			return res
 		})
 		if err != nil {
 			return "", err
 		}
-		take = false
 		switch {
 		case errors.Is(res, store.ErrAttemptsExhausted):
 			return outcomeLocked, nil
@@ -221,14 +217,9 @@ func (c *completer) complete(i int, right bool) (outcome, error) {
 // putAttemptSessions stores sessions A0 ... A<n-1> of u1.
 func putAttemptSessions(tb testing.TB, st store.Store, n int) {
 	tb.Helper()
-	ctx := context.Background()
-	update(tb, st, func(tx store.Tx) error {
-		var errs []error
-		for i := range n {
-			errs = append(errs, tx.PutSession(ctx, session(fmt.Sprintf("A%d", i), store.FlowAuthentication, base.Add(time.Hour))))
-		}
-		return errors.Join(errs...)
-	})
+	for i := range n {
+		put(tb, st, session(fmt.Sprintf("A%d", i), store.FlowAuthentication, base.Add(time.Hour)))
+	}
 }
 
 // raceCompletions runs n completions at once, completion right with the right proof
@@ -335,15 +326,11 @@ func testAttemptsConcurrent(t *testing.T, st store.Store) {
 		// Each round starts from an unlocked user: a later clock lifts the lock.
 		now := base.Add(time.Duration(round) * 24 * time.Hour)
 		c := &completer{st: st, now: now}
-		update(t, st, func(tx store.Tx) error {
-			var errs []error
-			for i := range n {
-				s := session(fmt.Sprintf("A%d", i), store.FlowAuthentication, now.Add(time.Hour))
-				s.CreatedAt = now
-				errs = append(errs, tx.PutSession(ctx, s))
-			}
-			return errors.Join(errs...)
-		})
+		for i := range n {
+			s := session(fmt.Sprintf("A%d", i), store.FlowAuthentication, now.Add(time.Hour))
+			s.CreatedAt = now
+			put(t, st, s)
+		}
 		right := -1
 		if round%2 == 1 {
 			right = rand.IntN(n)

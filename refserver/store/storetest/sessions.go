@@ -18,120 +18,127 @@ func userSession(id, userID string, created time.Time) store.Session {
 	return s
 }
 
-// putWithin runs PutSessionWithin in its own Update.
+// putWithin puts s within lim at now.
 func putWithin(st store.Store, s store.Session, lim store.SessionLimits, now time.Time) (int, error) {
-	ctx := context.Background()
-	var dropped int
-	err := st.Update(ctx, func(tx store.Tx) error {
-		var err error
-		dropped, err = tx.PutSessionWithin(ctx, s, lim, now)
-		return err
-	})
-	return dropped, err
+	return st.Sessions().Put(context.Background(), s, lim, now)
+}
+
+// put stores each session, as a setup step: with no limits and at the zero time, at
+// which nothing has expired, so that it removes nothing.
+func put(tb testing.TB, st store.Store, ss ...store.Session) {
+	tb.Helper()
+	for _, s := range ss {
+		if _, err := st.Sessions().Put(context.Background(), s, store.SessionLimits{}, time.Time{}); err != nil {
+			tb.Fatalf("Put %s: %v", s.ID, err)
+		}
+	}
+}
+
+// ref names session id of flow in t1/s1, where the suite's sessions are.
+func ref(id string, flow store.Flow) store.SessionRef {
+	return store.SessionRef{ID: id, Flow: flow, Tenant: "t1", Store: "s1"}
+}
+
+// take takes the session r names at now.
+func take(st store.Store, r store.SessionRef, now time.Time) (store.Session, error) {
+	return st.Sessions().Take(context.Background(), r, now)
+}
+
+// get returns session id at now without taking it.
+func get(st store.Store, id string, now time.Time) (store.Session, error) {
+	return st.Sessions().Get(context.Background(), id, now)
 }
 
 // openIDs returns the ids of the given sessions that are open at now, in the order
 // given.
 func openIDs(tb testing.TB, st store.Store, now time.Time, ids ...string) []string {
 	tb.Helper()
-	ctx := context.Background()
 	var out []string
-	view(tb, st, func(tx store.Tx) error {
-		for _, id := range ids {
-			_, err := tx.Session(ctx, id, now)
-			switch {
-			case err == nil:
-				out = append(out, id)
-			case !errors.Is(err, store.ErrSessionNotFound):
-				tb.Errorf("Session %s: %v", id, err)
-			}
+	for _, id := range ids {
+		_, err := get(st, id, now)
+		switch {
+		case err == nil:
+			out = append(out, id)
+		case !errors.Is(err, store.ErrSessionNotFound):
+			tb.Errorf("Get %s: %v", id, err)
 		}
-		return nil
-	})
+	}
 	return out
 }
 
-// countSessions returns CountSessions at now, in its own View.
+// countSessions returns Count at now.
 func countSessions(tb testing.TB, st store.Store, now time.Time) int {
 	tb.Helper()
-	var n int
-	view(tb, st, func(tx store.Tx) error {
-		var err error
-		n, err = tx.CountSessions(context.Background(), now)
-		return err
-	})
+	n, err := st.Sessions().Count(context.Background(), now)
+	if err != nil {
+		tb.Fatalf("Count: %v", err)
+	}
+	return n
+}
+
+// purge purges the sessions expired at now and returns how many went.
+func purge(tb testing.TB, st store.Store, now time.Time) int {
+	tb.Helper()
+	n, err := st.Sessions().Purge(context.Background(), now)
+	if err != nil {
+		tb.Fatalf("Purge: %v", err)
+	}
 	return n
 }
 
 // testSessionLimitPerUser: a put for a user with PerUser open sessions drops the
 // oldest (by CreatedAt, then ID), which is then not found, as an expired session is;
 // the user's expired sessions go too but are not counted as dropped; other users'
-// sessions stay; a rolled-back put drops nothing.
+// sessions stay; a refused put drops nothing.
 func testSessionLimitPerUser(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	seedWorld(t, st)
 	lim := store.SessionLimits{PerUser: 3}
 	other := userSession("O1", "u2", base.Add(-30*time.Minute))
-	update(t, st, func(tx store.Tx) error { return tx.PutSession(ctx, other) })
+	put(t, st, other)
 	// A1 and A2 share a CreatedAt: the smaller ID is the older.
 	created := []time.Duration{0, 0, time.Second, 2 * time.Second, 3 * time.Second}
 	wantDropped := []int{0, 0, 0, 1, 1}
 	for i, d := range created {
 		id := fmt.Sprintf("A%d", i+1)
 		n, err := putWithin(st, userSession(id, "u1", base.Add(d)), lim, base)
-		check(t, "PutSessionWithin "+id, err, nil)
+		check(t, "Put "+id, err, nil)
 		same(t, "dropped by "+id, n, wantDropped[i])
 	}
 	same(t, "open after five puts", openIDs(t, st, base, "A1", "A2", "A3", "A4", "A5", "O1"), []string{"A3", "A4", "A5", "O1"})
-	update(t, st, func(tx store.Tx) error {
-		_, err := tx.TakeSession(ctx, "A1", base)
-		check(t, "TakeSession of a dropped session", err, store.ErrSessionNotFound)
-		return nil
-	})
+	_, err := take(st, ref("A1", store.FlowAuthentication), base)
+	check(t, "Take of a dropped session", err, store.ErrSessionNotFound)
 
-	// A put that rolls back drops nothing.
-	errRollback := errors.New("roll back")
-	err := st.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.PutSessionWithin(ctx, userSession("A6", "u1", base.Add(4*time.Second)), lim, base)
-		check(t, "PutSessionWithin A6", err, nil)
-		same(t, "dropped by A6", n, 1)
-		return errRollback
-	})
-	check(t, "rolled-back Update", err, errRollback)
-	same(t, "open after a rollback", openIDs(t, st, base, "A3", "A4", "A5", "A6"), []string{"A3", "A4", "A5"})
+	// A put refused, for an id in use, drops nothing.
+	n, err := putWithin(st, userSession("A5", "u1", base.Add(4*time.Second)), lim, base)
+	check(t, "Put of an id in use", err, store.ErrSessionExists)
+	same(t, "dropped by a refused put", n, 0)
+	same(t, "open after a refused put", openIDs(t, st, base, "A3", "A4", "A5"), []string{"A3", "A4", "A5"})
 
 	// A taken session no longer counts: A4 is taken, so A6 fits beside A3 and A5.
-	update(t, st, func(tx store.Tx) error {
-		_, err := tx.TakeSession(ctx, "A4", base)
-		return err
-	})
-	n, err := putWithin(st, userSession("A6", "u1", base.Add(4*time.Second)), lim, base)
-	check(t, "PutSessionWithin A6 again", err, nil)
+	_, err = take(st, ref("A4", store.FlowAuthentication), base)
+	check(t, "Take A4", err, nil)
+	n, err = putWithin(st, userSession("A6", "u1", base.Add(4*time.Second)), lim, base)
+	check(t, "Put A6", err, nil)
 	same(t, "dropped by A6 after a take", n, 0)
 
 	// Expired sessions of the user go without counting as dropped: at A3's expiry
 	// (an hour after base+1s), A3 is expired, A5 and A6 are open, and A7 fits.
 	later := base.Add(time.Hour + time.Second)
 	n, err = putWithin(st, userSession("A7", "u1", later), lim, later)
-	check(t, "PutSessionWithin A7", err, nil)
+	check(t, "Put A7", err, nil)
 	same(t, "dropped by A7", n, 0)
-	update(t, st, func(tx store.Tx) error {
-		n, err := tx.PurgeExpiredSessions(ctx, later)
-		check(t, "PurgeExpiredSessions", err, nil)
-		same(t, "purged (O1; A3 went with A7's put)", n, 1)
-		return nil
-	})
+	same(t, "purged (O1; A3 went with A7's put)", purge(t, st, later), 1)
 	same(t, "open at the end", openIDs(t, st, later, "A3", "A5", "A6", "A7"), []string{"A5", "A6", "A7"})
 
 	// A taken id is free again, a used one is not, and the limit 0 drops nothing.
 	n, err = putWithin(st, userSession("A5", "u1", later), store.SessionLimits{}, later)
-	check(t, "PutSessionWithin of an open id", err, store.ErrSessionExists)
+	check(t, "Put of an open id", err, store.ErrSessionExists)
 	same(t, "dropped by a refused put", n, 0)
 	for i := range 5 {
 		_, err := putWithin(st, userSession(fmt.Sprintf("B%d", i), "u1", later), store.SessionLimits{}, later)
-		check(t, "PutSessionWithin without limits", err, nil)
+		check(t, "Put without limits", err, nil)
 	}
-	same(t, "CountSessions without limits", countSessions(t, st, later), 8)
+	same(t, "Count without limits", countSessions(t, st, later), 8)
 }
 
 // testSessionLimitTotal: a put that would make the store hold more than Total
@@ -139,56 +146,48 @@ func testSessionLimitPerUser(t *testing.T, st store.Store) {
 // are removed; a user at its own limit still gets a session, since the drop makes
 // room.
 func testSessionLimitTotal(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	seedWorld(t, st)
 	lim := store.SessionLimits{PerUser: 2, Total: 4}
 	dead := userSession("DEAD", "u3", base.Add(-2*time.Hour)) // expired an hour before base
-	update(t, st, func(tx store.Tx) error { return tx.PutSession(ctx, dead) })
+	put(t, st, dead)
 	for i, u := range []string{"u1", "u1", "u2"} {
 		_, err := putWithin(st, userSession(fmt.Sprintf("F%d", i), u, base), lim, base)
-		check(t, "PutSessionWithin", err, nil)
+		check(t, "Put", err, nil)
 	}
 	// Four held (one expired): u2's second is refused, and changes nothing.
 	n, err := putWithin(st, userSession("F3", "u2", base), lim, base)
-	check(t, "PutSessionWithin into a full store", err, store.ErrSessionsFull)
+	check(t, "Put into a full store", err, store.ErrSessionsFull)
 	same(t, "dropped by a refused put", n, 0)
 	same(t, "open after the refusal", openIDs(t, st, base, "F0", "F1", "F2", "F3"), []string{"F0", "F1", "F2"})
 	// u1 is at its own limit: its oldest goes, so its new one fits.
 	n, err = putWithin(st, userSession("F4", "u1", base.Add(time.Second)), lim, base)
-	check(t, "PutSessionWithin at the user's limit", err, nil)
+	check(t, "Put at the user's limit", err, nil)
 	same(t, "dropped at the user's limit", n, 1)
 	same(t, "open after the drop", openIDs(t, st, base, "F0", "F1", "F2", "F4"), []string{"F1", "F2", "F4"})
 	// u3's put removes u3's expired session and fits in its place.
 	n, err = putWithin(st, userSession("F5", "u3", base), lim, base)
-	check(t, "PutSessionWithin for the user with an expired session", err, nil)
+	check(t, "Put for the user with an expired session", err, nil)
 	same(t, "dropped with an expired one", n, 0)
 	_, err = putWithin(st, userSession("F6", "u2", base), lim, base)
-	check(t, "PutSessionWithin into a full store again", err, store.ErrSessionsFull)
+	check(t, "Put into a full store again", err, store.ErrSessionsFull)
 	// Purged, expired sessions make room; taken ones do too.
-	update(t, st, func(tx store.Tx) error {
-		_, err := tx.TakeSession(ctx, "F1", base)
-		return err
-	})
+	_, err = take(st, ref("F1", store.FlowAuthentication), base)
+	check(t, "Take F1", err, nil)
 	_, err = putWithin(st, userSession("F6", "u2", base), lim, base)
-	check(t, "PutSessionWithin after a take", err, nil)
+	check(t, "Put after a take", err, nil)
 	later := base.Add(2 * time.Hour) // every session so far is expired
 	// u9 has no sessions of its own to clear.
 	_, err = putWithin(st, userSession("F7", "u9", later), store.SessionLimits{Total: 4}, later)
-	check(t, "PutSessionWithin of a full store of expired sessions", err, store.ErrSessionsFull)
-	update(t, st, func(tx store.Tx) error {
-		n, err := tx.PurgeExpiredSessions(ctx, later)
-		same(t, "purged", n, 4)
-		return err
-	})
+	check(t, "Put of a full store of expired sessions", err, store.ErrSessionsFull)
+	same(t, "purged", purge(t, st, later), 4)
 	_, err = putWithin(st, userSession("F7", "u9", later), store.SessionLimits{Total: 4}, later)
-	check(t, "PutSessionWithin after the purge", err, nil)
+	check(t, "Put after the purge", err, nil)
 }
 
 // testSessionLimitsConcurrent: 64 concurrent puts of one user under PerUser 8 leave
 // exactly 8 open, and the dropped ones are the oldest; 64 concurrent puts of as many
 // users under Total 16 admit exactly 16.
 func testSessionLimitsConcurrent(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	seedWorld(t, st)
 	const n = 64
 	ids := make([]string, n)
@@ -207,10 +206,7 @@ func testSessionLimitsConcurrent(t *testing.T, st store.Store) {
 		t.Errorf("%d of %d sessions open and %d puts dropped one, want 8 open and %d drops", len(open), n, len(winners), n-8)
 	}
 
-	update(t, st, func(tx store.Tx) error {
-		_, err := tx.PurgeExpiredSessions(ctx, base.Add(2*time.Hour))
-		return err
-	})
+	purge(t, st, base.Add(2*time.Hour))
 	lim := store.SessionLimits{PerUser: 1, Total: 16}
 	winners, errs = race(n, func(i int) (bool, error) {
 		_, err := putWithin(st, userSession(fmt.Sprintf("T%02d", i), fmt.Sprintf("user-%02d", i), base), lim, base)
@@ -222,7 +218,7 @@ func testSessionLimitsConcurrent(t *testing.T, st store.Store) {
 	if len(winners) != 16 || len(errs) > 0 {
 		t.Errorf("%d of %d puts under Total 16 succeeded (want 16); other errors: %v", len(winners), n, errs)
 	}
-	same(t, "CountSessions under Total 16", countSessions(t, st, base), 16)
+	same(t, "Count under Total 16", countSessions(t, st, base), 16)
 }
 
 // Bounds of SessionHeap, also stated in refserver/README.md (Bounded sessions).

@@ -84,11 +84,10 @@ func Persistence(t *testing.T, open func(tb testing.TB) store.Store) {
 			tx.CreateCredential(ctx, cred),
 			tx.UpdateCredential(ctx, renewed),
 			tx.UpdateUser(ctx, locked),
-			tx.PutSession(ctx, live),
-			tx.PutSession(ctx, dead),
 			tx.PutOAuthClient(ctx, client),
 		)
 	})
+	put(t, st, live, dead)
 	if err := st.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -112,16 +111,16 @@ func Persistence(t *testing.T, open func(tb testing.TB) store.Store) {
 		c, err := tx.Credential(ctx, "t1", "s1", "u1")
 		check(t, "Credential", err, nil)
 		same(t, "Credential", c, renewed)
-		s, err := tx.Session(ctx, "S-LIVE", base)
-		check(t, "Session", err, nil)
-		same(t, "Session", s, live)
-		_, err = tx.Session(ctx, "S-DEAD", base)
-		check(t, "expired Session", err, store.ErrSessionNotFound)
 		oc, err := tx.OAuthClient(ctx, "c1")
 		check(t, "OAuthClient", err, nil)
 		same(t, "OAuthClient", oc, client)
 		return nil
 	})
+	s, err := get(st, "S-LIVE", base)
+	check(t, "Get", err, nil)
+	same(t, "Get", s, live)
+	_, err = get(st, "S-DEAD", base)
+	check(t, "Get expired", err, store.ErrSessionNotFound)
 	// The reopened store takes writes and still enforces the version sequence.
 	update(t, st, func(tx store.Tx) error {
 		check(t, "stale UpdateCredential", tx.UpdateCredential(ctx, cred.Renewed([]byte("x"))), store.ErrVersionConflict)
@@ -131,7 +130,7 @@ func Persistence(t *testing.T, open func(tb testing.TB) store.Store) {
 	// The sessions it kept count toward their user's limit: S-LIVE (of u1) is
 	// dropped for a new session of u1 under a limit of one.
 	n, err := putWithin(st, session("S-NEW", store.FlowRenewal, base.Add(2*time.Hour)), store.SessionLimits{PerUser: 1}, base)
-	check(t, "PutSessionWithin after reopening", err, nil)
+	check(t, "Put after reopening", err, nil)
 	same(t, "dropped after reopening", n, 1)
 	same(t, "open after reopening", openIDs(t, st, base, "S-LIVE", "S-NEW"), []string{"S-NEW"})
 }
@@ -620,62 +619,55 @@ func testCredentialHistoryReplaced(t *testing.T, st store.Store) {
 	}
 }
 
+// testSessions: Put, Get, Take (once, of the flow, tenant and store named), Purge and
+// Count.
 func testSessions(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	seedWorld(t, st)
+	sessions := st.Sessions()
 	live := session("S1", store.FlowRenewal, base.Add(5*time.Minute))
 	other := session("S2", store.FlowRegistration, base.Add(10*time.Minute))
 	other.CredentialVersion = 0
 	expired := session("S3", store.FlowAuthentication, base.Add(-time.Second))
 	edge := session("S4", store.FlowAuthentication, base) // expires exactly now
-	update(t, st, func(tx store.Tx) error {
-		for _, s := range []store.Session{live, other, expired, edge} {
-			check(t, "PutSession "+s.ID, tx.PutSession(ctx, s), nil)
-		}
-		check(t, "PutSession taken id", tx.PutSession(ctx, live), store.ErrSessionExists)
-		return nil
-	})
-	view(t, st, func(tx store.Tx) error {
-		n, err := tx.CountSessions(ctx, base)
-		check(t, "CountSessions", err, nil)
-		same(t, "CountSessions", n, 2)
-		got, err := tx.Session(ctx, "S1", base)
-		check(t, "Session", err, nil)
-		same(t, "Session", got, live)
-		got, err = tx.Session(ctx, "S2", base)
-		check(t, "Session S2", err, nil)
-		same(t, "Session S2", got, other)
-		for _, id := range []string{"S3", "S4", "nope"} {
-			_, err := tx.Session(ctx, id, base)
-			check(t, "Session "+id, err, store.ErrSessionNotFound)
-		}
-		return nil
-	})
-	update(t, st, func(tx store.Tx) error {
-		got, err := tx.TakeSession(ctx, "S1", base)
-		check(t, "TakeSession", err, nil)
-		same(t, "TakeSession", got, live)
-		_, err = tx.TakeSession(ctx, "S1", base)
-		check(t, "TakeSession twice", err, store.ErrSessionNotFound)
-		_, err = tx.TakeSession(ctx, "S3", base)
-		check(t, "TakeSession expired", err, store.ErrSessionNotFound)
-		_, err = tx.TakeSession(ctx, "nope", base)
-		check(t, "TakeSession unknown", err, store.ErrSessionNotFound)
-		return nil
-	})
-	update(t, st, func(tx store.Tx) error {
-		// S3 went with its TakeSession; S4 is expired and still there.
-		n, err := tx.PurgeExpiredSessions(ctx, base)
-		check(t, "PurgeExpiredSessions", err, nil)
-		same(t, "purged", n, 1)
-		n, err = tx.PurgeExpiredSessions(ctx, base.Add(time.Hour))
-		check(t, "PurgeExpiredSessions later", err, nil)
-		same(t, "purged later", n, 1)
-		n, err = tx.CountSessions(ctx, base)
-		check(t, "CountSessions after purge", err, nil)
-		same(t, "CountSessions after purge", n, 0)
-		return nil
-	})
+	put(t, st, live, other, expired, edge)
+	_, err := sessions.Put(ctx, live, store.SessionLimits{}, time.Time{})
+	check(t, "Put taken id", err, store.ErrSessionExists)
+	same(t, "Count", countSessions(t, st, base), 2)
+	got, err := sessions.Get(ctx, "S1", base)
+	check(t, "Get", err, nil)
+	same(t, "Get", got, live)
+	got, err = sessions.Get(ctx, "S2", base)
+	check(t, "Get S2", err, nil)
+	same(t, "Get S2", got, other)
+	for _, id := range []string{"S3", "S4", "nope"} {
+		_, err := sessions.Get(ctx, id, base)
+		check(t, "Get "+id, err, store.ErrSessionNotFound)
+	}
+
+	// A ref that names another flow, tenant or store finds nothing and takes nothing.
+	for name, r := range map[string]store.SessionRef{
+		"flow":   ref("S1", store.FlowAuthentication),
+		"tenant": {ID: "S1", Flow: store.FlowRenewal, Tenant: "t2", Store: "s1"},
+		"store":  {ID: "S1", Flow: store.FlowRenewal, Tenant: "t1", Store: "s2"},
+	} {
+		_, err := sessions.Take(ctx, r, base)
+		check(t, "Take of another "+name, err, store.ErrSessionNotFound)
+	}
+	got, err = sessions.Take(ctx, ref("S1", store.FlowRenewal), base)
+	check(t, "Take", err, nil)
+	same(t, "Take", got, live)
+	_, err = sessions.Take(ctx, ref("S1", store.FlowRenewal), base)
+	check(t, "Take twice", err, store.ErrSessionNotFound)
+	_, err = sessions.Take(ctx, ref("S3", store.FlowAuthentication), base)
+	check(t, "Take expired", err, store.ErrSessionNotFound)
+	_, err = sessions.Take(ctx, ref("nope", store.FlowRenewal), base)
+	check(t, "Take unknown", err, store.ErrSessionNotFound)
+
+	// S3 went with its Take; S4 is expired and still there.
+	same(t, "purged", purge(t, st, base), 1)
+	same(t, "purged later", purge(t, st, base.Add(time.Hour)), 1)
+	same(t, "Count after purge", countSessions(t, st, base), 0)
 }
 
 func testOAuthClients(t *testing.T, st store.Store) {
@@ -730,7 +722,6 @@ func testInvalid(t *testing.T, st store.Store) {
 			{"CreatePolicy", tx.CreatePolicy(ctx, badPolicy)},
 			{"CreateUser", tx.CreateUser(ctx, badUser)},
 			{"CreateCredential", tx.CreateCredential(ctx, badCred)},
-			{"PutSession", tx.PutSession(ctx, badSession)},
 			{"PutOAuthClient", tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", Tenant: "t1"})},
 			{"PutIdentityStore negative session lifetime", tx.PutIdentityStore(ctx, store.IdentityStore{Tenant: "t1", Name: "s9", SessionTTL: -time.Second})},
 			{"PutOAuthClient negative token lifetime", tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", Tenant: "t1", SecretHash: store.HashSecret("x"), TokenTTL: -time.Second})},
@@ -741,13 +732,20 @@ func testInvalid(t *testing.T, st store.Store) {
 		}
 		return nil
 	})
+	_, err := st.Sessions().Put(ctx, badSession, store.SessionLimits{}, base)
+	check(t, "Put session", err, store.ErrInvalid)
+	same(t, "sessions after an invalid put", countSessions(t, st, time.Time{}), 0)
 }
 
+// testRollback: a failed Update leaves no write behind, and undoes none of the
+// session calls made while it ran: a session taken then stays taken, so single use
+// does not hang on the outcome of the Update around the take.
 func testRollback(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	w := seedWorld(t, st)
 	c1 := w.credential("u1")
 	update(t, st, func(tx store.Tx) error { return tx.CreateCredential(ctx, c1) })
+	put(t, st, session("S0", store.FlowRenewal, base.Add(time.Hour)))
 	boom := errors.New("boom")
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed := w.users["u1"]
@@ -765,27 +763,28 @@ func testRollback(t *testing.T, st store.Store) {
 			tx.UpdateCredential(ctx, c1.Renewed([]byte("v2"))),
 			tx.CreateCredential(ctx, w.credential("u2")),
 			tx.DeleteCredential(ctx, "t1", "s1", "u1"),
-			tx.PutSession(ctx, session("S1", store.FlowRenewal, base.Add(time.Hour))),
 			tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c9", SecretHash: store.HashSecret("x"), Tenant: "t1"}),
 			tx.DeletePolicy(ctx, "t1", "s1", "standard"),
 		}
 		for i, err := range writes {
 			check(t, fmt.Sprintf("write %d", i), err, nil)
 		}
+		_, err := take(st, ref("S0", store.FlowRenewal), base)
+		check(t, "Take inside the Update", err, nil)
+		put(t, st, session("S1", store.FlowRenewal, base.Add(time.Hour)))
 		return boom
 	})
 	check(t, "failing Update", err, boom)
 	assertSeedOnly(t, st, w, c1)
+	same(t, "sessions open after the failed Update", openIDs(t, st, base, "S0", "S1"), []string{"S1"})
 }
 
 func testRollbackOnPanic(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	w := seedWorld(t, st)
 	c1 := w.credential("u1")
-	update(t, st, func(tx store.Tx) error {
-		check(t, "PutSession", tx.PutSession(ctx, session("S0", store.FlowRenewal, base.Add(time.Hour))), nil)
-		return tx.CreateCredential(ctx, c1)
-	})
+	put(t, st, session("S0", store.FlowRenewal, base.Add(time.Hour)))
+	update(t, st, func(tx store.Tx) error { return tx.CreateCredential(ctx, c1) })
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -795,8 +794,8 @@ func testRollbackOnPanic(t *testing.T, st store.Store) {
 		_ = st.Update(ctx, func(tx store.Tx) error {
 			check(t, "CreateUser", tx.CreateUser(ctx, store.User{Tenant: "t1", Store: "s1", ID: "u9", ExternalID: "ext-u9", Status: store.StatusActive}), nil)
 			check(t, "UpdateCredential", tx.UpdateCredential(ctx, c1.Renewed([]byte("v2"))), nil)
-			_, err := tx.TakeSession(ctx, "S0", base)
-			check(t, "TakeSession", err, nil)
+			_, err := take(st, ref("S0", store.FlowRenewal), base)
+			check(t, "Take", err, nil)
 			panic("boom")
 		})
 	}()
@@ -807,10 +806,11 @@ func testRollbackOnPanic(t *testing.T, st store.Store) {
 		got, err := tx.Credential(ctx, "t1", "s1", "u1")
 		check(t, "Credential", err, nil)
 		same(t, "Credential", got, c1)
-		_, err = tx.Session(ctx, "S0", base)
-		check(t, "Session taken before the panic", err, nil)
 		return nil
 	})
+	// The take is no part of the Update: it stays.
+	_, err := get(st, "S0", base)
+	check(t, "Get of the session taken before the panic", err, store.ErrSessionNotFound)
 	update(t, st, func(tx store.Tx) error { return tx.UpdateCredential(ctx, c1.Renewed([]byte("v2"))) })
 }
 
@@ -847,9 +847,6 @@ func assertSeedOnly(tb testing.TB, st store.Store, w world, c1 store.Credential)
 		}
 		_, err = tx.Credential(ctx, "t1", "s1", "u2")
 		check(tb, "rolled back credential", err, store.ErrCredentialNotFound)
-		n, err := tx.CountSessions(ctx, base)
-		check(tb, "CountSessions", err, nil)
-		same(tb, "sessions", n, 0)
 		_, err = tx.OAuthClient(ctx, "c9")
 		check(tb, "rolled back client", err, store.ErrClientNotFound)
 		return nil
@@ -861,8 +858,6 @@ func testReadOnly(t *testing.T, st store.Store) {
 	w := seedWorld(t, st)
 	c1 := w.credential("u1")
 	view(t, st, func(tx store.Tx) error {
-		_, takeErr := tx.TakeSession(ctx, "S1", base)
-		_, purgeErr := tx.PurgeExpiredSessions(ctx, base)
 		writes := []struct {
 			name string
 			err  error
@@ -877,9 +872,6 @@ func testReadOnly(t *testing.T, st store.Store) {
 			{"CreateCredential", tx.CreateCredential(ctx, c1)},
 			{"UpdateCredential", tx.UpdateCredential(ctx, c1.Renewed([]byte("v")))},
 			{"DeleteCredential", tx.DeleteCredential(ctx, "t1", "s1", "u1")},
-			{"PutSession", tx.PutSession(ctx, session("S1", store.FlowRenewal, base.Add(time.Hour)))},
-			{"TakeSession", takeErr},
-			{"PurgeExpiredSessions", purgeErr},
 			{"PutOAuthClient", tx.PutOAuthClient(ctx, store.OAuthClient{ID: "c", SecretHash: store.HashSecret("x"), Tenant: "t1"})},
 		}
 		for _, w := range writes {
@@ -920,10 +912,9 @@ func testIsolation(t *testing.T, st store.Store) {
 		o store.OAuthClient
 	}{cloneSession(s), store.OAuthClient{ID: client.ID, SecretHash: client.SecretHash, Tenant: client.Tenant, Permissions: []string{"TNT#t1#*"}}}
 	update(t, st, func(tx store.Tx) error {
-		return errors.Join(
-			tx.CreateCredential(ctx, c1), tx.UpdateCredential(ctx, c2),
-			tx.PutSession(ctx, written.s), tx.PutOAuthClient(ctx, written.o))
+		return errors.Join(tx.CreateCredential(ctx, c1), tx.UpdateCredential(ctx, c2), tx.PutOAuthClient(ctx, written.o))
 	})
+	put(t, st, written.s)
 	// Scribble over what was written.
 	written.s.ServerSecret[0] ^= 0xff
 	written.o.Permissions[0] = "TNT#t2#*"
@@ -938,16 +929,16 @@ func testIsolation(t *testing.T, st store.Store) {
 		p, err := tx.Policy(ctx, "t1", "s1", "standard")
 		check(t, "Policy", err, nil)
 		p.Requirements.RequiredRegExes[0].Pattern = "x"
-		ss, err := tx.Session(ctx, "S1", base)
-		check(t, "Session", err, nil)
-		same(t, "Session after caller scribbled", ss, s)
-		ss.ServerPublic[0] ^= 0xff
 		oc, err := tx.OAuthClient(ctx, "c1")
 		check(t, "OAuthClient", err, nil)
 		same(t, "OAuthClient after caller scribbled", oc, client)
 		oc.Permissions[0] = "x"
 		return nil
 	})
+	ss, err := get(st, "S1", base)
+	check(t, "Get", err, nil)
+	same(t, "session after caller scribbled", ss, s)
+	ss.ServerPublic[0] ^= 0xff
 	view(t, st, func(tx store.Tx) error {
 		got, err := tx.Credential(ctx, "t1", "s1", "u1")
 		check(t, "Credential", err, nil)
@@ -955,14 +946,18 @@ func testIsolation(t *testing.T, st store.Store) {
 		p, err := tx.Policy(ctx, "t1", "s1", "standard")
 		check(t, "Policy", err, nil)
 		same(t, "Policy after reader scribbled", p, w.policy)
-		ss, err := tx.Session(ctx, "S1", base)
-		check(t, "Session", err, nil)
-		same(t, "Session after reader scribbled", ss, s)
 		oc, err := tx.OAuthClient(ctx, "c1")
 		check(t, "OAuthClient", err, nil)
 		same(t, "OAuthClient after reader scribbled", oc, client)
 		return nil
 	})
+	ss, err = get(st, "S1", base)
+	check(t, "Get", err, nil)
+	same(t, "session after reader scribbled", ss, s)
+	ss.Salt[0] ^= 0xff
+	ss, err = take(st, ref("S1", store.FlowRenewal), base)
+	check(t, "Take", err, nil)
+	same(t, "taken session after reader scribbled", ss, s)
 }
 
 func testCancelledContext(t *testing.T, st store.Store) {
@@ -976,6 +971,18 @@ func testCancelledContext(t *testing.T, st store.Store) {
 	if ran {
 		t.Error("a transaction ran under a cancelled context")
 	}
+	sessions := st.Sessions()
+	_, err = sessions.Put(ctx, session("S1", store.FlowRenewal, base.Add(time.Hour)), store.SessionLimits{}, base)
+	check(t, "Put", err, context.Canceled)
+	_, err = sessions.Take(ctx, ref("S1", store.FlowRenewal), base)
+	check(t, "Take", err, context.Canceled)
+	_, err = sessions.Get(ctx, "S1", base)
+	check(t, "Get", err, context.Canceled)
+	_, err = sessions.Purge(ctx, base)
+	check(t, "Purge", err, context.Canceled)
+	_, err = sessions.Count(ctx, base)
+	check(t, "Count", err, context.Canceled)
+	same(t, "sessions put under a cancelled context", countSessions(t, st, base), 0)
 }
 
 // testContextEndsMidUpdate: a context that ends while an Update runs stops its next
@@ -1007,19 +1014,13 @@ func testContextEndsMidUpdate(t *testing.T, st store.Store) {
 
 // testTakeSessionConcurrent: of 64 concurrent takers of one session exactly one wins.
 func testTakeSessionConcurrent(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	seedWorld(t, st)
 	const n = 64
 	for round := range 3 {
 		id := fmt.Sprintf("S%d", round)
-		update(t, st, func(tx store.Tx) error {
-			return tx.PutSession(ctx, session(id, store.FlowRenewal, base.Add(time.Hour)))
-		})
+		put(t, st, session(id, store.FlowRenewal, base.Add(time.Hour)))
 		winners, errs := race(n, func(int) (bool, error) {
-			err := st.Update(ctx, func(tx store.Tx) error {
-				_, err := tx.TakeSession(ctx, id, base)
-				return err
-			})
+			_, err := take(st, ref(id, store.FlowRenewal), base)
 			if errors.Is(err, store.ErrSessionNotFound) {
 				return false, nil
 			}
@@ -1099,36 +1100,32 @@ func race(n int, attempt func(i int) (bool, error)) (winners []int, errs []error
 var errStale = errors.New("storetest: stale session")
 
 // testCompareInsideUpdateConcurrent: the reference server's renewal pattern. N
-// sessions started on version v; each completion, inside one Update, takes its
-// session, reads the credential, compares the version and writes v+1. Exactly one
-// succeeds; every session is consumed either way (the take is committed even for a
-// stale completion, by returning nil and reporting staleness outside).
+// sessions started on version v; each completion takes its session, then, inside
+// one Update, reads the credential, compares the version and writes v+1. Exactly
+// one succeeds; every session is consumed either way.
 func testCompareInsideUpdateConcurrent(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	w := seedWorld(t, st)
 	c1 := w.credential("u1")
 	const n = 16
-	update(t, st, func(tx store.Tx) error {
-		errs := []error{tx.CreateCredential(ctx, c1)}
-		for i := range n {
-			errs = append(errs, tx.PutSession(ctx, session(fmt.Sprintf("S%d", i), store.FlowRenewal, base.Add(time.Hour))))
-		}
-		return errors.Join(errs...)
-	})
+	update(t, st, func(tx store.Tx) error { return tx.CreateCredential(ctx, c1) })
+	for i := range n {
+		put(t, st, session(fmt.Sprintf("S%d", i), store.FlowRenewal, base.Add(time.Hour)))
+	}
 	winners, errs := race(n, func(i int) (bool, error) {
+		s, err := take(st, ref(fmt.Sprintf("S%d", i), store.FlowRenewal), base)
+		if err != nil {
+			return false, err
+		}
 		var outcome error
-		err := st.Update(ctx, func(tx store.Tx) error {
-			s, err := tx.TakeSession(ctx, fmt.Sprintf("S%d", i), base)
-			if err != nil {
-				return err
-			}
+		err = st.Update(ctx, func(tx store.Tx) error {
 			c, err := tx.Credential(ctx, s.Tenant, s.Store, s.UserID)
 			if err != nil {
 				return err
 			}
 			if c.Identity != s.Identity || c.Version != s.CredentialVersion {
 				outcome = errStale
-				return nil // keep the take
+				return nil
 			}
 			return tx.UpdateCredential(ctx, c.Renewed(fmt.Appendf(nil, "verifier-from-%d", i)))
 		})
@@ -1142,11 +1139,9 @@ func testCompareInsideUpdateConcurrent(t *testing.T, st store.Store) {
 		check(t, "Credential", err, nil)
 		same(t, "version", got.Version, c1.Version+1)
 		same(t, "verifier", got.Verifier, fmt.Appendf(nil, "verifier-from-%d", winners[0]))
-		count, err := tx.CountSessions(ctx, base)
-		check(t, "CountSessions", err, nil)
-		same(t, "sessions left", count, 0)
 		return nil
 	})
+	same(t, "sessions left", countSessions(t, st, base), 0)
 }
 
 // testConcurrentReadersAndWriters runs readers against writers (for -race) and
@@ -1162,13 +1157,14 @@ func testConcurrentReadersAndWriters(t *testing.T, st store.Store) {
 		wg.Go(func() {
 			for i := range perWriter {
 				id := fmt.Sprintf("w%d-%d", g, i)
-				errc <- st.Update(ctx, func(tx store.Tx) error {
+				err := st.Update(ctx, func(tx store.Tx) error {
 					u := store.User{Tenant: "t1", Store: "s1", ID: id, ExternalID: "ext-" + id, Status: store.StatusActive, DateCreated: base}
-					if err := tx.CreateUser(ctx, u); err != nil {
-						return err
-					}
-					return tx.PutSession(ctx, session("S-"+id, store.FlowAuthentication, base.Add(time.Hour)))
+					return tx.CreateUser(ctx, u)
 				})
+				if err == nil {
+					_, err = st.Sessions().Put(ctx, session("S-"+id, store.FlowAuthentication, base.Add(time.Hour)), store.SessionLimits{}, base)
+				}
+				errc <- err
 			}
 		})
 	}
@@ -1183,19 +1179,16 @@ func testConcurrentReadersAndWriters(t *testing.T, st store.Store) {
 				default:
 				}
 				err := st.View(ctx, func(tx store.Tx) error {
-					n, err := tx.CountSessions(ctx, base)
-					if err != nil {
-						return err
-					}
-					_, err = tx.User(ctx, "t1", "s1", "u1")
-					if err != nil {
-						return err
-					}
-					if n > writers*perWriter {
-						return fmt.Errorf("storetest: %d sessions, more than were written", n)
-					}
-					return nil
+					_, err := tx.User(ctx, "t1", "s1", "u1")
+					return err
 				})
+				if err == nil {
+					var n int
+					n, err = st.Sessions().Count(ctx, base)
+					if err == nil && n > writers*perWriter {
+						err = fmt.Errorf("storetest: %d sessions, more than were written", n)
+					}
+				}
 				if err != nil {
 					errc <- err
 					return
@@ -1220,11 +1213,9 @@ func testConcurrentReadersAndWriters(t *testing.T, st store.Store) {
 				check(t, "User "+id, err, nil)
 			}
 		}
-		n, err := tx.CountSessions(ctx, base)
-		check(t, "CountSessions", err, nil)
-		same(t, "sessions", n, writers*perWriter)
 		return nil
 	})
+	same(t, "sessions", countSessions(t, st, base), writers*perWriter)
 }
 
 func testPing(t *testing.T, st store.Store) {
