@@ -232,17 +232,20 @@ Feature: The guide's passcode renewal as a process definition
     And no new version of the full renewal definition was deployed
 
     Examples:
-      | change                                                                 | node                    |
-      | no default flow out of getUser                                         | getUser                 |
-      | two default flows out of simpleDecider                                 | simpleDecider           |
-      | a flow out of simpleDecider with neither condition nor default         | simpleDecider           |
-      | a condition on the default flow out of simpleDecider                   | simpleDecider           |
-      | the decision MAYBE on a flow out of simpleDecider                      | simpleDecider           |
-      | the error code WRONG_PASSCODE on a flow out of completePasscodeRenewal | completePasscodeRenewal |
-      | the user status ASLEEP on a flow out of getUser                        | getUser                 |
-      | a decision on a flow out of startPasscodeRenewal                       | startPasscodeRenewal    |
-      | a condition on the flow out of the error form wrongPasscode            | wrongPasscode           |
-      | two flows testing PASSCODE_NOT_REGISTERED out of startPasscodeRenewal  | startPasscodeRenewal    |
-      | a retry that loops back to passcodeRenewalForm                         | passcodeRenewalForm     |
-      | no flow into the error form noPasscode                                 | noPasscode              |
-      | an error form lockedUser that shows the renewal form                   | lockedUser              |
+      | change                                                                 | node                      |
+      | no default flow out of getUser                                         | getUser                   |
+      | two default flows out of simpleDecider                                 | simpleDecider             |
+      | a flow out of simpleDecider with neither condition nor default         | simpleDecider             |
+      | a condition on the default flow out of simpleDecider                   | simpleDecider             |
+      | the decision MAYBE on a flow out of simpleDecider                      | simpleDecider             |
+      | the error code WRONG_PASSCODE on a flow out of completePasscodeRenewal | completePasscodeRenewal   |
+      | the user status ASLEEP on a flow out of getUser                        | getUser                   |
+      | a decision on a flow out of startPasscodeRenewal                       | startPasscodeRenewal      |
+      | a condition on the flow out of the error form wrongPasscode            | wrongPasscode             |
+      | two flows testing PASSCODE_NOT_REGISTERED out of startPasscodeRenewal  | startPasscodeRenewal      |
+      | a retry that loops back to passcodeRenewalForm                         | passcodeRenewalForm       |
+      | no flow into the error form noPasscode                                 | noPasscode                |
+      | two fields in the condition of a flow out of getUser                   | getUser                   |
+      | a second flow out of the error form lockedUser                         | lockedUser                |
+      | a retry whose user is stored on one path only                          | startPasscodeRenewalRetry |
+      | an error form lockedUser that shows the renewal form                   | lockedUser                |

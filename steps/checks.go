@@ -205,7 +205,7 @@ func Catalogue() []Check {
 		{"PRC-015", Must, "guide", "Get User's not-found outcome is branchable", `"Identify the Identity Store User using the 'Get User' activity": USER_NOT_FOUND branches to an error form; the decider says FAIL`},
 		{"PRC-016", Must, "guide", "the full flow's default path", `with no failure every default flow is taken and the renewal PASSes`},
 		{"PRC-017", Must, "guide", "processActivities lists Get User and the error form", `GET .../processActivities lists getUser and errorForm with their parameters, and what each node type's flows may test`},
-		{"PRC-018", Must, "guide", "broken branches are refused", `a definition whose branches break a rule (no default, two defaults, unknown decision, code or status, a condition where no branch is possible, a repeated condition, a cycle, an unreachable node, an error form with a passcode field) is refused naming the node, and nothing is deployed`},
+		{"PRC-018", Must, "guide", "broken branches are refused", `a definition whose branches break a rule (no default, two defaults, a flow with neither condition nor default, a default with a condition, an unknown decision, code or status, a condition of two fields or on a node that cannot branch, a second flow out of a form, a repeated condition, a cycle, an unreachable node, a user not stored on every path, an error form with a passcode field) is refused naming the node, and nothing is deployed`},
 	}
 }
 

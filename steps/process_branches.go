@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,9 +63,7 @@ func processBranchSteps(sc *godog.ScenarioContext) {
 	sc.Step(stepRE(`^the instance took the branches "([^"]*)"$`), branchesTaken)
 	sc.Step(stepRE(`^the process activities list "([^"]*)" with the parameters "([^"]*)" and the branches "([^"]*)"$`), activityListed)
 	sc.Step(stepRE(`^the full renewal definition is deployed with (.+)$`), deployBrokenFull)
-	sc.Step(stepRE(`^the answer message names node "([^"]*)"$`), func(ctx context.Context, node string) error {
-		return answerNames(ctx, node, "")
-	})
+	sc.Step(stepRE(`^the answer message names node "([^"]*)"$`), answerNamesNode)
 	sc.Step(stepRE(`^no new version of the full renewal definition was deployed$`), fullUnchanged)
 }
 
@@ -269,6 +268,26 @@ func activityListed(ctx context.Context, typ, params, branches string) error {
 	return nil
 }
 
+// answerNamesNode checks that a problem of the refusal is about the node: its text
+// (the message, or one of the processingDetails) starts `node "<id>"`.
+func answerNamesNode(ctx context.Context, node string) error {
+	var e api.Error
+	if err := decodeInto(ps(ctx).last, &e); err != nil {
+		return err
+	}
+	texts := []string{e.Message}
+	for _, d := range e.ProcessingDetails {
+		texts = append(texts, d.Message)
+	}
+	prefix := "node " + strconv.Quote(node)
+	for _, m := range texts {
+		if strings.HasPrefix(m, prefix+" ") || strings.HasPrefix(m, prefix+":") {
+			return nil
+		}
+	}
+	return fmt.Errorf("no problem is about node %q: %q", node, texts)
+}
+
 // fullAnswer reads the latest version of the full definition.
 func (s *processScenario) fullAnswer(ctx context.Context) (*api.Exchange, error) {
 	ex, err := s.send(ctx, http.MethodGet, "/processDefinitions/"+fullDefinition, nil, "")
@@ -385,6 +404,26 @@ func fullChanges() map[string]func(d *process.Definition) error {
 			}
 			d.Flows = slices.DeleteFunc(d.Flows, func(f process.Flow) bool { return f.To == "noPasscode" })
 			return nil
+		},
+		"two fields in the condition of a flow out of getUser": setFlow("getUser", "unknownUser", func(f *process.Flow) {
+			f.Condition = cond(process.Condition{ErrorCode: api.CodeUserNotFound, UserStatus: api.StatusLocked})
+		}),
+		"a second flow out of the error form lockedUser": func(d *process.Definition) error {
+			d.Flows = append(d.Flows, process.Flow{From: "lockedUser", To: "endFail"})
+			return nil
+		},
+		"a retry whose user is stored on one path only": func(d *process.Definition) error {
+			// A second Get User on the wrong-passcode path only; the retry, reached
+			// from the reused-passcode path too, takes its user by that key.
+			d.Nodes = append(d.Nodes, process.Node{ID: "getUser2", Type: process.TypeGetUser,
+				Parameters: map[string]any{"storeName": "default", "userExternalId": "${token.userExternalId}", "userKey": "user2"}})
+			d.Flows = append(d.Flows, process.Flow{From: "getUser2", To: "startPasscodeRenewalRetry"})
+			n, err := node(d, "startPasscodeRenewalRetry")
+			if err != nil {
+				return err
+			}
+			n.Parameters["userKey"] = "user2"
+			return setFlow("wrongPasscode", "startPasscodeRenewalRetry", func(f *process.Flow) { f.To = "getUser2" })(d)
 		},
 		"an error form lockedUser that shows the renewal form": func(d *process.Definition) error {
 			n, err := node(d, "lockedUser")
