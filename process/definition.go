@@ -35,10 +35,51 @@ type Node struct {
 	Parameters map[string]any `json:"parameters,omitempty" yaml:"parameters,omitempty"`
 }
 
-// Flow is a sequence flow: the arrow from one node to the next.
+// Flow is a sequence flow: the arrow from one node to the next. A node with one
+// outgoing flow needs neither Condition nor Default. A node that branches (a start,
+// complete or Get User activity, or the simple decider) may have several: each but
+// one has a Condition, and exactly one, without a condition, is the Default, taken
+// when no condition holds.
 type Flow struct {
-	From string `json:"from" yaml:"from"`
-	To   string `json:"to" yaml:"to"`
+	From      string     `json:"from" yaml:"from"`
+	To        string     `json:"to" yaml:"to"`
+	Condition *Condition `json:"condition,omitempty" yaml:"condition,omitempty"`
+	Default   bool       `json:"default,omitempty" yaml:"default,omitempty"`
+}
+
+// Condition is what a conditional sequence flow tests about the node it leaves.
+// Exactly one field is set, one that the node's type lists in its
+// ActivitySpec.Branches: the decider's Decision, the ErrorCode an activity ended
+// with, or the UserStatus of the user Get User found.
+type Condition struct {
+	Decision   Decision       `json:"decision,omitempty" yaml:"decision,omitempty"`
+	ErrorCode  api.Code       `json:"errorCode,omitempty" yaml:"errorCode,omitempty"`
+	UserStatus api.UserStatus `json:"userStatus,omitempty" yaml:"userStatus,omitempty"`
+}
+
+// field returns the one field c sets and its value; "" when it sets none or
+// several.
+func (c Condition) field() (string, string) {
+	var name, value string
+	n := 0
+	for _, f := range []struct{ name, value string }{
+		{CondDecision, string(c.Decision)}, {CondErrorCode, string(c.ErrorCode)}, {CondUserStatus, string(c.UserStatus)},
+	} {
+		if f.value != "" {
+			name, value = f.name, f.value
+			n++
+		}
+	}
+	if n != 1 {
+		return "", ""
+	}
+	return name, value
+}
+
+// String is "errorCode PASSCODE_NOT_REGISTERED" and the like.
+func (c Condition) String() string {
+	name, value := c.field()
+	return name + " " + value
 }
 
 // Limits of a definition, so that a deploy cannot make the server do unbounded work.
@@ -127,12 +168,14 @@ type FormLookup func(name string, version int) (Form, bool)
 // The checks: a valid name; known node types ("unknown activity"); unique, valid
 // node ids; exactly one start event and at least one end event; events named;
 // every parameter known, of its type, and the required ones present; a start
-// activity that names its user (userId or userExternalId) unless an earlier start
-// activity stores a user under the same userKey; form and complete activities whose
-// attempt key an earlier start activity of the same flow defines; substitutions that
-// name a variable defined upstream; flows between existing nodes, none into the start
-// event nor out of an end event, exactly one out of every other node; and a graph
-// where every node is connected, reachable from the start event, and on no cycle.
+// activity that names its user (userId or userExternalId) unless an activity on
+// every path to it stores a user under the same userKey; a Get User that names its
+// user; form and complete activities whose attempt key a start activity of the same
+// flow defines on every path to them; substitutions that name a variable defined on
+// every path; attempt and form data keys each used once; flows between existing
+// nodes, none into the start event nor out of an end event, at least one out of
+// every other node, and the branch rules of checkBranches; and a graph where every
+// node is connected, reachable from the start event, and on no cycle.
 func Validate(d Definition, forms FormLookup) (Definition, error) {
 	var ps problems
 	if !validName(d.Name) {
@@ -286,169 +329,4 @@ func normalizeValue(t ParamType, v any) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// next returns, for each node id, the single node its one outgoing flow leads to.
-// checkGraph has made sure there is exactly one for every node but the end events.
-func next(d Definition) map[string]string {
-	m := map[string]string{}
-	for _, f := range d.Flows {
-		m[f.From] = f.To
-	}
-	return m
-}
-
-// checkGraph checks the sequence flows and returns the node ids in execution order
-// from the start event to an end event.
-func checkGraph(d Definition, byID map[string]int, ps *problems) []string {
-	out := map[string]int{}
-	in := map[string]int{}
-	seen := map[Flow]bool{}
-	for i, f := range d.Flows {
-		where := "flows[" + strconv.Itoa(i) + "]"
-		fi, okFrom := byID[f.From]
-		ti, okTo := byID[f.To]
-		switch {
-		case !okFrom:
-			ps.add("", where, "sequence flow from unknown node %q", truncate(f.From))
-			continue
-		case !okTo:
-			ps.add("", where, "sequence flow to unknown node %q", truncate(f.To))
-			continue
-		case seen[f]:
-			ps.add(f.From, where, "sequence flow to %q is given twice", f.To)
-			continue
-		}
-		seen[f] = true
-		if d.Nodes[ti].Type == TypeStartEvent {
-			ps.add(f.To, where, "no sequence flow may lead into the start event")
-		}
-		if d.Nodes[fi].Type == TypeEndEvent {
-			ps.add(f.From, where, "no sequence flow may leave an end event")
-		}
-		out[f.From]++
-		in[f.To]++
-	}
-	if len(*ps) > 0 {
-		return nil
-	}
-	var start string
-	for _, n := range d.Nodes {
-		if n.Type == TypeStartEvent {
-			start = n.ID
-		}
-		if n.Type != TypeEndEvent && out[n.ID] > 1 {
-			ps.add(n.ID, "", "node has %d outgoing sequence flows; only one is allowed", out[n.ID])
-		}
-	}
-	if len(*ps) > 0 {
-		return nil
-	}
-	// Walk the single path from the start event: it ends at an end event, at a node
-	// no flow leaves, or where it meets itself (a cycle).
-	nx := next(d)
-	var order []string
-	visited := map[string]bool{}
-	complete := false
-	for id := start; ; id = nx[id] {
-		if visited[id] {
-			ps.add(id, "", "the sequence flows form a cycle through this node")
-			break
-		}
-		visited[id] = true
-		order = append(order, id)
-		if d.Nodes[byID[id]].Type == TypeEndEvent {
-			complete = true
-			break
-		}
-		if out[id] == 0 {
-			ps.add(id, "", "node is not connected: no sequence flow leaves it")
-			break
-		}
-	}
-	for _, n := range d.Nodes {
-		switch {
-		case visited[n.ID]:
-		case n.Type != TypeStartEvent && in[n.ID] == 0:
-			ps.add(n.ID, "", "node is not connected: no sequence flow leads to it")
-		default:
-			ps.add(n.ID, "", "node is unreachable from the start event")
-		}
-	}
-	if !complete {
-		return nil
-	}
-	return order
-}
-
-// checkData checks, along the execution order, that every key a node uses was
-// defined upstream and that forms fit their activities.
-func checkData(d Definition, order []string, forms FormLookup, ps *problems) {
-	byID := map[string]Node{}
-	for _, n := range d.Nodes {
-		byID[n.ID] = n
-	}
-	attempts := map[string]api.Flow{} // attempt key -> flow
-	users := map[string]bool{}        // user keys
-	formKeys := map[string]bool{}     // form data keys
-	vars := map[string]bool{"token": true}
-	for _, id := range order {
-		n := byID[id]
-		spec, _ := ActivityByType(n.Type)
-		str := func(name string) string { s, _ := n.Parameters[name].(string); return s }
-		for _, p := range spec.Params {
-			if s, ok := n.Parameters[p.Name].(string); ok {
-				if err := checkTemplate(s, vars); err != nil {
-					ps.add(id, p.Name, "%s", err.Error())
-				}
-			}
-		}
-		switch spec.Kind {
-		case KindStart:
-			key, userKey := str(spec.AttemptKeyParam()), str(ParamUserKey)
-			for _, k := range []struct{ param, v string }{{spec.AttemptKeyParam(), key}, {ParamUserKey, userKey}} {
-				if !validName(k.v) {
-					ps.add(id, k.param, "a key must start with a letter and hold only letters, digits, '_', '.' and '-'")
-				}
-			}
-			if _, dup := attempts[key]; dup {
-				ps.add(id, spec.AttemptKeyParam(), "the attempt key %q is already used by an earlier activity", key)
-			}
-			hasID, hasExt := str(ParamUserID) != "", str(ParamUserExternalID) != ""
-			switch {
-			case hasID && hasExt:
-				ps.add(id, ParamUserID, "give userId or userExternalId, not both")
-			case !hasID && !hasExt && !users[userKey]:
-				ps.add(id, ParamUserExternalID, "required parameter: userId or userExternalId, since no earlier activity stores a user under userKey %q", userKey)
-			}
-			attempts[key] = spec.Flow
-			users[userKey] = true
-			vars[userKey] = true
-		case KindForm, KindComplete:
-			key := str(spec.AttemptKeyParam())
-			if f, ok := attempts[key]; !ok || f != spec.Flow {
-				ps.add(id, spec.AttemptKeyParam(), "no earlier %s activity starts the attempt %q", startSpec(spec.Flow).Label, key)
-			}
-			if spec.Kind == KindForm {
-				fk := str(ParamFormDataKey)
-				if !validName(fk) {
-					ps.add(id, ParamFormDataKey, "a key must start with a letter and hold only letters, digits, '_', '.' and '-'")
-				}
-				if formKeys[fk] {
-					ps.add(id, ParamFormDataKey, "the form data key %q is already used by an earlier form", fk)
-				}
-				formKeys[fk] = true
-				vars[fk] = true
-				if forms != nil {
-					name := str(ParamDataFormName)
-					version, _ := n.Parameters[ParamDataFormVersion].(int)
-					if f, ok := forms(name, version); !ok {
-						ps.add(id, ParamDataFormName, "no custom form %q version %d", truncate(name), version)
-					} else if err := f.fits(spec.Flow); err != nil {
-						ps.add(id, ParamDataFormName, "%s", err.Error())
-					}
-				}
-			}
-		}
-	}
 }

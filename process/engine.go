@@ -38,6 +38,9 @@ type Passcodes interface {
 	// CompletePasscode is the completion call of a session, body being the JSON
 	// completion request.
 	CompletePasscode(ctx context.Context, tenant string, flow api.Flow, storeName, sessionID string, body []byte) (*api.CompleteResponse, error)
+	// GetUser looks a user of the tenant's store up, as the admin endpoint
+	// GET {P}/users/{userId} (or .../{extUserId}/ext) does: the Get User activity.
+	GetUser(ctx context.Context, tenant, storeName string, user api.UserRef) (api.User, error)
 }
 
 // DefaultMaxInstances is Config.MaxInstances when zero.
@@ -333,7 +336,7 @@ func (e *Engine) Start(ctx context.Context, tenant, secret string) (View, string
 	t.Uses++
 	in := &instance{
 		id: id, tenant: tenant, def: d, tokenID: t.ID, keyHash: keyHash,
-		status: StatusRunning, order: executionOrder(d),
+		status: StatusRunning, cur: startNode(d),
 		vars:     map[string]string{"token.name": t.Name},
 		attempts: map[string]*attempt{},
 		created:  now.UTC(), updated: now.UTC(),
@@ -354,24 +357,14 @@ func (e *Engine) Start(ctx context.Context, tenant, secret string) (View, string
 	return e.view(in), key, nil
 }
 
-// executionOrder is the node ids from the start event to the end, following the
-// single outgoing flow of each node (Validate guarantees the shape).
-func executionOrder(d Definition) []string {
-	nx := next(d)
-	var start string
+// startNode is the id of d's start event (Validate guarantees exactly one).
+func startNode(d Definition) string {
 	for _, n := range d.Nodes {
 		if n.Type == TypeStartEvent {
-			start = n.ID
+			return n.ID
 		}
 	}
-	var out []string
-	for id := start; id != ""; id = nx[id] {
-		out = append(out, id)
-		if len(out) > len(d.Nodes) {
-			break
-		}
-	}
-	return out
+	return ""
 }
 
 // lookup finds an instance and checks its access key in constant time. A wrong key
@@ -411,7 +404,7 @@ func (e *Engine) Submit(ctx context.Context, tenant, id, key, nodeID string, s S
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.status != StatusWaiting || in.order[in.pos] != nodeID {
+	if in.status != StatusWaiting || in.cur != nodeID {
 		return View{}, ErrStepNotActive
 	}
 	raw := s.BrowserResponse
@@ -420,17 +413,20 @@ func (e *Engine) Submit(ctx context.Context, tenant, id, key, nodeID string, s S
 	}
 	n := in.node(nodeID)
 	spec, _ := ActivityByType(n.Type)
-	a := in.attempts[n.str(spec.AttemptKeyParam())]
-	a.response = append([]byte(nil), raw...)
+	if spec.Kind == KindForm {
+		in.attempts[n.str(spec.AttemptKeyParam())].response = append([]byte(nil), raw...)
+	}
 	in.vars[n.str(ParamFormDataKey)+"."+FieldBrowserResponse] = string(raw)
-	now := e.cfg.Now().UTC()
-	in.history = append(in.history, HistoryEntry{
-		NodeID: n.ID, Type: n.Type, Name: n.Name, Outcome: OutcomeCompleted,
-		StartingComponentID: n.str(ParamStartingComponentID), UIComponentID: n.str(ParamUIComponentID),
-		StartedAt: in.updated, EndedAt: now,
-	})
+	entry := newEntry(n, in.updated)
+	entry.EndedAt = e.cfg.Now().UTC()
 	in.status = StatusRunning
-	in.pos++
+	in.updated = entry.EndedAt
+	if !in.follow(n, &entry, nil) {
+		in.history = append(in.history, entry)
+		in.status = StatusCompleted
+		return e.view(in), nil
+	}
+	in.history = append(in.history, entry)
 	e.run(ctx, in)
 	return e.view(in), nil
 }
@@ -502,7 +498,7 @@ func (in *instance) admin() Instance {
 		History: append([]HistoryEntry{}, in.history...), CreatedAt: in.created, UpdatedAt: in.updated,
 	}
 	if in.status == StatusWaiting {
-		n := in.node(in.order[in.pos])
+		n := in.node(in.cur)
 		spec, _ := ActivityByType(n.Type)
 		v, _ := n.Parameters[ParamDataFormVersion].(int)
 		out.CurrentStep = &Step{
@@ -519,16 +515,21 @@ func (e *Engine) view(in *instance) View {
 	v := View{InstanceID: in.id, Status: in.status}
 	switch in.status {
 	case StatusWaiting:
-		n := in.node(in.order[in.pos])
+		n := in.node(in.cur)
 		spec, _ := ActivityByType(n.Type)
-		a := in.attempts[n.str(spec.AttemptKeyParam())]
 		version, _ := n.Parameters[ParamDataFormVersion].(int)
 		f, _ := e.Form(in.tenant, n.str(ParamDataFormName), version)
 		v.Step = &PageStep{
 			NodeID: n.ID, Type: n.Type, Flow: spec.Flow,
 			StartingComponentID: n.str(ParamStartingComponentID), UIComponentID: n.str(ParamUIComponentID),
-			Form: f, PasscodeRequirements: a.start.PasscodeRequirements, AlgorithmInfo: a.start.AlgorithmInfo,
+			Form: f,
 		}
+		if spec.Kind == KindErrorForm {
+			v.Step.Error = in.lastError()
+			break
+		}
+		a := in.attempts[n.str(spec.AttemptKeyParam())]
+		v.Step.PasscodeRequirements, v.Step.AlgorithmInfo = a.start.PasscodeRequirements, a.start.AlgorithmInfo
 	case StatusCompleted:
 		v.Decision = in.decision
 		v.Result = in.result()
@@ -536,13 +537,12 @@ func (e *Engine) view(in *instance) View {
 	return v
 }
 
-// result summarises the attempts for the page: the first failure, else the last
-// completed attempt's m2 and user.
+// result summarises the attempts for the page: the first failure that no branch
+// recovered from, else the last completed attempt's m2 and user.
 func (in *instance) result() *Result {
 	var last *attempt
-	for _, k := range in.attemptOf {
-		a := in.attempts[k]
-		if a.err != nil {
+	for _, a := range in.tried {
+		if a.err != nil && !a.recovered {
 			return &Result{Flow: a.flow, Error: a.err}
 		}
 		if a.completed {
@@ -558,64 +558,141 @@ func (in *instance) result() *Result {
 	return r
 }
 
-// run executes nodes from in.pos until a form waits or an end event is reached.
+// run executes nodes from in.cur until a form waits or an end event is reached.
 // in.mu must be held.
 func (e *Engine) run(ctx context.Context, in *instance) {
-	for in.pos < len(in.order) {
-		n := in.node(in.order[in.pos])
+	// Validate refuses cycles, so a run passes each node at most once: the bound
+	// only stops a definition that got past it.
+	for range len(in.def.Nodes) + 1 {
+		n := in.node(in.cur)
 		spec, _ := ActivityByType(n.Type)
 		started := e.cfg.Now().UTC()
-		entry := HistoryEntry{
-			NodeID: n.ID, Type: n.Type, Name: n.Name, Outcome: OutcomeCompleted,
-			StartingComponentID: n.str(ParamStartingComponentID), UIComponentID: n.str(ParamUIComponentID),
-			StartedAt: started,
-		}
+		entry := newEntry(n, started)
+		var ran *attempt // the attempt or look-up this node ran
 		switch spec.Kind {
 		case KindStart:
-			e.startActivity(ctx, in, n, spec, &entry)
+			ran = e.startActivity(ctx, in, n, spec, &entry)
+		case KindGetUser:
+			ran = e.getUserActivity(ctx, in, n, &entry)
 		case KindForm:
 			a := in.attempts[n.str(spec.AttemptKeyParam())]
 			if a == nil || a.err != nil {
 				entry.Outcome = OutcomeSkipped
 				break
 			}
-			in.status = StatusWaiting
-			in.updated = started
+			in.status, in.updated = StatusWaiting, started
+			return
+		case KindErrorForm:
+			in.status, in.updated = StatusWaiting, started
 			return
 		case KindComplete:
-			e.completeActivity(ctx, in, n, spec, &entry)
+			ran = e.completeActivity(ctx, in, n, spec, &entry)
 		case KindDecider:
 			in.decision = in.decide()
 			entry.Decision = in.decision
 		}
 		entry.EndedAt = e.cfg.Now().UTC()
-		in.history = append(in.history, entry)
 		in.updated = entry.EndedAt
-		if n.Type == TypeEndEvent {
-			in.status = StatusCompleted
-			return
+		if n.Type == TypeEndEvent || !in.follow(n, &entry, ran) {
+			in.history = append(in.history, entry)
+			break
 		}
-		in.pos++
+		in.history = append(in.history, entry)
 	}
 	in.status = StatusCompleted
 }
 
+// newEntry is the history entry of node n, started at t, so far COMPLETED.
+func newEntry(n Node, t time.Time) HistoryEntry {
+	return HistoryEntry{
+		NodeID: n.ID, Type: n.Type, Name: n.Name, Outcome: OutcomeCompleted,
+		StartingComponentID: n.str(ParamStartingComponentID), UIComponentID: n.str(ParamUIComponentID),
+		StartedAt: t,
+	}
+}
+
+// follow takes the sequence flow out of n whose condition holds, else its default,
+// records it in entry and moves the instance to its target. ran is what n ran
+// (nil for events, forms and the decider). A flow taken because it names ran's
+// error marks that error as branched on: a later attempt recovers from it (begin).
+// It reports false when n has no flow to take, which Validate rules out.
+func (in *instance) follow(n Node, entry *HistoryEntry, ran *attempt) bool {
+	var taken, fallback *Flow
+	for i := range in.def.Flows {
+		f := &in.def.Flows[i]
+		switch {
+		case f.From != n.ID:
+		case f.Condition == nil:
+			fallback = f
+		case taken == nil && in.holds(*f.Condition, entry, ran):
+			taken = f
+		}
+	}
+	if taken == nil {
+		taken = fallback
+	}
+	if taken == nil {
+		return false
+	}
+	entry.Next = taken.To
+	if c := taken.Condition; c != nil {
+		cc := *c
+		entry.Condition = &cc
+		if c.ErrorCode != "" {
+			ran.branched = true
+		}
+	}
+	in.cur = taken.To
+	return true
+}
+
+// holds reports whether c holds after the node of entry ran ran.
+func (in *instance) holds(c Condition, entry *HistoryEntry, ran *attempt) bool {
+	switch {
+	case c.Decision != "":
+		return in.decision == c.Decision
+	case c.ErrorCode != "":
+		return ran != nil && entry.Outcome == OutcomeFailed && ran.err != nil && ran.err.Code == c.ErrorCode
+	case c.UserStatus != "":
+		return ran != nil && ran.lookup && ran.err == nil && ran.user.Status == c.UserStatus
+	}
+	return false
+}
+
+// begin records a new attempt or look-up. Every earlier failure that a flow branched
+// on is now recovered from: the definition handled it and tries again (a retry, or
+// registration after PASSCODE_NOT_REGISTERED), so the decider no longer counts it.
+func (in *instance) begin(a *attempt) {
+	for _, t := range in.tried {
+		if t.branched && t.err != nil {
+			t.recovered = true
+		}
+	}
+	in.tried = append(in.tried, a)
+}
+
+// lastError is the failure an error form tells the user about: the latest one not
+// recovered from, or nil.
+func (in *instance) lastError() *api.Error {
+	for i := len(in.tried) - 1; i >= 0; i-- {
+		if a := in.tried[i]; a.err != nil && !a.recovered {
+			return a.err
+		}
+	}
+	return nil
+}
+
 // startActivity runs a start activity: it resolves its parameters, calls the start
 // of the passcode API and records the attempt and the user.
-func (e *Engine) startActivity(ctx context.Context, in *instance, n Node, spec ActivitySpec, entry *HistoryEntry) {
+func (e *Engine) startActivity(ctx context.Context, in *instance, n Node, spec ActivitySpec, entry *HistoryEntry) *attempt {
 	key := n.str(spec.AttemptKeyParam())
 	a := &attempt{flow: spec.Flow}
 	in.attempts[key] = a
-	in.attemptOf = append(in.attemptOf, key)
-	fail := func(err *api.Error) {
-		a.err = err
-		entry.Outcome = OutcomeFailed
-		entry.Error = err
-	}
+	in.begin(a)
 	p, err := in.params(n, ParamPasscodePolicy, ParamStoreName, ParamUserID, ParamUserExternalID, ParamUserKey)
 	if err != nil {
-		fail(api.NewError(api.CodeInvalidRequest, "a parameter of this activity has no value: "+err.Error()))
-		return
+		a.fail(entry, api.NewError(api.CodeInvalidRequest, "a parameter of this activity has no value: "+err.Error()))
+		return a
 	}
 	a.storeName = p[ParamStoreName]
 	userKey := p[ParamUserKey]
@@ -630,45 +707,79 @@ func (e *Engine) startActivity(ctx context.Context, in *instance, n Node, spec A
 	}
 	resp, user, err := e.cfg.Passcodes.StartPasscode(ctx, in.tenant, spec.Flow, a.storeName, ref, p[ParamPasscodePolicy])
 	if err != nil {
-		fail(wireError(err))
-		return
+		a.fail(entry, wireError(err))
+		return a
 	}
 	a.start, a.sessionID = resp, resp.SessionID
+	in.storeUser(userKey, user)
+	return a
+}
+
+// storeUser keeps user under its user key for later activities and substitutions.
+func (in *instance) storeUser(userKey string, user api.User) {
 	in.vars[userKey+"."+FieldUserID] = user.ID
 	in.vars[userKey+"."+FieldUserExternalID] = user.ExternalID
+	in.vars[userKey+"."+FieldUserStatus] = string(user.Status)
+}
+
+// fail records err as the attempt's failure and the node's outcome.
+func (a *attempt) fail(entry *HistoryEntry, err *api.Error) {
+	a.err = err
+	entry.Outcome = OutcomeFailed
+	entry.Error = err
+}
+
+// getUserActivity runs Get User: it looks the user up by id or external id and
+// stores it under its user key.
+func (e *Engine) getUserActivity(ctx context.Context, in *instance, n Node, entry *HistoryEntry) *attempt {
+	a := &attempt{lookup: true}
+	in.begin(a)
+	p, err := in.params(n, ParamStoreName, ParamUserID, ParamUserExternalID, ParamUserKey)
+	if err != nil {
+		a.fail(entry, api.NewError(api.CodeInvalidRequest, "a parameter of this activity has no value: "+err.Error()))
+		return a
+	}
+	ref := api.ByExternalID(p[ParamUserExternalID])
+	if p[ParamUserID] != "" {
+		ref = api.ByID(p[ParamUserID])
+	}
+	u, err := e.cfg.Passcodes.GetUser(ctx, in.tenant, p[ParamStoreName], ref)
+	if err != nil {
+		a.fail(entry, wireError(err))
+		return a
+	}
+	a.user = u
+	in.storeUser(p[ParamUserKey], u)
+	return a
 }
 
 // completeActivity runs a complete activity with the browser's response.
-func (e *Engine) completeActivity(ctx context.Context, in *instance, n Node, spec ActivitySpec, entry *HistoryEntry) {
+func (e *Engine) completeActivity(ctx context.Context, in *instance, n Node, spec ActivitySpec, entry *HistoryEntry) *attempt {
 	a := in.attempts[n.str(spec.AttemptKeyParam())]
 	if a == nil || a.err != nil {
 		entry.Outcome = OutcomeSkipped
-		return
-	}
-	fail := func(err *api.Error) {
-		a.err = err
-		entry.Outcome = OutcomeFailed
-		entry.Error = err
+		return a
 	}
 	body := a.response
 	if tmpl := n.str(spec.BrowserResponseParam()); tmpl != "" {
 		s, err := expand(tmpl, in.vars)
 		if err != nil {
-			fail(api.NewError(api.CodeInvalidRequest, "the browser response parameter has no value"))
-			return
+			a.fail(entry, api.NewError(api.CodeInvalidRequest, "the browser response parameter has no value"))
+			return a
 		}
 		body = []byte(s)
 	}
 	if len(body) == 0 {
-		fail(api.NewError(api.CodeInvalidRequest, "no browser response reached this activity"))
-		return
+		a.fail(entry, api.NewError(api.CodeInvalidRequest, "no browser response reached this activity"))
+		return a
 	}
 	resp, err := e.cfg.Passcodes.CompletePasscode(ctx, in.tenant, spec.Flow, a.storeName, a.sessionID, body)
 	if err != nil {
-		fail(wireError(err))
-		return
+		a.fail(entry, wireError(err))
+		return a
 	}
 	a.result, a.completed = resp, true
+	return a
 }
 
 // params expands the named string parameters of n.
@@ -706,13 +817,13 @@ func failCodes() map[api.Code]bool {
 }
 
 // decide is the simple decider: PASS when at least one attempt completed and none
-// failed; FAIL when an attempt failed for a reason about the user; REVIEW otherwise.
+// failed; FAIL when an attempt (or a Get User) failed for a reason about the user;
+// REVIEW otherwise. A failure a branch recovered from (begin) does not count.
 func (in *instance) decide() Decision {
 	completed := false
 	fails := failCodes()
-	for _, k := range in.attemptOf {
-		a := in.attempts[k]
-		if a.err != nil {
+	for _, a := range in.tried {
+		if a.err != nil && !a.recovered {
 			if fails[a.err.Code] {
 				return DecisionFail
 			}

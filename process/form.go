@@ -164,10 +164,32 @@ func (f Form) check() error {
 	if roles[RoleConfirmPasscode] && !roles[RoleNewPasscode] {
 		ps.add("", "components", "a confirmPasscode component needs a newPasscode component")
 	}
-	if len(f.Components) == 0 || len(roles) == 0 {
-		ps.add("", "components", "a form needs at least one password component")
+	if len(f.Components) > 0 && len(roles) == 0 && !f.hasText() {
+		ps.add("", "components", "a form needs a password component, or (an error form) a content component with text")
 	}
 	return ps.err()
+}
+
+// hasText reports whether a content component of f has text.
+func (f Form) hasText() bool {
+	for _, c := range f.Components {
+		if c.Type == ComponentContent && c.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fitsNotice reports whether the form can be an error form: text to show and no
+// passcode field, since an error form runs no passcode attempt.
+func (f Form) fitsNotice() error {
+	switch {
+	case len(f.roles()) > 0:
+		return fmt.Errorf("the form %q asks for a passcode, which an error form does not use", f.Name)
+	case !f.hasText():
+		return fmt.Errorf("the form %q has no content component with text, which an error form shows", f.Name)
+	}
+	return nil
 }
 
 // roles returns the set of password roles the form has.

@@ -25,6 +25,10 @@ func FuzzValidate(f *testing.F) {
 	}
 	f.Add([]byte(`{"name":"x","nodes":[{"id":"s","type":"startEvent","name":"S"},{"id":"e","type":"endEvent","name":"E"}],"flows":[{"from":"s","to":"e"},{"from":"e","to":"s"}]}`))
 	f.Add([]byte(`{"name":"x","nodes":[{"id":"a","type":"simpleDecider","parameters":{"x":"${token.y"}}]}`))
+	// Branches: a decider with a condition, a default that has one, and a cycle
+	// through a conditional flow.
+	f.Add([]byte(`{"name":"x","nodes":[{"id":"s","type":"startEvent","name":"S"},{"id":"d","type":"simpleDecider"},{"id":"e","type":"endEvent","name":"E"}],` +
+		`"flows":[{"from":"s","to":"d"},{"from":"d","to":"e","condition":{"decision":"PASS"}},{"from":"d","to":"d","default":true,"condition":{"userStatus":"LOCKED"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var d process.Definition
 		if json.Unmarshal(data, &d) != nil {

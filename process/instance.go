@@ -69,8 +69,12 @@ type HistoryEntry struct {
 	UIComponentID       string     `json:"uiComponentId,omitempty"`
 	Error               *api.Error `json:"error,omitempty"`
 	Decision            Decision   `json:"decision,omitempty"`
-	StartedAt           time.Time  `json:"startedAt"`
-	EndedAt             time.Time  `json:"endedAt"`
+	// Next is the node the instance went on to, and Condition the condition of the
+	// sequence flow it took (nil for a default or only flow).
+	Next      string     `json:"next,omitempty"`
+	Condition *Condition `json:"condition,omitempty"`
+	StartedAt time.Time  `json:"startedAt"`
+	EndedAt   time.Time  `json:"endedAt"`
 }
 
 // Instance is the administrator's view of a process instance: where it is, what it
@@ -99,7 +103,9 @@ type View struct {
 	Result   *Result  `json:"result,omitempty"`
 }
 
-// PageStep is a waiting form step with everything the browser needs to run SRP.
+// PageStep is a waiting form step with everything the browser needs: for a
+// passcode form the policy and the SRP parameters, for an error form the error it
+// tells the user about (the latest failure not recovered from, if any).
 type PageStep struct {
 	NodeID               string                 `json:"nodeId"`
 	Type                 string                 `json:"type"`
@@ -108,7 +114,8 @@ type PageStep struct {
 	UIComponentID        string                 `json:"uiComponentId"`
 	Form                 Form                   `json:"form"`
 	PasscodeRequirements *passcode.Requirements `json:"passcodeRequirements,omitempty"`
-	AlgorithmInfo        api.AlgorithmInfo      `json:"algorithmInfo"`
+	AlgorithmInfo        api.AlgorithmInfo      `json:"algorithmInfo,omitzero"`
+	Error                *api.Error             `json:"error,omitempty"`
 }
 
 // Result is the outcome of an instance's passcode attempts for the page: the first
@@ -127,8 +134,13 @@ type Submission struct {
 	BrowserResponse json.RawMessage `json:"browserResponse"`
 }
 
-// attempt is one passcode attempt of an instance, named by its attempt key.
+// attempt is one passcode attempt of an instance, named by its attempt key, or
+// one Get User look-up (lookup set).
 type attempt struct {
+	lookup    bool
+	user      api.User // the look-up's user
+	branched  bool     // a sequence flow naming err was taken
+	recovered bool     // and a later attempt began: the decider ignores err
 	flow      api.Flow
 	storeName string
 	sessionID string
@@ -142,20 +154,19 @@ type attempt struct {
 // instance is the engine's record of one instance. mu guards everything below it;
 // it is held while activities run, so one instance runs one thing at a time.
 type instance struct {
-	mu        sync.Mutex
-	id        string
-	tenant    string
-	def       Definition
-	tokenID   string
-	keyHash   [sha256.Size]byte
-	status    Status
-	pos       int // index into order
-	order     []string
-	vars      map[string]string
-	attempts  map[string]*attempt
-	attemptOf []string // attempt keys in start order
-	history   []HistoryEntry
-	decision  Decision
-	created   time.Time
-	updated   time.Time
+	mu       sync.Mutex
+	id       string
+	tenant   string
+	def      Definition
+	tokenID  string
+	keyHash  [sha256.Size]byte
+	status   Status
+	cur      string // the node running, or waited at
+	vars     map[string]string
+	attempts map[string]*attempt // passcode attempts by key
+	tried    []*attempt          // attempts and look-ups in the order they began
+	history  []HistoryEntry
+	decision Decision
+	created  time.Time
+	updated  time.Time
 }

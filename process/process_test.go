@@ -21,8 +21,25 @@ type fakePasscodes struct {
 	mu          sync.Mutex
 	startErr    error
 	completeErr error
+	getErr      error
+	status      api.UserStatus // of the users GetUser finds; ACTIVE when empty
 	starts      []string
 	completes   []string // the bodies
+	gets        []string
+}
+
+func (f *fakePasscodes) GetUser(_ context.Context, tenant, storeName string, user api.UserRef) (api.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gets = append(f.gets, strings.Join([]string{tenant, storeName, user.String()}, "|"))
+	if f.getErr != nil {
+		return api.User{}, f.getErr
+	}
+	status := f.status
+	if status == "" {
+		status = api.StatusActive
+	}
+	return api.User{ID: "UID", ExternalID: user.ExternalID, Status: status}, nil
 }
 
 func (f *fakePasscodes) StartPasscode(_ context.Context, tenant string, flow api.Flow, storeName string, user api.UserRef, policy string) (*api.StartResponse, api.User, error) {
@@ -158,13 +175,19 @@ func TestFixturesMatchTheGuide(t *testing.T) {
 // renewalDef returns the guide's renewal definition as a fresh value to mutate.
 func renewalDef(tb testing.TB) process.Definition {
 	tb.Helper()
+	return shippedDef(tb, "passcodeRenewal")
+}
+
+// shippedDef returns a definition of the shipped fixtures as a fresh value.
+func shippedDef(tb testing.TB, name string) process.Definition {
+	tb.Helper()
 	bundles, err := processes.Bundles()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, b := range bundles {
 		for _, d := range b.Definitions {
-			if d.Name == "passcodeRenewal" {
+			if d.Name == name {
 				raw, _ := json.Marshal(d)
 				var c process.Definition
 				if err := json.Unmarshal(raw, &c); err != nil {
@@ -174,8 +197,20 @@ func renewalDef(tb testing.TB) process.Definition {
 			}
 		}
 	}
-	tb.Fatal("no renewal definition")
+	tb.Fatalf("no definition %q in the fixtures", name)
 	return process.Definition{}
+}
+
+// refused deploys d and returns the problems of the refusal; it fails the test if
+// the deploy went through.
+func refused(tb testing.TB, e *process.Engine, d process.Definition) []process.Problem {
+	tb.Helper()
+	_, err := e.Deploy("acme", d)
+	var ve *process.ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, process.ErrInvalid) {
+		tb.Fatalf("Deploy: %v, want a *ValidationError", err)
+	}
+	return ve.Problems
 }
 
 func nodeIndex(d process.Definition, id string) int {
@@ -269,17 +304,13 @@ func TestDeployRefusesBadDefinitions(t *testing.T) {
 			e, _ := newEngine(t, &fakePasscodes{})
 			d := renewalDef(t)
 			tt.mutate(&d)
-			_, err := e.Deploy("acme", d)
-			var ve *process.ValidationError
-			if !errors.As(err, &ve) || !errors.Is(err, process.ErrInvalid) {
-				t.Fatalf("Deploy: %v, want a *ValidationError", err)
-			}
-			for _, p := range ve.Problems {
+			problems := refused(t, e, d)
+			for _, p := range problems {
 				if p.Node == tt.node && p.Parameter == tt.param && strings.Contains(p.Message, tt.messageHas) {
 					return
 				}
 			}
-			t.Fatalf("problems %v have none for node %q parameter %q with %q", ve.Problems, tt.node, tt.param, tt.messageHas)
+			t.Fatalf("problems %v have none for node %q parameter %q with %q", problems, tt.node, tt.param, tt.messageHas)
 		})
 	}
 }
@@ -593,7 +624,7 @@ func TestSubstitutionFromTokenAndUser(t *testing.T) {
 			{ID: "d", Type: "simpleDecider"},
 			{ID: "e", Type: "endEvent", Name: "End"},
 		},
-		Flows: []process.Flow{{"s", "a1"}, {"a1", "a2"}, {"a2", "a3"}, {"a3", "r1"}, {"r1", "d"}, {"d", "e"}},
+		Flows: []process.Flow{{From: "s", To: "a1"}, {From: "a1", To: "a2"}, {From: "a2", To: "a3"}, {From: "a3", To: "r1"}, {From: "r1", To: "d"}, {From: "d", To: "e"}},
 	}
 	if _, err := e.Deploy("acme", d); err != nil {
 		t.Fatal(err)

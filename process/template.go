@@ -14,6 +14,8 @@ const (
 	// FieldUserID and FieldUserExternalID are {userKey}.id and {userKey}.externalId.
 	FieldUserID         = "id"
 	FieldUserExternalID = "externalId"
+	// FieldUserStatus is {userKey}.status: the user's status when it was found.
+	FieldUserStatus = "status"
 )
 
 // errTemplate reports a substitution that cannot be parsed or names nothing.

@@ -437,6 +437,27 @@ func (sp serverPasscodes) CompletePasscode(ctx context.Context, tenant string, f
 	return resp, nil
 }
 
+// GetUser looks a user up as GET {P}/users/{userId} (or .../ext) does, the store
+// first so that a missing store is reported as such.
+func (sp serverPasscodes) GetUser(ctx context.Context, tenant, storeName string, ref api.UserRef) (api.User, error) {
+	if !ref.Valid() {
+		return api.User{}, sp.wire(ctx, store.ErrUserNotFound)
+	}
+	var u store.User
+	err := sp.s.store.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.IdentityStore(ctx, tenant, storeName); err != nil {
+			return err
+		}
+		var err error
+		u, err = lookupUser(ctx, tx, tenant, storeName, ref)
+		return err
+	})
+	if err != nil {
+		return api.User{}, sp.wire(ctx, err)
+	}
+	return apiUser(u, sp.s.now()), nil
+}
+
 // wire maps err as the endpoints do, and logs an internal failure (by kind only, as
 // abortWith does) since no response carries it.
 func (sp serverPasscodes) wire(ctx context.Context, err error) *api.Error {

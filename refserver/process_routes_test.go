@@ -161,3 +161,34 @@ func TestProcessPage(t *testing.T) {
 		}
 	}
 }
+
+// TestGetUserActivity: the Get User activity answers as GET {P}/users/... does.
+func TestGetUserActivity(t *testing.T) {
+	t.Parallel()
+	s := newProcessServer(t)
+	sp := serverPasscodes{s}
+	ctx := context.Background()
+	tests := []struct {
+		name, store string
+		ref         api.UserRef
+		code        api.Code
+		status      api.UserStatus
+	}{
+		{"by external id", "default", api.ByExternalID("alice"), "", api.StatusActive},
+		{"by id", "default", api.ByID("BUBYVQT4M4RFAO2IMAHFEH5D4A"), "", api.StatusLocked},
+		{"unknown user", "default", api.ByExternalID("nobody-here"), api.CodeUserNotFound, ""},
+		{"no user named", "default", api.ByExternalID(""), api.CodeUserNotFound, ""},
+		{"unknown store", "nowhere", api.ByExternalID("alice"), api.CodeStoreNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := sp.GetUser(ctx, "acme", tt.store, tt.ref)
+			if api.ErrorCode(err) != tt.code {
+				t.Fatalf("GetUser: %v, want %q", err, tt.code)
+			}
+			if err == nil && (u.Status != tt.status || u.ID == "" || u.ExternalID == "") {
+				t.Fatalf("user %+v, want status %s", u, tt.status)
+			}
+		})
+	}
+}

@@ -196,6 +196,18 @@ func Catalogue() []Check {
 		{"PRC-006", Must, "guide", "inactive process tokens", `an INACTIVE token starts nothing`},
 		{"PRC-007", Must, "guide", "broken definitions are refused", `a definition missing a required parameter is refused, naming the node and the parameter`},
 		{"PRC-008", Must, "guide", "definitions are versioned with the guide's defaults", `the guide's default parameter values (passcodeRenewal1, passcode-verify, renewal, passcodeRenewalForm1, ...) are filled in`},
+		// The guide's "more complex flow" (fixture passcodeRenewalFull): branches,
+		// Get User, error forms, a retry, the fall-through to registration.
+		{"PRC-009", Must, "guide", "a renewal without a passcode falls through to registration", `"transition to a Passcode Registration flow if a passcode doesn't exist": PASSCODE_NOT_REGISTERED branches to an error form and the registration activities, and the decider says PASS`},
+		{"PRC-010", Must, "guide", "a wrong passcode's error form and a retry", `"custom forms describing errors to the user": INVALID_PROOF branches to an error form whose button leads to a retry that PASSes`},
+		{"PRC-011", Must, "guide", "two wrong passcodes end in FAIL", `the retry's failure counts: the Simple Decider's FAIL flow is taken and nothing changes`},
+		{"PRC-012", Must, "guide", "a reused passcode's error form and a retry", `PASSCODE_HISTORY_VIOLATION branches to its error form, then a retry with another passcode PASSes`},
+		{"PRC-013", Must, "guide", "a locked user's error form and FAIL", `USER_LOCKED at the renewal start branches to the locked error form; the decider says FAIL`},
+		{"PRC-014", Must, "guide", "a stale session ends in REVIEW", `STALE_SESSION takes the completion's default flow; the decider's default (REVIEW) flow is taken`},
+		{"PRC-015", Must, "guide", "Get User's not-found outcome is branchable", `"Identify the Identity Store User using the 'Get User' activity": USER_NOT_FOUND branches to an error form; the decider says FAIL`},
+		{"PRC-016", Must, "guide", "the full flow's default path", `with no failure every default flow is taken and the renewal PASSes`},
+		{"PRC-017", Must, "guide", "processActivities lists Get User and the error form", `GET .../processActivities lists getUser and errorForm with their parameters, and what each node type's flows may test`},
+		{"PRC-018", Must, "guide", "broken branches are refused", `a definition whose branches break a rule (no default, two defaults, a flow with neither condition nor default, a default with a condition, an unknown decision, code or status, a condition of two fields or on a node that cannot branch, a second flow out of a form, a repeated condition, a cycle, an unreachable node, a user not stored on every path, an error form with a passcode field) is refused naming the node, and nothing is deployed`},
 	}
 }
 

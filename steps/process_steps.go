@@ -103,6 +103,7 @@ func InitializeProcessScenario(sc *godog.ScenarioContext, t *sut.Target, tokens 
 	sc.Step(stepRE(`^the guide's renewal definition is deployed without its defaulted parameters$`), deployWithoutDefaults)
 	sc.Step(stepRE(`^the deployed definition's version is greater than 1$`), deployedVersion)
 	sc.Step(stepRE(`^the deployed node "([^"]*)" has parameter "([^"]*)" "([^"]*)"$`), deployedParam)
+	processBranchSteps(sc) // process_branches.go: the more complex flow
 }
 
 // endUser as send's bearer sends no Authorization header: the end user has none.
@@ -339,6 +340,17 @@ func instanceWaits(ctx context.Context, node, starting, ui string) error {
 // browser response to the form's step.
 func answerForm(ctx context.Context, wrong bool) error {
 	s := ps(ctx)
+	prove := s.pass
+	if wrong {
+		prove = s.pass + "x"
+	}
+	return answerRenewal(ctx, prove, "Fresh-Lemon-"+strconv.Itoa(len(s.ext)))
+}
+
+// answerRenewal answers the renewal form the instance waits at, proving prove and
+// choosing newPass.
+func answerRenewal(ctx context.Context, prove, newPass string) error {
+	s := ps(ctx)
 	step := s.view.Step
 	if step == nil {
 		return errors.New("the instance is not waiting at a form")
@@ -347,16 +359,12 @@ func answerForm(ctx context.Context, wrong bool) error {
 	if err != nil {
 		return err
 	}
-	prove := s.pass
-	if wrong {
-		prove = s.pass + "x"
-	}
 	vd, client, err := sp.Prove(prove)
 	if err != nil {
 		return err
 	}
 	s.proof, s.hashSize = client, sp.Params.Hash().Size()
-	s.newPass = "Fresh-Lemon-" + strconv.Itoa(len(s.ext))
+	s.newPass = newPass
 	resp := api.CompleteRequest{
 		SRPRegistrationData: &api.SRPRegistrationData{Verifier: sp.Verifier(s.newPass)},
 		SRPVerificationData: vd,
@@ -367,6 +375,7 @@ func answerForm(ctx context.Context, wrong bool) error {
 		return err
 	}
 	if ex.Status == http.StatusOK {
+		s.view = process.View{} // a fresh view: the next step may lack this one's fields
 		return decodeInto(ex, &s.view)
 	}
 	return nil

@@ -1,7 +1,9 @@
 // renewkit end-user page: starts a process instance from the token in the URL, shows
 // its custom form with a live checklist of the policy's requirements, computes the
 // SRP values in this browser (srp.js), sends only those, checks the server's proof,
-// and shows the confirmation or a clear error. Passcodes never leave the page.
+// and shows the confirmation or a clear error. An error form (a step of type
+// errorForm) shows its text, announces the failure that led to it, and continues
+// along its flow when the user presses its button. Passcodes never leave the page.
 (function () {
   'use strict';
   const SRP = globalThis.RenewkitSRP;
@@ -136,8 +138,52 @@
     return { wrap, input };
   }
 
+  // renderNotice shows an error form: its title and text, the failure that led to it
+  // in the alert (announced at once), and its button, which gets the focus so that
+  // Enter continues.
+  function renderNotice(step) {
+    const form = step.form || { components: [] };
+    setTitle(pickText(form.title) || 'Notice');
+    const box = $('notice-text');
+    box.replaceChildren();
+    let buttonLabel = 'Continue';
+    for (const c of form.components || []) {
+      if (c.type === 'content') {
+        const p = document.createElement('p');
+        p.textContent = c.text || '';
+        box.append(p);
+      } else if (c.type === 'button') {
+        buttonLabel = c.label || buttonLabel;
+      }
+    }
+    current = { step, fields: {}, policy: null, items: [] };
+    root.dataset.step = step.nodeId;
+    root.dataset.error = step.error ? step.error.code : '';
+    $('continue').textContent = buttonLabel;
+    $('continue').disabled = false;
+    show('notice');
+    alertText(step.error ? (MESSAGES[step.error.code] || step.error.message || '') : '');
+    $('continue').focus();
+  }
+
+  async function onContinue(ev) {
+    ev.preventDefault();
+    if (!current || current.step.type !== 'errorForm') return;
+    $('continue').disabled = true;
+    const step = current.step;
+    try {
+      const view = await call('POST', '/processFlows/' + encodeURIComponent(instance.id) + '/steps/' + encodeURIComponent(step.nodeId),
+        { browserResponse: {} }, instance.key);
+      render(view, null);
+    } catch (e) {
+      showError(e.code, e.message);
+    }
+  }
+
   function renderForm(step) {
     alertText('');
+    root.dataset.step = step.nodeId;
+    root.dataset.error = '';
     const form = step.form || { components: [] };
     setTitle(pickText(form.title) || 'Passcode');
     const box = $('components');
@@ -271,7 +317,7 @@
 
   async function onSubmit(ev) {
     ev.preventDefault();
-    if (!current) return;
+    if (!current || current.step.type === 'errorForm') return;
     const problems = check();
     if (problems.length) {
       alertText('Please correct ' + (problems.length === 1 ? 'the highlighted field.' : 'the ' + problems.length + ' highlighted fields.'));
@@ -305,8 +351,9 @@
   // render shows whatever the instance is at.
   function render(view, proof) {
     if (view.status === 'WAITING' && view.step) {
-      renderForm(view.step);
       announce('');
+      if (view.step.type === 'errorForm') renderNotice(view.step);
+      else renderForm(view.step);
       return;
     }
     if (view.status !== 'COMPLETED') {
@@ -339,6 +386,7 @@
 
   async function begin() {
     $('screen-form').addEventListener('submit', onSubmit);
+    $('screen-notice').addEventListener('submit', onContinue);
     setTitle('Loading');
     try {
       const started = await call('POST', '/processFlows', { processToken: root.dataset.token });
