@@ -197,9 +197,9 @@ func Catalogue() []Check {
 	}
 }
 
-// lookupCheck returns the catalogue entry of id (a ".code" sub-check maps to its
+// LookupCheck returns the catalogue entry of id (a ".code" sub-check maps to its
 // parent's entry at the SHOULD level).
-func lookupCheck(id string) (Check, bool) {
+func LookupCheck(id string) (Check, bool) {
 	base, isCode := cutCode(id)
 	i := slices.IndexFunc(Catalogue(), func(c Check) bool { return c.ID == base })
 	if i < 0 {

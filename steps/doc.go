@@ -1,13 +1,7 @@
-// Package steps runs renewkit's conformance suite: the Gherkin features of package
-// features against a target (package target), with godog.
-//
-// Run is the runner that `renewkit conform` and `go test ./steps` call: it plans
-// which scenarios apply to the target (a scenario tagged with a capability the
-// target does not offer is reported as not applicable, never as passed), runs the
-// rest concurrently, and reports each check by its id and level: a summary by
-// level, JUnit XML, cucumber JSON, a JSON report and a self-contained HTML report.
-// A failed MUST (or declared MAY) check fails the run; a failed SHOULD is a warning;
-// an expectations file lists known failures so that CI gates on regressions only.
+// Package steps is the step library of renewkit's conformance suite: the godog
+// steps of the Gherkin features of package features, the check catalogue, and the
+// outcome of each scenario. Package conform runs it (Suite.InitScenario is its
+// scenario initializer) and reports the outcomes.
 //
 // # Scenario state
 //

@@ -3,8 +3,9 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,19 +15,13 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
-// The statuses of a scenario or a check.
-const (
-	StatusPassed        = "passed"
-	StatusFailed        = "failed"
-	StatusNotApplicable = "not-applicable"
-)
-
 // Unwrap makes a notApplicable error a godog.ErrSkip, so that godog skips the rest
 // of the scenario instead of failing it; the hooks record why.
 func (n notApplicable) Unwrap() error { return godog.ErrSkip }
 
-// initScenario registers the hooks and every step for one scenario.
-func (w *world) initScenario(c *godog.ScenarioContext) {
+// InitScenario registers the hooks and every step for one scenario: it is the
+// suite's godog.TestSuite.ScenarioInitializer.
+func (w *Suite) InitScenario(c *godog.ScenarioContext) {
 	c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		rec, run := w.results.begin(p)
 		if !run {
@@ -68,7 +63,7 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		cancel()
 		s.rec.finish(err)
-		defer w.progress.scenarioDone(s.rec)
+		defer func() { w.done(s.rec.snapshot()) }()
 		if err == nil {
 			// A breach of an invariant fails the scenario in godog and go test too;
 			// the reports count it under the invariant's id.
@@ -85,8 +80,18 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	})
 	if w.tgt.Has(target.Process) {
 		// features/process.feature has its own steps and state (process_steps.go);
-		// its scenarios are checks of this run like the others.
-		if pt, err := w.processTarget(); err == nil {
+		// its scenarios are checks of this run like the others. Without their
+		// target they cannot run: each fails with the reason, not with undefined
+		// steps.
+		pt, err := w.processTarget()
+		if err != nil {
+			c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				if path.Base(p.Uri) == processFeature {
+					return ctx, fmt.Errorf("steps: the process steps cannot run: %w", err)
+				}
+				return ctx, nil
+			})
+		} else {
 			InitializeProcessScenario(c, pt)
 		}
 	}
@@ -107,98 +112,8 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 	verdictSteps(c)
 }
 
-// collector gathers the records of a run's scenarios, keyed by pickle id: the plan
-// and the run parse the same files in the same order, so ids agree.
-type collector struct {
-	name *regexp.Regexp // scenarios whose name does not match are not run
-
-	mu   sync.Mutex
-	recs map[string]*record
-}
-
-func newCollector(name *regexp.Regexp) *collector {
-	return &collector{name: name, recs: map[string]*record{}}
-}
-
-// begin makes the record of a starting scenario; run is false when the name filter
-// excludes it.
-func (c *collector) begin(p *godog.Scenario) (*record, bool) {
-	if c.name != nil && !c.name.MatchString(p.Name) {
-		return nil, false
-	}
-	tags := make([]string, len(p.Tags))
-	for i, t := range p.Tags {
-		tags[i] = t.Name
-	}
-	id, level := checkTags(tags)
-	rec := &record{ID: id, Level: level, Name: p.Name, Feature: p.Uri, Tags: tags, started: time.Now()}
-	c.mu.Lock()
-	c.recs[p.Id] = rec
-	c.mu.Unlock()
-	return rec, true
-}
-
-// get returns the record of a scenario that ran.
-func (c *collector) get(pickleID string) *record {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.recs[pickleID]
-}
-
-// checkIDPattern matches a check id tag without its '@'.
-var checkIDPattern = regexp.MustCompile(`^[A-Z]+-[0-9]{3}$`)
-
-// checkTags returns the check id and the level among a scenario's tags.
-func checkTags(tags []string) (string, Level) {
-	var id string
-	var level Level
-	for _, t := range tags {
-		t = strings.TrimPrefix(t, "@")
-		switch {
-		case checkIDPattern.MatchString(t):
-			id = t
-		case t == string(Must) || t == string(Should) || t == string(May):
-			level = Level(t)
-		}
-	}
-	return id, level
-}
-
-func (r *record) setNotApplicable(reason string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.Status, r.Reason = StatusNotApplicable, reason
-}
-
-// finish sets the outcome from the scenario's error.
-func (r *record) finish(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.Duration = time.Since(r.started)
-	switch {
-	case r.Status == StatusNotApplicable:
-	case err != nil && !errors.Is(err, godog.ErrSkip):
-		r.Status, r.Message = StatusFailed, err.Error()
-		if r.Problem == "" {
-			r.Problem = err.Error()
-		}
-	default:
-		r.Status = StatusPassed
-	}
-}
-
-// codeFailure returns the message of a failed error-code sub-check, or "".
-func (r *record) codeFailure() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code != nil && !r.Code.Passed {
-		return r.Code.Message
-	}
-	return ""
-}
-
 // processTarget describes the target to the process steps, once per run.
-func (w *world) processTarget() (ProcessTarget, error) {
+func (w *Suite) processTarget() (ProcessTarget, error) {
 	w.procOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -218,6 +133,9 @@ func (w *world) processTarget() (ProcessTarget, error) {
 	})
 	return w.proc, w.procErr
 }
+
+// processFeature is the feature file of the process steps.
+const processFeature = "process.feature"
 
 // stepREs holds the compiled step patterns. godog calls the scenario initializer
 // for every scenario, and a pattern given as a string is compiled each time: a

@@ -268,11 +268,12 @@ func TestDiagnoseRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg.Tokens[target.RoleFull] = target.Credentials{Token: "fake-token"}
-	w, err := newWorld(tg, newCollector(nil))
+	hc := target.NewHTTPClient(0)
+	w, err := New(Config{Target: tg, HTTP: hc, Tokens: target.NewTokenSource(tg, hc)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scenario{w: w, rec: &record{ID: "AUTH-001"}, role: target.RoleFull, tenant: "acme", store: "default", named: map[string]*session{}}
+	s := &scenario{w: w, rec: &record{o: Outcome{ID: "AUTH-001"}}, role: target.RoleFull, tenant: "acme", store: "default", named: map[string]*session{}}
 	u := &user{id: userID, ext: "fake", tenant: "acme", store: "default", pass: pass}
 
 	// The SPEC's proof is refused ...

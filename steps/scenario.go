@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
@@ -19,7 +17,7 @@ import (
 // context (scenarioKey) and is only touched by that scenario's steps, one at a time;
 // the few steps that fan out requests collect their answers before returning.
 type scenario struct {
-	w   *world
+	w   *Suite
 	rec *record
 	// step is the text of the step running now, for failure messages.
 	step string
@@ -156,20 +154,20 @@ func (s *scenario) fail(ex *api.Exchange, format string, args ...any) error {
 func (s *scenario) failDiag(ex *api.Exchange, diag, format string, args ...any) error {
 	f := failure{msg: fmt.Sprintf(format, args...), ex: ex, diag: diag}
 	s.rec.setFailure(s.step, f)
-	return errors.New(s.render(s.rec.ID, f))
+	return errors.New(s.render(s.rec.o.ID, f))
 }
 
 // soft records a failed sub-check (an error code) without failing the step.
 func (s *scenario) soft(ex *api.Exchange, format string, args ...any) {
 	f := failure{msg: fmt.Sprintf(format, args...), ex: ex}
-	s.rec.setCode(false, s.step, f, s.render(s.rec.ID+CodeSuffix, f))
+	s.rec.setCode(false, s.step, f, s.render(s.rec.o.ID+CodeSuffix, f))
 }
 
 // render formats a failure with the check, the spec, the exchange and the rerun
 // commands.
 func (s *scenario) render(id string, f failure) string {
 	var b strings.Builder
-	c, _ := lookupCheck(id)
+	c, _ := LookupCheck(id)
 	fmt.Fprintf(&b, "%s (%s, SPEC %s: %s)\n", id, strings.ToUpper(string(c.Level)), c.Section, c.Title)
 	fmt.Fprintf(&b, "  step:      %s\n", s.step)
 	fmt.Fprintf(&b, "  problem:   %s\n", indent(f.msg, "             "))
@@ -180,7 +178,7 @@ func (s *scenario) render(id string, f failure) string {
 	if f.diag != "" {
 		fmt.Fprintf(&b, "  diagnosis: %s\n", indent(f.diag, "             "))
 	}
-	if r := s.w.rerun(s.rec.Name, s.rec.ID); r != "" {
+	if r := s.w.rerun(s.rec.o.Name, s.rec.o.ID); r != "" {
 		fmt.Fprintf(&b, "  rerun:     %s\n", indent(r, "             "))
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -302,66 +300,4 @@ func (s *scenario) needUser() (*user, error) {
 		return nil, s.fail(nil, "the scenario has no user")
 	}
 	return s.user, nil
-}
-
-// record is the outcome of one scenario, filled by the hooks and the steps and read
-// by the runner once the scenario is over.
-type record struct {
-	mu sync.Mutex
-	// Identity of the scenario.
-	ID      string
-	Level   Level
-	Name    string
-	Feature string
-	Tags    []string
-	// Outcome.
-	Status  string // one of the status constants
-	Reason  string // why it is not applicable
-	Step    string // the step that failed
-	Problem string
-	Message string // the full failure text
-	Diag    string
-	// Code is the error-code sub-check: nil when the scenario checked no code.
-	Code     *subRecord
-	Duration time.Duration
-	started  time.Time
-	// inv is what the scenario's exchanges did to the invariants.
-	inv invariantLog
-}
-
-// subRecord is the outcome of a scenario's error-code sub-check.
-type subRecord struct {
-	Passed  bool
-	Step    string
-	Problem string
-	Message string
-}
-
-func (r *record) setFailure(step string, f failure) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Step != "" {
-		return // the first failure is the one that counts
-	}
-	r.Step, r.Problem, r.Diag = step, f.msg, f.diag
-}
-
-func (r *record) setCode(ok bool, step string, f failure, msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code == nil {
-		r.Code = &subRecord{Passed: true}
-	}
-	if !ok && r.Code.Passed {
-		r.Code = &subRecord{Passed: false, Step: step, Problem: f.msg, Message: msg}
-	}
-}
-
-// codeChecked notes that an error code was checked and matched.
-func (r *record) codeChecked() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code == nil {
-		r.Code = &subRecord{Passed: true}
-	}
 }

@@ -253,7 +253,7 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 // softShared records a failed code sub-check from a worker goroutine.
 func (s *scenario) softShared(ex *api.Exchange, msg string) {
 	f := failure{msg: msg, ex: ex}
-	s.rec.setCode(false, s.step, f, s.render(s.rec.ID+CodeSuffix, f))
+	s.rec.setCode(false, s.step, f, s.render(s.rec.o.ID+CodeSuffix, f))
 }
 
 // copyPolicy creates a policy with the requirements of a role's policy, under a

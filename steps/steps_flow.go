@@ -468,7 +468,7 @@ func (s *scenario) completeBatch(ctx context.Context, sessions []*session, bodie
 }
 
 // steer draws passcodes until f accepts the verifier they give under sp.
-func steerVerifier(w *world, sp *api.StartParams, r *passcode.Requirements, f func(v []byte) bool, tries int) (string, []byte, error) {
+func steerVerifier(w *Suite, sp *api.StartParams, r *passcode.Requirements, f func(v []byte) bool, tries int) (string, []byte, error) {
 	for range tries {
 		p, err := w.generate(*r)
 		if err != nil {

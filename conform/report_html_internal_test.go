@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"bytes"
@@ -241,16 +241,17 @@ func TestReportHTMLSelfContained(t *testing.T) {
 	}
 }
 
+// update rewrites the golden files from the code.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
 // TestReportHTMLGolden: report.html of the fixture's failing run is
-// testdata/report-fail.html; `go test ./steps -run HTMLGolden -update`
+// testdata/report-fail.html; `go test ./conform -run HTMLGolden -update`
 // rewrites it after a change that is meant.
 func TestReportHTMLGolden(t *testing.T) {
 	t.Parallel()
 	got := htmlBytes(t, reportFixture(t, outcomeFail))
 	path := filepath.Join("testdata", "report-fail.html")
-	// The -update flag is catalogue_test.go's (package steps_test, the same test
-	// binary): a second one would panic.
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func markCucumberInterrupted(doc []byte) ([]byte, error) {
 	}
 	var features []map[string]any
 	if err := json.Unmarshal(doc, &features); err != nil {
-		return nil, fmt.Errorf("steps: cucumber report: %w", err)
+		return nil, fmt.Errorf("conform: cucumber report: %w", err)
 	}
 	for _, f := range features {
 		tags, _ := f["tags"].([]any)
@@ -42,7 +42,7 @@ func markCucumberInterrupted(doc []byte) ([]byte, error) {
 	}
 	out, err := json.MarshalIndent(features, "", "    ")
 	if err != nil {
-		return nil, fmt.Errorf("steps: cucumber report: %w", err)
+		return nil, fmt.Errorf("conform: cucumber report: %w", err)
 	}
 	return append(out, '\n'), nil
 }

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/seedb14f67b8/renewkit/steps"
 )
 
 // reportChromium finds a Chromium: $RENEWKIT_CHROMIUM, else chromium (Debian's
@@ -100,9 +102,9 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	// The longest id of the catalogue, with its sub-check's suffix, must fit
 	// the id column as well as the fixture's do.
 	longest := ""
-	for _, c := range Catalogue() {
-		if len(c.ID+CodeSuffix) > len(longest) {
-			longest = c.ID + CodeSuffix
+	for _, c := range steps.Catalogue() {
+		if len(c.ID+steps.CodeSuffix) > len(longest) {
+			longest = c.ID + steps.CodeSuffix
 		}
 	}
 	for _, width := range []int64{1400, 390} {
@@ -147,7 +149,7 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	}
 	var notPassed []string
 	for _, cr := range s.Checks {
-		if cr.Status != StatusPassed {
+		if cr.Status != steps.StatusPassed {
 			notPassed = append(notPassed, cr.ID)
 		}
 	}

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // ErrPreflight is returned by Run when the target cannot be used at all, before any
 // scenario runs: a mistake of set-up must read as one clear message, not as dozens
 // of failed MUST checks.
-var ErrPreflight = errors.New("steps: the target cannot be used")
+var ErrPreflight = errors.New("conform: the target cannot be used")
 
 // PreflightError says what the preflight found, and how to fix it.
 type PreflightError struct {
@@ -36,9 +36,8 @@ const preflightTimeout = 15 * time.Second
 // preflight checks what every scenario relies on: the full token, every other
 // declared token role, and a server at the base URL and prefix that answers a
 // request for a user that does not exist in the section 10 shape.
-func preflight(ctx context.Context, w *world) error {
-	t := w.tgt
-	if err := answers(ctx, w.hc, t.BaseURL); err != nil {
+func preflight(ctx context.Context, t *target.Target, hc *http.Client, tokens *target.TokenSource) error {
+	if err := answers(ctx, hc, t.BaseURL); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -51,7 +50,7 @@ func preflight(ctx context.Context, w *world) error {
 			continue
 		}
 		tctx, cancel := context.WithTimeout(ctx, preflightTimeout)
-		_, err := w.tokens.Token(tctx, role)
+		_, err := tokens.Token(tctx, role)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -63,11 +62,11 @@ func preflight(ctx context.Context, w *world) error {
 			}
 		}
 	}
-	c, err := w.tgt.NewClient(t.Tenant, w.hc)
+	c, err := t.NewClient(t.Tenant, hc)
 	if err != nil {
 		return &PreflightError{Cause: err.Error(), Fix: "fix the target's baseURL"}
 	}
-	tok, err := w.tokens.Token(ctx, target.RoleFull)
+	tok, err := tokens.Token(ctx, target.RoleFull)
 	if err != nil {
 		return &PreflightError{Cause: fmt.Sprintf("no token for role full: %v", err), Fix: "name the full role's client in the target file"}
 	}

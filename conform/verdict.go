@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
 	"github.com/seedb14f67b8/renewkit/version"
 )
@@ -116,7 +117,7 @@ func incompleteChecks(byID map[string]*CheckResult, order []string, unrun map[st
 
 // noteUnrun records one scenario of a MUST check that did not run.
 func noteUnrun(unrun map[string]*Unrun, p PlannedScenario, runtimeReason string) {
-	if p.Level != Must {
+	if p.Level != steps.Must {
 		return
 	}
 	reason, fix, incomplete := unrunScenario(p, runtimeReason)
@@ -188,7 +189,7 @@ func InterruptedBeforeRun(targetLabel string, command []string) *Summary {
 	}
 	s := &Summary{
 		Version: version.Get(), Command: command, Target: targetLabel, Started: time.Now().UTC(),
-		Counts: map[Level]LevelCounts{}, Incomplete: []Unrun{}, Interrupted: true,
+		Counts: map[steps.Level]LevelCounts{}, Incomplete: []Unrun{}, Interrupted: true,
 	}
 	s.setVerdict()
 	return s

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/seedb14f67b8/renewkit/steps"
 )
 
 // Expectations are known failures: check ids (RNW-004, or RNW-004.code for an
@@ -46,7 +48,7 @@ func ParseExpectations(b []byte) (Expectations, error) {
 		}
 		id, reason, _ := strings.Cut(line, " ")
 		id = strings.TrimPrefix(id, "@")
-		if _, ok := lookupCheck(id); !ok {
+		if _, ok := steps.LookupCheck(id); !ok {
 			return nil, fmt.Errorf("%w: expectations line %d: unknown check id %q", ErrOptions, n, id)
 		}
 		exp[id] = strings.TrimSpace(reason)

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"crypto/sha256"
@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,17 +18,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/seedb14f67b8/renewkit/invariant"
+	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/version"
 )
 
 // ScenarioResult is the outcome of one scenario (one row of an outline) as the
 // reports carry it. For an error-code sub-check, Problem and Evidence are the code's.
 type ScenarioResult struct {
-	ID      string `json:"id"`
-	Level   Level  `json:"level"`
-	Name    string `json:"name"`
-	Feature string `json:"feature"`
-	Status  string `json:"status"`
+	ID      string      `json:"id"`
+	Level   steps.Level `json:"level"`
+	Name    string      `json:"name"`
+	Feature string      `json:"feature"`
+	Status  string      `json:"status"`
 	// Reason says why the scenario is not applicable.
 	Reason string `json:"reason,omitempty"`
 	// Step is the step that failed, Problem what was wrong.
@@ -49,7 +51,7 @@ type ScenarioResult struct {
 // CheckResult is the outcome of one check id over all its scenarios: failed if any
 // failed, else passed if any passed, else not applicable.
 type CheckResult struct {
-	Check
+	steps.Check
 	Status string `json:"status"`
 	// Expected is set when the expectations list the check; ExpectReason is why.
 	Expected     bool             `json:"expected,omitempty"`
@@ -70,14 +72,14 @@ type LevelCounts struct {
 type Summary struct {
 	// Version is the renewkit build and the SPEC.md revision its checks follow;
 	// Command the command line of the run.
-	Version      version.Info          `json:"version"`
-	Command      []string              `json:"command"`
-	Target       string                `json:"target"`
-	Capabilities []string              `json:"capabilities"`
-	Started      time.Time             `json:"started"`
-	DurationMS   float64               `json:"durationMs"`
-	Counts       map[Level]LevelCounts `json:"counts"`
-	Checks       []CheckResult         `json:"checks"`
+	Version      version.Info                `json:"version"`
+	Command      []string                    `json:"command"`
+	Target       string                      `json:"target"`
+	Capabilities []string                    `json:"capabilities"`
+	Started      time.Time                   `json:"started"`
+	DurationMS   float64                     `json:"durationMs"`
+	Counts       map[steps.Level]LevelCounts `json:"counts"`
+	Checks       []CheckResult               `json:"checks"`
 	// Failures are the failed MUST (and declared MAY) checks not in the
 	// expectations: any one fails the run. Warnings are failed SHOULD checks.
 	// ExpectedFailures failed as the expectations said; Fixed are listed there but
@@ -105,7 +107,7 @@ type Summary struct {
 // error code, so it has an error-code sub-check.
 type plannedCase struct {
 	ID, Name, Feature string
-	Level             Level
+	Level             steps.Level
 	HasCode           bool
 }
 
@@ -119,14 +121,14 @@ func (s *Summary) Check(id string) (CheckResult, bool) {
 }
 
 // summarize turns the records of a run into its Summary.
-func summarize(o Options, plan *Plan, results *collector, expect Expectations, started time.Time, elapsed time.Duration, interrupted bool) *Summary {
+func summarize(o Options, plan *Plan, nameRe *regexp.Regexp, outcome func(string) (steps.Outcome, bool), expect Expectations, started time.Time, elapsed time.Duration, interrupted bool) *Summary {
 	unrun := map[string]*Unrun{}
 	sum := &Summary{
 		Interrupted: interrupted,
 		Incomplete:  []Unrun{},
 		Target:      o.Target.Label(),
 		Started:     started.UTC(),
-		Counts:      map[Level]LevelCounts{},
+		Counts:      map[steps.Level]LevelCounts{},
 		Attachments: o.Attachments,
 		Version:     version.Get(),
 		Command:     o.Command,
@@ -143,11 +145,11 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 	add := func(id string, sr ScenarioResult) {
 		cr, ok := byID[id]
 		if !ok {
-			c, found := lookupCheck(id)
+			c, found := steps.LookupCheck(id)
 			if !found {
 				// A check outside SPEC.md (features/process.feature): its scenario
 				// names it.
-				c = Check{ID: id, Level: sr.Level, Section: "outside SPEC.md", Title: sr.Name, Spec: "see " + sr.Feature}
+				c = steps.Check{ID: id, Level: sr.Level, Section: "outside SPEC.md", Title: sr.Name, Spec: "see " + sr.Feature}
 			}
 			cr = &CheckResult{Check: c}
 			byID[id] = cr
@@ -156,62 +158,60 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		cr.Scenarios = append(cr.Scenarios, sr)
 	}
 	for _, p := range plan.Scenarios {
-		if results.name != nil && !results.name.MatchString(p.Name) {
+		if nameRe != nil && !nameRe.MatchString(p.Name) {
 			continue
 		}
 		sum.planned = append(sum.planned, plannedCase{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature, HasCode: p.namesCode})
 		sr := ScenarioResult{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature,
 			Rerun: rerunCommands(o.Rerun, o.RerunImage, p.Name, p.ID), row: len(sum.planned)}
 		if len(p.Missing) > 0 {
-			sr.Status, sr.Reason = StatusNotApplicable, p.reason()
+			sr.Status, sr.Reason = steps.StatusNotApplicable, p.reason()
 			noteUnrun(unrun, p, "")
 			add(p.ID, sr)
 			sum.Scenarios++
 			continue
 		}
-		rec := results.get(p.pickleID)
-		if rec == nil || rec.Status == "" {
+		out, ok := outcome(p.pickleID)
+		if !ok {
 			continue // not run (go test -run), or it did not finish
 		}
-		rec.mu.Lock()
-		sr.Status, sr.Reason, sr.Step, sr.Problem, sr.Evidence, sr.Diagnosis = rec.Status, rec.Reason, rec.Step, rec.Problem, rec.Message, rec.Diag
-		sr.DurationMS = float64(rec.Duration.Microseconds()) / 1000
-		code := rec.Code
-		rec.mu.Unlock()
-		if sr.Status != StatusFailed {
+		sr.Status, sr.Reason, sr.Step, sr.Problem, sr.Evidence, sr.Diagnosis = out.Status, out.Reason, out.Step, out.Problem, out.Message, out.Diag
+		sr.DurationMS = float64(out.Duration.Microseconds()) / 1000
+		code := out.Code
+		if sr.Status != steps.StatusFailed {
 			sr.Step, sr.Problem, sr.Evidence = "", "", ""
 		}
-		if sr.Status == StatusNotApplicable {
+		if sr.Status == steps.StatusNotApplicable {
 			noteUnrun(unrun, p, sr.Reason)
 		}
 		add(p.ID, sr)
 		sum.Scenarios++
 		if code != nil {
-			cs := ScenarioResult{ID: p.ID + CodeSuffix, Level: Should, Name: p.Name, Feature: p.Feature,
-				Status: StatusPassed, Rerun: sr.Rerun, DurationMS: sr.DurationMS, row: sr.row}
+			cs := ScenarioResult{ID: p.ID + steps.CodeSuffix, Level: steps.Should, Name: p.Name, Feature: p.Feature,
+				Status: steps.StatusPassed, Rerun: sr.Rerun, DurationMS: sr.DurationMS, row: sr.row}
 			if !code.Passed {
-				cs.Status, cs.Step, cs.Problem, cs.Evidence = StatusFailed, code.Step, code.Problem, code.Message
+				cs.Status, cs.Step, cs.Problem, cs.Evidence = steps.StatusFailed, code.Step, code.Problem, code.Message
 			}
-			add(p.ID+CodeSuffix, cs)
+			add(p.ID+steps.CodeSuffix, cs)
 		}
 	}
-	invariantResults(o, plan, results, add)
+	invariantResults(o, plan, outcome, add)
 	// Catalogue order, with the code sub-check after its check.
 	rank := map[string]int{}
-	for i, c := range Catalogue() {
+	for i, c := range steps.Catalogue() {
 		rank[c.ID] = 2 * i
-		rank[c.ID+CodeSuffix] = 2*i + 1
+		rank[c.ID+steps.CodeSuffix] = 2*i + 1
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return rank[a] - rank[b] })
 	for _, id := range order {
 		cr := byID[id]
-		cr.Status = StatusNotApplicable
+		cr.Status = steps.StatusNotApplicable
 		for _, sr := range cr.Scenarios {
 			switch {
-			case sr.Status == StatusFailed:
-				cr.Status = StatusFailed
-			case sr.Status == StatusPassed && cr.Status != StatusFailed:
-				cr.Status = StatusPassed
+			case sr.Status == steps.StatusFailed:
+				cr.Status = steps.StatusFailed
+			case sr.Status == steps.StatusPassed && cr.Status != steps.StatusFailed:
+				cr.Status = steps.StatusPassed
 			}
 		}
 		if reason, ok := expect[id]; ok {
@@ -220,16 +220,16 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 		lc := sum.Counts[cr.Level]
 		lc.Checks++
 		switch {
-		case cr.Status == StatusFailed && cr.Expected:
+		case cr.Status == steps.StatusFailed && cr.Expected:
 			lc.ExpectedFailures++
 			sum.ExpectedFailures = append(sum.ExpectedFailures, id)
-		case cr.Status == StatusFailed && cr.Level.Gates():
+		case cr.Status == steps.StatusFailed && cr.Level.Gates():
 			lc.Failed++
 			sum.Failures = append(sum.Failures, id)
-		case cr.Status == StatusFailed:
+		case cr.Status == steps.StatusFailed:
 			lc.Failed++
 			sum.Warnings = append(sum.Warnings, id)
-		case cr.Status == StatusPassed:
+		case cr.Status == steps.StatusPassed:
 			lc.Passed++
 			if cr.Expected {
 				sum.Fixed = append(sum.Fixed, id)
@@ -245,6 +245,51 @@ func summarize(o Options, plan *Plan, results *collector, expect Expectations, s
 	return sum
 }
 
+// invariantResults adds the invariants' check results: per invariant, a failed
+// scenario result for each scenario that broke it, else one passed result that says
+// how many exchanges were checked.
+func invariantResults(o Options, plan *Plan, outcome func(string) (steps.Outcome, bool), add func(string, ScenarioResult)) {
+	scenarios, exchanges := 0, 0
+	failed := map[string][]ScenarioResult{}
+	for _, p := range plan.Scenarios {
+		out, ok := outcome(p.pickleID)
+		if !ok || len(p.Missing) > 0 {
+			continue
+		}
+		n := out.Exchanges
+		if n == 0 {
+			continue
+		}
+		scenarios++
+		exchanges += n
+		for _, b := range out.Breaches {
+			failed[b.ID] = append(failed[b.ID], ScenarioResult{
+				ID: b.ID, Level: steps.Must, Name: p.Name, Feature: p.Feature, Status: steps.StatusFailed,
+				Step: b.Step, Problem: b.Problem, Evidence: b.Message,
+				Rerun: rerunCommands(o.Rerun, o.RerunImage, p.Name, p.ID),
+			})
+		}
+	}
+	for _, id := range invariant.IDs() {
+		if rs := failed[id]; len(rs) > 0 {
+			for _, r := range rs {
+				add(id, r)
+			}
+			continue
+		}
+		if exchanges == 0 {
+			continue // no scenario sent a request: the check did not run
+		}
+		add(id, ScenarioResult{ID: id, Level: steps.Must, Status: steps.StatusPassed, Feature: "every feature",
+			Name: fmt.Sprintf("every exchange of the run (%d exchanges in %d scenarios)", exchanges, scenarios)})
+	}
+}
+
+// indent prefixes every line but the first.
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
 // Print writes the summary by level, then each failed, warned and fixed check with
 // the evidence of its first failing scenario.
 func (s *Summary) Print(w io.Writer) {
@@ -255,7 +300,7 @@ func (s *Summary) Print(w io.Writer) {
 		fmt.Fprintf(w, "  attachment: %s (%s)\n", a.Name, a.Path)
 	}
 	fmt.Fprintf(w, "  %-7s %7s %7s %7s %7s %9s\n", "level", "checks", "passed", "failed", "n/a", "expected")
-	for _, l := range []Level{Must, Should, May} {
+	for _, l := range []steps.Level{steps.Must, steps.Should, steps.May} {
 		c := s.Counts[l]
 		fmt.Fprintf(w, "  %-7s %7d %7d %7d %7d %9d\n", strings.ToUpper(string(l)), c.Checks, c.Passed, c.Failed, c.NotApplicable, c.ExpectedFailures)
 	}
@@ -265,7 +310,7 @@ func (s *Summary) Print(w io.Writer) {
 			fmt.Fprintf(w, "\n%s %s [%s] %s (SPEC %s)\n", label, id, cr.Level, cr.Title, cr.Section)
 			n := 0
 			for _, sr := range cr.Scenarios {
-				if sr.Status != StatusFailed {
+				if sr.Status != steps.StatusFailed {
 					continue
 				}
 				if n == 0 {
@@ -302,26 +347,26 @@ func (s *Summary) Print(w io.Writer) {
 // is written by the run itself).
 func (s *Summary) WriteReports(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("steps: report dir: %w", err)
+		return fmt.Errorf("conform: report dir: %w", err)
 	}
 	js, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return fmt.Errorf("steps: report: %w", err)
+		return fmt.Errorf("conform: report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(js, '\n'), 0o644); err != nil {
-		return fmt.Errorf("steps: report: %w", err)
+		return fmt.Errorf("conform: report: %w", err)
 	}
 	for name, write := range map[string]func(io.Writer) error{"junit.xml": s.WriteJUnit, "report.html": s.WriteHTML} {
 		f, err := os.Create(filepath.Join(dir, name))
 		if err != nil {
-			return fmt.Errorf("steps: report: %w", err)
+			return fmt.Errorf("conform: report: %w", err)
 		}
 		err = write(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("steps: report %s: %w", name, err)
+			return fmt.Errorf("conform: report %s: %w", name, err)
 		}
 	}
 	return nil
@@ -455,7 +500,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	hasCode := map[string]bool{}
 	for _, cr := range s.Checks {
 		checkOf[cr.ID] = cr
-		if id, ok := strings.CutSuffix(cr.ID, CodeSuffix); ok {
+		if id, ok := strings.CutSuffix(cr.ID, steps.CodeSuffix); ok {
 			hasCode[id] = true
 		}
 		for _, sr := range cr.Scenarios {
@@ -486,7 +531,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	if planned == nil {
 		// A summary without its plan (one read back from report.json): its results.
 		for _, cr := range s.Checks {
-			if strings.HasPrefix(cr.ID, "INV-") || strings.HasSuffix(cr.ID, CodeSuffix) {
+			if strings.HasPrefix(cr.ID, "INV-") || strings.HasSuffix(cr.ID, steps.CodeSuffix) {
 				continue
 			}
 			for _, sr := range cr.Scenarios {
@@ -500,7 +545,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 			sr = ScenarioResult{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature}
 		}
 		addCase(p.Feature, s.junitCase(checkOf[p.ID], sr, ok))
-		cid := p.ID + CodeSuffix
+		cid := p.ID + steps.CodeSuffix
 		csr, cok := take(cid, i+1, p)
 		if !cok && !p.HasCode && !(s.Interrupted && hasCode[p.ID]) {
 			// An interrupted run keeps the sub-checks of the scenarios it did
@@ -508,24 +553,24 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 			continue
 		}
 		switch {
-		case !cok && ok && sr.Status == StatusNotApplicable:
+		case !cok && ok && sr.Status == steps.StatusNotApplicable:
 			// Not applicable, not "not reached": the scenario did not run.
-			csr, cok = ScenarioResult{ID: cid, Level: Should, Name: p.Name, Feature: p.Feature, Status: StatusNotApplicable, Reason: sr.Reason}, true
+			csr, cok = ScenarioResult{ID: cid, Level: steps.Should, Name: p.Name, Feature: p.Feature, Status: steps.StatusNotApplicable, Reason: sr.Reason}, true
 		case !cok:
-			csr = ScenarioResult{ID: cid, Level: Should, Name: p.Name, Feature: p.Feature}
+			csr = ScenarioResult{ID: cid, Level: steps.Should, Name: p.Name, Feature: p.Feature}
 		}
 		addCase(p.Feature, s.junitCase(checkOf[cid], csr, cok))
 	}
 	// One testcase per invariant, over every exchange of the run.
 	for _, id := range invariant.IDs() {
 		cr := checkOf[id]
-		jc := junitCase{Classname: "invariants", Name: fmt.Sprintf("[%s] [%s] every exchange of the run", id, Must)}
+		jc := junitCase{Classname: "invariants", Name: fmt.Sprintf("[%s] [%s] every exchange of the run", id, steps.Must)}
 		var failing []string
 		var evidence strings.Builder
 		ran := false
 		for _, sr := range cr.Scenarios {
 			if sr.Feature != "every feature" {
-				if sr.Status != StatusFailed {
+				if sr.Status != steps.StatusFailed {
 					continue // the invariant's own scenario, reported with the plan
 				}
 				failing = append(failing, sr.Name)
@@ -541,7 +586,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 			jc.Skipped = &junitSkipped{Message: interruptedMessage}
 		case len(failing) > 0:
 			jc.Failure = &junitFailure{Message: fmt.Sprintf("%d scenarios broke %s: %s", len(failing), id, strings.Join(failing, "; ")),
-				Type: string(Must), Text: evidence.String()}
+				Type: string(steps.Must), Text: evidence.String()}
 		case !ran:
 			jc.Skipped = &junitSkipped{Message: "no scenario sent a request"}
 		}
@@ -624,20 +669,20 @@ func (s *Summary) junitCase(cr CheckResult, sr ScenarioResult, ran bool) junitCa
 	switch {
 	case !ran && s.Interrupted:
 		jc.Skipped = &junitSkipped{Message: interruptedMessage}
-	case !ran && strings.HasSuffix(sr.ID, CodeSuffix):
+	case !ran && strings.HasSuffix(sr.ID, steps.CodeSuffix):
 		jc.Skipped = &junitSkipped{Message: "not reached: the scenario ended before its error code was checked"}
 	case !ran:
 		jc.Skipped = &junitSkipped{Message: "not run"}
-	case sr.Status == StatusNotApplicable:
+	case sr.Status == steps.StatusNotApplicable:
 		jc.Skipped = &junitSkipped{Message: sr.Reason}
-	case sr.Status == StatusFailed && cr.Expected:
+	case sr.Status == steps.StatusFailed && cr.Expected:
 		jc.Skipped = &junitSkipped{Message: "expected failure: " + cr.ExpectReason}
-	case sr.Status == StatusFailed && s.Interrupted:
+	case sr.Status == steps.StatusFailed && s.Interrupted:
 		jc.Skipped = &junitSkipped{Message: interruptedMessage}
-	case sr.Status == StatusFailed && !sr.Level.Gates():
+	case sr.Status == steps.StatusFailed && !sr.Level.Gates():
 		jc.Properties = []junitProperty{{"renewkit.warning", sr.Problem}}
 		jc.SystemOut = "WARNING (SHOULD, does not fail the run): " + sr.Problem + "\n\n" + sr.Evidence
-	case sr.Status == StatusFailed:
+	case sr.Status == steps.StatusFailed:
 		jc.Failure = &junitFailure{Message: sr.Problem, Type: string(sr.Level), Text: sr.Evidence}
 	}
 	return jc
@@ -698,7 +743,7 @@ type htmlView struct {
 
 // htmlCount is a row of the counts table.
 type htmlCount struct {
-	Level Level
+	Level steps.Level
 	LevelCounts
 }
 
@@ -728,11 +773,11 @@ type htmlScenario struct {
 // scenario's) of the given level: a failure is a warning at the SHOULD level,
 // expected when the expectations list the check, and no failure at all in an
 // interrupted run, where it is most likely the interruption's.
-func (s *Summary) htmlStatus(status string, l Level, expected bool) string {
+func (s *Summary) htmlStatus(status string, l steps.Level, expected bool) string {
 	switch {
-	case status == StatusPassed:
+	case status == steps.StatusPassed:
 		return htmlPassed
-	case status != StatusFailed:
+	case status != steps.StatusFailed:
 		return htmlNA
 	case s.Interrupted:
 		return htmlInterrupted
@@ -748,11 +793,11 @@ func (s *Summary) htmlStatus(status string, l Level, expected bool) string {
 // choices.
 func (s *Summary) htmlView() htmlView {
 	v := htmlView{Summary: s, Command: shellJoin(s.Command)}
-	levels := []Level{Must, Should, May}
+	levels := []steps.Level{steps.Must, steps.Should, steps.May}
 	for _, l := range levels {
 		v.Counts = append(v.Counts, htmlCount{l, s.Counts[l]})
 	}
-	byStatus, byLevel := map[string]int{}, map[Level]int{}
+	byStatus, byLevel := map[string]int{}, map[steps.Level]int{}
 	features := map[string]bool{}
 	for _, cr := range s.Checks {
 		r := htmlRow{CheckResult: cr, Status: s.htmlStatus(cr.Status, cr.Level, cr.Expected)}
@@ -804,7 +849,7 @@ func reportTemplate() *template.Template {
 		cspHash(reportCSS), cspHash(reportScript))
 	page := strings.NewReplacer("{{/*csp*/}}", csp, "{{/*css*/}}", reportCSS, "{{/*script*/}}", reportScript).Replace(reportHTML)
 	return template.Must(template.New("report").Funcs(template.FuncMap{
-		"upper": func(l Level) string { return strings.ToUpper(string(l)) },
+		"upper": func(l steps.Level) string { return strings.ToUpper(string(l)) },
 		"secs":  func(ms float64) string { return fmt.Sprintf("%.1fs", ms/1000) },
 		// cls is a status as a class name ("n/a" is "na").
 		"cls":   func(status string) string { return strings.ReplaceAll(status, "/", "") },

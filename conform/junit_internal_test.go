@@ -1,10 +1,12 @@
-package steps
+package conform
 
 import (
 	"bytes"
 	"encoding/xml"
 	"slices"
 	"testing"
+
+	"github.com/seedb14f67b8/renewkit/steps"
 )
 
 // junitDoc is the part of junit.xml a CI system compares between runs.
@@ -40,40 +42,40 @@ func junitOf(t *testing.T, s *Summary) junitDoc {
 // names are unique; a SHOULD warning is no <failure>.
 func TestJUnitTestcasesDoNotDependOnTheOutcome(t *testing.T) {
 	planned := []plannedCase{
-		{ID: "RNW-004", Level: Must, Name: "a wrong proof", Feature: "renewal.feature", HasCode: true},
-		{ID: "RNW-004", Level: Must, Name: "a wrong proof", Feature: "renewal.feature", HasCode: true}, // an outline's repeated row
-		{ID: "RNW-001", Level: Must, Name: "the guide's flow", Feature: "renewal.feature"},
-		{ID: "REG-005", Level: Should, Name: "ids", Feature: "registration.feature"},
+		{ID: "RNW-004", Level: steps.Must, Name: "a wrong proof", Feature: "renewal.feature", HasCode: true},
+		{ID: "RNW-004", Level: steps.Must, Name: "a wrong proof", Feature: "renewal.feature", HasCode: true}, // an outline's repeated row
+		{ID: "RNW-001", Level: steps.Must, Name: "the guide's flow", Feature: "renewal.feature"},
+		{ID: "REG-005", Level: steps.Should, Name: "ids", Feature: "registration.feature"},
 	}
-	passed := func(id string, lvl Level, name, feat string) ScenarioResult {
-		return ScenarioResult{ID: id, Level: lvl, Name: name, Feature: feat, Status: StatusPassed}
+	passed := func(id string, lvl steps.Level, name, feat string) ScenarioResult {
+		return ScenarioResult{ID: id, Level: lvl, Name: name, Feature: feat, Status: steps.StatusPassed}
 	}
 	failed := func(sr ScenarioResult) ScenarioResult {
-		sr.Status, sr.Problem, sr.Evidence = StatusFailed, "wrong", "evidence"
+		sr.Status, sr.Problem, sr.Evidence = steps.StatusFailed, "wrong", "evidence"
 		return sr
 	}
-	inv := CheckResult{Check: Check{ID: "INV-001", Level: Must}, Scenarios: []ScenarioResult{
-		{ID: "INV-001", Level: Must, Status: StatusPassed, Feature: "every feature", Name: "every exchange of the run (10 exchanges in 4 scenarios)"}}}
+	inv := CheckResult{Check: steps.Check{ID: "INV-001", Level: steps.Must}, Scenarios: []ScenarioResult{
+		{ID: "INV-001", Level: steps.Must, Status: steps.StatusPassed, Feature: "every feature", Name: "every exchange of the run (10 exchanges in 4 scenarios)"}}}
 
 	good := &Summary{Verdict: VerdictPass, planned: planned, Checks: []CheckResult{
-		{Check: Check{ID: "REG-005", Level: Should}, Scenarios: []ScenarioResult{passed("REG-005", Should, "ids", "registration.feature")}},
-		{Check: Check{ID: "RNW-001", Level: Must}, Scenarios: []ScenarioResult{passed("RNW-001", Must, "the guide's flow", "renewal.feature")}},
-		{Check: Check{ID: "RNW-004", Level: Must}, Scenarios: []ScenarioResult{passed("RNW-004", Must, "a wrong proof", "renewal.feature"), passed("RNW-004", Must, "a wrong proof", "renewal.feature")}},
-		{Check: Check{ID: "RNW-004.code", Level: Should}, Scenarios: []ScenarioResult{passed("RNW-004.code", Should, "a wrong proof", "renewal.feature"), passed("RNW-004.code", Should, "a wrong proof", "renewal.feature")}},
+		{Check: steps.Check{ID: "REG-005", Level: steps.Should}, Scenarios: []ScenarioResult{passed("REG-005", steps.Should, "ids", "registration.feature")}},
+		{Check: steps.Check{ID: "RNW-001", Level: steps.Must}, Scenarios: []ScenarioResult{passed("RNW-001", steps.Must, "the guide's flow", "renewal.feature")}},
+		{Check: steps.Check{ID: "RNW-004", Level: steps.Must}, Scenarios: []ScenarioResult{passed("RNW-004", steps.Must, "a wrong proof", "renewal.feature"), passed("RNW-004", steps.Must, "a wrong proof", "renewal.feature")}},
+		{Check: steps.Check{ID: "RNW-004.code", Level: steps.Should}, Scenarios: []ScenarioResult{passed("RNW-004.code", steps.Should, "a wrong proof", "renewal.feature"), passed("RNW-004.code", steps.Should, "a wrong proof", "renewal.feature")}},
 		inv,
 	}}
 	badInv := inv
-	badInv.Scenarios = append([]ScenarioResult{failed(ScenarioResult{ID: "INV-001", Level: Must, Name: "the guide's flow", Feature: "renewal.feature"})}, inv.Scenarios[1:]...)
+	badInv.Scenarios = append([]ScenarioResult{failed(ScenarioResult{ID: "INV-001", Level: steps.Must, Name: "the guide's flow", Feature: "renewal.feature"})}, inv.Scenarios[1:]...)
 	bad := &Summary{Verdict: VerdictFail, planned: planned, Checks: []CheckResult{
-		{Check: Check{ID: "REG-005", Level: Should}, Scenarios: []ScenarioResult{failed(passed("REG-005", Should, "ids", "registration.feature"))}},
-		{Check: Check{ID: "RNW-001", Level: Must}, Scenarios: []ScenarioResult{failed(passed("RNW-001", Must, "the guide's flow", "renewal.feature"))}},
+		{Check: steps.Check{ID: "REG-005", Level: steps.Should}, Scenarios: []ScenarioResult{failed(passed("REG-005", steps.Should, "ids", "registration.feature"))}},
+		{Check: steps.Check{ID: "RNW-001", Level: steps.Must}, Scenarios: []ScenarioResult{failed(passed("RNW-001", steps.Must, "the guide's flow", "renewal.feature"))}},
 		// The first row failed before its code was checked; the second row's code was wrong.
-		{Check: Check{ID: "RNW-004", Level: Must}, Scenarios: []ScenarioResult{failed(passed("RNW-004", Must, "a wrong proof", "renewal.feature")), passed("RNW-004", Must, "a wrong proof", "renewal.feature")}},
-		{Check: Check{ID: "RNW-004.code", Level: Should}, Scenarios: []ScenarioResult{failed(passed("RNW-004.code", Should, "a wrong proof", "renewal.feature"))}},
+		{Check: steps.Check{ID: "RNW-004", Level: steps.Must}, Scenarios: []ScenarioResult{failed(passed("RNW-004", steps.Must, "a wrong proof", "renewal.feature")), passed("RNW-004", steps.Must, "a wrong proof", "renewal.feature")}},
+		{Check: steps.Check{ID: "RNW-004.code", Level: steps.Should}, Scenarios: []ScenarioResult{failed(passed("RNW-004.code", steps.Should, "a wrong proof", "renewal.feature"))}},
 		badInv,
 	}}
 	cut := &Summary{Verdict: VerdictInterrupted, Interrupted: true, planned: planned, Checks: []CheckResult{
-		{Check: Check{ID: "RNW-001", Level: Must}, Scenarios: []ScenarioResult{failed(passed("RNW-001", Must, "the guide's flow", "renewal.feature"))}},
+		{Check: steps.Check{ID: "RNW-001", Level: steps.Must}, Scenarios: []ScenarioResult{failed(passed("RNW-001", steps.Must, "the guide's flow", "renewal.feature"))}},
 	}}
 
 	names := func(d junitDoc) []string {

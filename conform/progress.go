@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seedb14f67b8/renewkit/steps"
 )
 
 // progress counts the scenarios of a run as they end, for the progress line.
@@ -13,14 +15,11 @@ type progress struct {
 	done, failed atomic.Int64
 }
 
-// scenarioDone counts rec, which has finished: failed when its steps failed or an
+// scenarioDone counts a scenario that has ended: failed when its steps failed or an
 // exchange breached an invariant. A SHOULD that is not met is no failure here.
-func (p *progress) scenarioDone(rec *record) {
+func (p *progress) scenarioDone(o steps.Outcome) {
 	p.done.Add(1)
-	rec.mu.Lock()
-	failed := rec.Status == StatusFailed && rec.Level != Should
-	rec.mu.Unlock()
-	if failed || len(rec.inv.breaches()) > 0 {
+	if o.Gating() {
 		p.failed.Add(1)
 	}
 }

@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/seedb14f67b8/renewkit/features"
+	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -30,7 +31,7 @@ import (
 const DefaultConcurrency = 8
 
 // ErrOptions is returned by Run for options it cannot use.
-var ErrOptions = errors.New("steps: invalid options")
+var ErrOptions = errors.New("conform: invalid options")
 
 // Options configure Run. Only Target is required.
 type Options struct {
@@ -132,36 +133,44 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if plan.selected(nameRe) == 0 {
 		return nil, fmt.Errorf("%w: %s selects no scenario (tags are check ids such as @RNW-004, levels such as @must, or capabilities; see docs/conformance.md)", ErrOptions, describeSelection(o.Tags, o.Name))
 	}
-	results := newCollector(nameRe)
-	w, err := newWorld(o.Target, results)
+	hc := target.NewHTTPClient(0)
+	tokens := target.NewTokenSource(o.Target, hc)
+	var prog progress
+	st, err := steps.New(steps.Config{
+		Target:       o.Target,
+		HTTP:         hc,
+		Tokens:       tokens,
+		Name:         nameRe,
+		StrictShould: o.StrictShould,
+		Rerun:        func(name, id string) string { return rerunCommands(o.Rerun, o.RerunImage, name, id) },
+		Done:         prog.scenarioDone,
+	})
 	if err != nil {
 		return nil, err
 	}
 	// A preflight cut short by a signal says nothing about the target: the run
 	// goes on to report INTERRUPTED, with no scenario run.
 	interruptedEarly := false
-	if err := preflight(ctx, w); err != nil {
+	if err := preflight(ctx, o.Target, hc, tokens); err != nil {
 		if ctx.Err() == nil {
 			return nil, err
 		}
 		interruptedEarly = true
 	}
-	w.strictShould = o.StrictShould
-	w.rerun = func(name, id string) string { return rerunCommands(o.Rerun, o.RerunImage, name, id) }
 
 	// godog's cucumber JSON is kept in memory and written with the other reports,
 	// so that an interrupted run's can say so (markCucumberInterrupted).
 	var cucumber bytes.Buffer
 	if o.ReportDir != "" {
 		if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
-			return nil, fmt.Errorf("steps: report dir: %w", err)
+			return nil, fmt.Errorf("conform: report dir: %w", err)
 		}
 	}
 
 	started := time.Now()
 	suite := godog.TestSuite{
 		Name:                "renewkit-conformance",
-		ScenarioInitializer: w.initScenario,
+		ScenarioInitializer: st.InitScenario,
 		Options: &godog.Options{
 			Format:         "cucumber",
 			Output:         &cucumber,
@@ -184,7 +193,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			if every <= 0 {
 				every = 5 * time.Second
 			}
-			stop = w.progress.report(o.Progress, o.Interactive, every, plan.runnable(nameRe))
+			stop = prog.report(o.Progress, o.Interactive, every, plan.runnable(nameRe))
 		}
 		_ = suite.Run()
 		stop()
@@ -200,7 +209,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 
-	sum := summarize(o, plan, results, expect, started, elapsed, ctx.Err() != nil)
+	sum := summarize(o, plan, nameRe, st.Outcome, expect, started, elapsed, ctx.Err() != nil)
 	if o.ReportDir != "" {
 		doc := cucumber.Bytes()
 		if sum.Interrupted {
@@ -209,7 +218,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			}
 		}
 		if err := os.WriteFile(filepath.Join(o.ReportDir, "cucumber.json"), doc, 0o644); err != nil {
-			return sum, fmt.Errorf("steps: report: %w", err)
+			return sum, fmt.Errorf("conform: report: %w", err)
 		}
 		if err := sum.WriteReports(o.ReportDir); err != nil {
 			return sum, err
@@ -225,10 +234,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 func featurePaths(fsys fs.FS) ([]string, error) {
 	names, err := fs.Glob(fsys, "*.feature")
 	if err != nil {
-		return nil, fmt.Errorf("steps: features: %w", err)
+		return nil, fmt.Errorf("conform: features: %w", err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("steps: no .feature files")
+		return nil, fmt.Errorf("conform: no .feature files")
 	}
 	rank := func(n string) int {
 		if i := slices.Index(firstFeatures, n); i >= 0 {
@@ -248,7 +257,7 @@ func featurePaths(fsys fs.FS) ([]string, error) {
 // PlannedScenario is one scenario the tag filter selected, with what it needs.
 type PlannedScenario struct {
 	ID      string
-	Level   Level
+	Level   steps.Level
 	Name    string
 	Feature string
 	Tags    []string
@@ -337,7 +346,7 @@ func (p *Plan) missing() []target.Capability {
 func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan, error) {
 	feats, err := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: paths, Tags: tags}}.RetrieveFeatures()
 	if err != nil {
-		return nil, fmt.Errorf("steps: features: %w", err)
+		return nil, fmt.Errorf("conform: features: %w", err)
 	}
 	plan := &Plan{}
 	for _, f := range feats {
@@ -346,14 +355,14 @@ func MakePlan(fsys fs.FS, paths []string, tags string, t *target.Target) (*Plan,
 			for i, tg := range p.Tags {
 				tagNames[i] = tg.Name
 			}
-			id, level := checkTags(tagNames)
+			id, level := steps.CheckTags(tagNames)
 			if id == "" || level == "" {
-				return nil, fmt.Errorf("steps: %s: scenario %q lacks a check id or a level tag", p.Uri, p.Name)
+				return nil, fmt.Errorf("conform: %s: scenario %q lacks a check id or a level tag", p.Uri, p.Name)
 			}
 			ps := PlannedScenario{ID: id, Level: level, Name: p.Name, Feature: p.Uri, Tags: tagNames, pickleID: p.Id}
 			// A step that names an error code, or a check whose SPEC text does,
 			// makes an error-code sub-check (the code may come from a table).
-			if c, ok := lookupCheck(id); ok && errorCodeInStep.MatchString(c.Spec) {
+			if c, ok := steps.LookupCheck(id); ok && errorCodeInStep.MatchString(c.Spec) {
 				ps.namesCode = true
 			}
 			for _, st := range p.Steps {

@@ -1,4 +1,4 @@
-package steps_test
+package conform_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
@@ -80,7 +81,7 @@ func TestSuiteFailsAgainstALiar(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out bytes.Buffer
-	sum, err := steps.Run(context.Background(), steps.Options{
+	sum, err := conform.Run(context.Background(), conform.Options{
 		Target:    tg,
 		Tags:      "@AUTH-001,@AUTH-003,@RNW-001,@RNW-004,@PRF-004,@SES-002",
 		ReportDir: dir,
@@ -148,14 +149,14 @@ func TestExpectations(t *testing.T) {
 	if err := os.WriteFile(exp, []byte("# the liar accepts wrong proofs\nAUTH-003 known\nAUTH-001 listed but passing\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@AUTH-001,@AUTH-003", Expect: exp})
+	sum, err := conform.Run(context.Background(), conform.Options{Target: tg, Tags: "@AUTH-001,@AUTH-003", Expect: exp})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.ExitCode() != 0 || !slices.Equal(sum.ExpectedFailures, []string{"AUTH-003"}) || !slices.Equal(sum.Fixed, []string{"AUTH-001"}) {
 		t.Errorf("exit %d, expected failures %v, fixed %v; want 0, [AUTH-003], [AUTH-001]", sum.ExitCode(), sum.ExpectedFailures, sum.Fixed)
 	}
-	if _, err := steps.ParseExpectations([]byte("NOPE-999\n")); err == nil {
+	if _, err := conform.ParseExpectations([]byte("NOPE-999\n")); err == nil {
 		t.Error("an unknown check id in the expectations is accepted")
 	}
 }
@@ -170,7 +171,7 @@ func TestRFC2945Target(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Stop(context.Background()) })
-	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@PRF-010,@AUTH-001,@RNW-001,@PRF-005"})
+	sum, err := conform.Run(context.Background(), conform.Options{Target: tg, Tags: "@PRF-010,@AUTH-001,@RNW-001,@PRF-005"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,12 +202,12 @@ func TestNotApplicable(t *testing.T) {
 		name, tags, expect, verdict string
 		exit                        int
 	}{
-		{"MAY", "@PRF-010", "", steps.VerdictPass, steps.ExitPass},
-		{"MUST", "@TOK-003 or @PRF-010", "", steps.VerdictIncomplete, steps.ExitIncomplete},
-		{"MUST accepted", "@TOK-003 or @PRF-010", expect, steps.VerdictPass, steps.ExitPass},
+		{"MAY", "@PRF-010", "", conform.VerdictPass, conform.ExitPass},
+		{"MUST", "@TOK-003 or @PRF-010", "", conform.VerdictIncomplete, conform.ExitIncomplete},
+		{"MUST accepted", "@TOK-003 or @PRF-010", expect, conform.VerdictPass, conform.ExitPass},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: tc.tags, Expect: tc.expect})
+			sum, err := conform.Run(context.Background(), conform.Options{Target: tg, Tags: tc.tags, Expect: tc.expect})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +219,7 @@ func TestNotApplicable(t *testing.T) {
 			if sum.Verdict != tc.verdict || sum.ExitCode() != tc.exit {
 				t.Errorf("verdict %s, exit %d; want %s, %d (incomplete: %+v)", sum.Verdict, sum.ExitCode(), tc.verdict, tc.exit, sum.Incomplete)
 			}
-			if tc.verdict == steps.VerdictIncomplete && (len(sum.Incomplete) != 1 || sum.Incomplete[0].ID != "TOK-003" || !strings.Contains(sum.Incomplete[0].Fix, "tokens.expired")) {
+			if tc.verdict == conform.VerdictIncomplete && (len(sum.Incomplete) != 1 || sum.Incomplete[0].ID != "TOK-003" || !strings.Contains(sum.Incomplete[0].Fix, "tokens.expired")) {
 				t.Errorf("incomplete %+v, want TOK-003 with how to offer an expired token", sum.Incomplete)
 			}
 		})
@@ -237,7 +238,7 @@ func TestPreProvisionedUsers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = p.Stop(context.Background()) })
 	tg.Capabilities = slices.DeleteFunc(slices.Clone(tg.Capabilities), func(c target.Capability) bool { return c == target.Admin })
-	sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@AUTH-001,@RNW-001,@AUTH-003,@LCK-007,@REQ-002"})
+	sum, err := conform.Run(context.Background(), conform.Options{Target: tg, Tags: "@AUTH-001,@RNW-001,@AUTH-003,@LCK-007,@REQ-002"})
 	if err != nil {
 		t.Fatal(err)
 	}

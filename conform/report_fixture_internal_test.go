@@ -1,4 +1,4 @@
-package steps
+package conform
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/target"
 	"github.com/seedb14f67b8/renewkit/version"
 )
@@ -33,31 +34,31 @@ type fixtureScenario struct {
 // with the same name, error-code sub-checks, scenarios a missing capability makes
 // not applicable, and a check the expectations list.
 func fixturePlan() []fixtureScenario {
-	ps := func(id string, l Level, feature, name string, code bool, missing ...target.Capability) PlannedScenario {
+	ps := func(id string, l steps.Level, feature, name string, code bool, missing ...target.Capability) PlannedScenario {
 		return PlannedScenario{ID: id, Level: l, Feature: feature, Name: name, namesCode: code, Missing: missing}
 	}
 	return []fixtureScenario{
-		{PlannedScenario: ps("REG-001", Must, "registration.feature", "registration by user id", false),
+		{PlannedScenario: ps("REG-001", steps.Must, "registration.feature", "registration by user id", false),
 			failWith: "the answer is 500, want 200", cutShort: "ran"},
-		{PlannedScenario: ps("REG-003", Must, "registration.feature", "registration of a user who has a passcode is refused", true),
+		{PlannedScenario: ps("REG-003", steps.Must, "registration.feature", "registration of a user who has a passcode is refused", true),
 			cutShort: "ran"},
-		{PlannedScenario: ps("REG-005", Should, "registration.feature", "ids are 26-character IDs", false),
+		{PlannedScenario: ps("REG-005", steps.Should, "registration.feature", "ids are 26-character IDs", false),
 			failWith: `the user id "42" is not a 26-character ID`, cutShort: "cut"},
-		{PlannedScenario: ps("RNW-001", Must, "renewal.feature", "the guide's renewal flow", false),
+		{PlannedScenario: ps("RNW-001", steps.Must, "renewal.feature", "the guide's renewal flow", false),
 			breach: "the answer carries the verifier the client sent", cutShort: "cut"},
 		// Two rows of an outline whose name does not name its column.
-		{PlannedScenario: ps("RNW-004", Must, "renewal.feature", "a renewal with a wrong old passcode is refused", true),
+		{PlannedScenario: ps("RNW-004", steps.Must, "renewal.feature", "a renewal with a wrong old passcode is refused", true),
 			failWith: "the answer is 200, want 400 INVALID_PROOF"},
-		{PlannedScenario: ps("RNW-004", Must, "renewal.feature", "a renewal with a wrong old passcode is refused", true),
+		{PlannedScenario: ps("RNW-004", steps.Must, "renewal.feature", "a renewal with a wrong old passcode is refused", true),
 			codeFail: "the answer is 400 INVALID_REQUEST, want 400 INVALID_PROOF"},
-		{PlannedScenario: ps("PRF-006", Must, "proofs.feature", "an m1 with an extra leading 0x00 is accepted in the authentication flow", false)},
-		{PlannedScenario: ps("PRF-006", Must, "proofs.feature", "an m1 with an extra leading 0x00 is accepted in the renewal flow", false),
+		{PlannedScenario: ps("PRF-006", steps.Must, "proofs.feature", "an m1 with an extra leading 0x00 is accepted in the authentication flow", false)},
+		{PlannedScenario: ps("PRF-006", steps.Must, "proofs.feature", "an m1 with an extra leading 0x00 is accepted in the renewal flow", false),
 			failWith: "the answer is 400 INVALID_PROOF, want 200"},
-		{PlannedScenario: ps("PRF-003", Should, "proofs.feature", "senders pad n and serverPublicKey", false)},
-		{PlannedScenario: ps("PRF-010", May, "proofs.feature", "the proofs of the authentication flow follow the rfc2945 profile", true, target.RFC2945)},
-		{PlannedScenario: ps("SES-004", Must, "sessions.feature", "an expired session is not found", true),
+		{PlannedScenario: ps("PRF-003", steps.Should, "proofs.feature", "senders pad n and serverPublicKey", false)},
+		{PlannedScenario: ps("PRF-010", steps.May, "proofs.feature", "the proofs of the authentication flow follow the rfc2945 profile", true, target.RFC2945)},
+		{PlannedScenario: ps("SES-004", steps.Must, "sessions.feature", "an expired session is not found", true),
 			failWith: "the answer is 200, want 404 SESSION_NOT_FOUND"},
-		{PlannedScenario: ps("ADM-001", May, "admin.feature", "create a user", false, target.Admin)},
+		{PlannedScenario: ps("ADM-001", steps.May, "admin.feature", "create a user", false, target.Admin)},
 	}
 }
 
@@ -80,7 +81,7 @@ func reportFixture(tb testing.TB, outcome string) *Summary {
 	o := Options{Target: tgt, Rerun: "http://127.0.0.1:8080",
 		Command: []string{"bin/renewkit", "conform", "--target", "http://127.0.0.1:8080", "--tags", "@must or @should", "--expect", "known failures.txt"}}
 	plan := &Plan{}
-	results := newCollector(nil)
+	results := map[string]steps.Outcome{}
 	for i, fs := range fixturePlan() {
 		p := fs.PlannedScenario
 		p.pickleID = fmt.Sprintf("pickle-%d", i)
@@ -88,41 +89,43 @@ func reportFixture(tb testing.TB, outcome string) *Summary {
 		if len(p.Missing) > 0 {
 			continue
 		}
-		rec := &record{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature, Status: StatusPassed,
-			Duration: time.Duration(40+7*i) * time.Millisecond}
-		rec.inv.exchanges = 3
+		rec := steps.Outcome{ID: p.ID, Level: p.Level, Name: p.Name, Feature: p.Feature, Status: steps.StatusPassed,
+			Duration: time.Duration(40+7*i) * time.Millisecond, Exchanges: 3}
 		if p.namesCode {
-			rec.Code = &subRecord{Passed: true}
+			rec.Code = &steps.CodeOutcome{Passed: true}
 		}
 		switch outcome {
 		case outcomeFail:
 			if fs.failWith != "" {
-				rec.Status, rec.Step, rec.Problem = StatusFailed, "the answer is ...", fs.failWith
+				rec.Status, rec.Step, rec.Problem = steps.StatusFailed, "the answer is ...", fs.failWith
 				rec.Message = fixtureEvidence(p, fs.failWith)
 				if p.namesCode {
 					rec.Code = nil // it failed before its code was checked
 				}
 			}
 			if fs.codeFail != "" {
-				rec.Code = &subRecord{Step: "the answer is 400 INVALID_PROOF", Problem: fs.codeFail, Message: fixtureEvidence(p, fs.codeFail)}
+				rec.Code = &steps.CodeOutcome{Step: "the answer is 400 INVALID_PROOF", Problem: fs.codeFail, Message: fixtureEvidence(p, fs.codeFail)}
 			}
 			if fs.breach != "" {
-				rec.inv.first = map[string]breach{"INV-005": {ID: "INV-005", Step: "the client completes the renewal",
+				rec.Breaches = []steps.Breach{{ID: "INV-005", Step: "the client completes the renewal",
 					Problem: fs.breach, Message: fixtureEvidence(p, fs.breach)}}
-				rec.inv.order = []string{"INV-005"}
 			}
 		case outcomeInterrupted:
 			switch fs.cutShort {
 			case "":
 				continue
 			case "cut":
-				rec.Status, rec.Step, rec.Problem = StatusFailed, "the client starts the renewal", "context canceled"
+				rec.Status, rec.Step, rec.Problem = steps.StatusFailed, "the client starts the renewal", "context canceled"
 				rec.Message, rec.Code = "context canceled", nil
 			}
 		}
-		results.recs[p.pickleID] = rec
+		results[p.pickleID] = rec
 	}
-	sum := summarize(o, plan, results, fixtureExpect, fixtureStart, 2345*time.Millisecond, outcome == outcomeInterrupted)
+	outcomeOf := func(id string) (steps.Outcome, bool) {
+		o, ok := results[id]
+		return o, ok
+	}
+	sum := summarize(o, plan, nil, outcomeOf, fixtureExpect, fixtureStart, 2345*time.Millisecond, outcome == outcomeInterrupted)
 	sum.Version = fixtureVersion
 	return sum
 }
