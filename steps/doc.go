@@ -15,7 +15,7 @@
 // A failed step says which check failed, at which level, what SPEC.md wants
 // (Catalogue), the request and the response with tokens and SRP values redacted
 // (api.Exchange.String), and a one-line command that reruns exactly that scenario.
-// When a server's proofs do not verify, the suite recomputes the known interop
-// variants (k over an unpadded g, u over unpadded A and B, the rfc2945 proofs,
+// When a server's proofs do not verify, the suite's SRP client (package
+// srpclient) recomputes the known interop variants (k over an unpadded g, u over unpadded A and B, the rfc2945 proofs,
 // Java's sign byte, M2 over an unpadded M1, ...) and names the one that matches.
 package steps

@@ -9,6 +9,8 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -185,8 +187,8 @@ type completion struct {
 	verifier []byte
 	// encA, encV and encM1 replace the standard encodings of a, verifier and m1.
 	encA, encV, encM1 func([]byte) string
-	// keep steers the client secret a (see newProof).
-	keep  func(*proof) bool
+	// keep steers the client secret a (see srpclient.NewProof).
+	keep  func(*srpclient.Proof) bool
 	tries int
 	// vd replaces the verification data (forged public values).
 	vd *api.SRPVerificationData
@@ -194,12 +196,9 @@ type completion struct {
 	flow api.Flow
 	// store completes through another store's path (SES-006).
 	store string
-	// params computes the proof with other parameters (PRF-010).
-	params *proofParams
+	// profile computes the proof with another profile (PRF-010).
+	profile srp.Profile
 }
-
-// proofParams overrides the profile of a proof.
-type proofParams struct{ profile string }
 
 // body builds the completion body for sess; it also sets sess.newPass and
 // sess.proof.
@@ -236,7 +235,7 @@ func (s *scenario) body(sess *session, o completion) ([]byte, error) {
 		}
 		enc := o.encV
 		if enc == nil {
-			enc = encodeStd
+			enc = srp.EncodeInt
 		}
 		req.SRPRegistrationData = &api.SRPRegistrationData{Verifier: enc(v)}
 	}
@@ -251,31 +250,31 @@ func (s *scenario) body(sess *session, o completion) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			req.SRPVerificationData = &api.SRPVerificationData{A: encodeStd(p.A()), M1: encodeStd(make([]byte, s.w.params.Hash().Size()))}
+			req.SRPVerificationData = &api.SRPVerificationData{A: srp.EncodeInt(p.A()), M1: srp.EncodeInt(make([]byte, s.w.params.Hash().Size()))}
 		default:
 			pass := o.pass
 			if pass == "" {
 				pass = sess.pass
 			}
 			params := sp
-			if o.params != nil {
-				alt, err := api.ParseStart(sess.start, profileOf(o.params.profile), true)
+			if o.profile != "" {
+				alt, err := api.ParseStart(sess.start, o.profile, true)
 				if err != nil {
 					return nil, s.fail(sess.startEx, "%v", err)
 				}
 				params = alt
 			}
-			pr, err := newProof(params.Params, params, pass, o.keep, o.tries)
+			pr, err := srpclient.NewProof(params.Params, params, pass, o.keep, o.tries)
 			if err != nil {
 				return nil, s.fail(sess.startEx, "cannot compute the proof: %v", err)
 			}
 			sess.proof = pr
 			encA, encM1 := o.encA, o.encM1
 			if encA == nil {
-				encA = encodeStd
+				encA = srp.EncodeInt
 			}
 			if encM1 == nil {
-				encM1 = encodeStd
+				encM1 = srp.EncodeInt
 			}
 			req.SRPVerificationData = &api.SRPVerificationData{A: encA(pr.A), M1: encM1(pr.M1)}
 		}
@@ -366,11 +365,11 @@ func (s *scenario) tryAuth(ctx context.Context, u *user, pass string) (authResul
 	if err != nil {
 		return authResult{ex: ex, status: ex.Status, why: err.Error()}, nil
 	}
-	pr, err := newProof(sp.Params, sp, pass, nil, 0)
+	pr, err := srpclient.NewProof(sp.Params, sp, pass, nil, 0)
 	if err != nil {
 		return authResult{ex: ex, status: ex.Status, why: err.Error()}, nil
 	}
-	cr, ex, err := c.Complete(ctx, api.FlowAuthentication, u.store, sr.SessionID, api.CompleteRequest{SRPVerificationData: pr.data()})
+	cr, ex, err := c.Complete(ctx, api.FlowAuthentication, u.store, sr.SessionID, api.CompleteRequest{SRPVerificationData: pr.Data()})
 	if err != nil {
 		if api.IsTransport(err) {
 			return authResult{}, s.fail(ex, "no answer from the server: %v", err)
@@ -380,7 +379,7 @@ func (s *scenario) tryAuth(ctx context.Context, u *user, pass string) (authResul
 	if cr.AlgorithmInfo == nil {
 		return authResult{status: ex.Status, ex: ex, why: "the authentication answered 200 without algorithmInfo.parameters.m2"}, nil
 	}
-	if err := pr.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+	if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
 		return authResult{status: ex.Status, ex: ex, why: "the authentication answered 200 but " + err.Error()}, nil
 	}
 	return authResult{ok: true, status: ex.Status, ex: ex}, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -132,7 +133,7 @@ type session struct {
 	pass string
 	// newPass is the new passcode a completion sent, proof its SRP values.
 	newPass    string
-	proof      *proof
+	proof      *srpclient.Proof
 	completeEx *api.Exchange
 }
 

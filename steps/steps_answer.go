@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"mime"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -486,8 +488,8 @@ func (s *scenario) expectM2() error {
 	if cr.AlgorithmInfo == nil || cr.AlgorithmInfo.Parameters.M2 == "" {
 		return s.fail(ex, "the answer has no algorithmInfo.parameters.m2: the client cannot trust a server that does not prove itself")
 	}
-	if err := sess.proof.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
-		return s.failDiag(ex, diagnoseM2(knowledgeOf(sess.proof), cr.AlgorithmInfo.Parameters.M2), "%v", err)
+	if err := sess.proof.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+		return s.failDiag(ex, srpclient.DiagnoseM2(sess.proof, cr.AlgorithmInfo.Parameters.M2), "%v", err)
 	}
 	return nil
 }
@@ -647,52 +649,19 @@ func (s *scenario) expectRequirements(want passcode.Requirements, what string) e
 	return nil
 }
 
-// diagnoseRejected explains why a server refused the SPEC's M1: it tries the M1 of
-// the common variants in new authentication sessions of u, stopping before the
-// lockout (which a successful authentication resets), and names the one accepted.
+// diagnoseRejected explains why a server refused the SPEC's M1 (srpclient's online
+// diagnosis), stopping before the lockout.
 func (s *scenario) diagnoseRejected(ctx context.Context, u *user) string {
 	c, err := s.adminClient(ctx, u.tenant)
 	if err != nil {
 		return ""
 	}
-	budget := len(m1Candidates())
+	tries := math.MaxInt
 	if s.w.tgt.Has(target.Lockout) {
 		// One failure is already counted; leave one more before the lock.
-		budget = min(budget, s.w.tgt.Lock.MaxFailedAttempts-2)
+		tries = s.w.tgt.Lock.MaxFailedAttempts - 2
 	}
-	var tried []string
-	for _, v := range m1Candidates()[:max(budget, 0)] {
-		sr, _, err := c.Start(ctx, api.FlowAuthentication, u.store, api.ByID(u.id), s.policyName(target.PolicyStandard))
-		if err != nil {
-			break
-		}
-		sp, err := api.ParseStart(sr, s.w.params.Profile(), true)
-		if err != nil {
-			break
-		}
-		pr, err := newProof(sp.Params, sp, u.pass, nil, 0)
-		if err != nil {
-			break
-		}
-		kn := knowledgeOf(pr)
-		m1 := variantM1(kn, v)
-		kn.sentM1 = m1
-		cr, _, err := c.Complete(ctx, api.FlowAuthentication, u.store, sr.SessionID,
-			api.CompleteRequest{SRPVerificationData: &api.SRPVerificationData{A: encodeStd(pr.A), M1: encodeStd(m1)}})
-		tried = append(tried, v.describe(false))
-		if err != nil {
-			continue
-		}
-		msg := "the server accepts M1 computed with " + v.describe(false) + " instead of the SPEC's"
-		if cr.AlgorithmInfo != nil {
-			msg += "; its m2: " + diagnoseM2(kn, cr.AlgorithmInfo.Parameters.M2)
-		}
-		return msg
-	}
-	if len(tried) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("the server refused the SPEC's M1 and the M1 of %d other variants: %s", len(tried), strings.Join(tried, " | "))
+	return srpclient.DiagnoseRejected(ctx, c, s.w.params.Profile(), u.store, api.ByID(u.id), s.policyName(target.PolicyStandard), u.pass, tries)
 }
 
 // statusCode renders "400 INVALID_PROOF", or "200" without a code.

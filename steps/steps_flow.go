@@ -16,6 +16,7 @@ import (
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -215,7 +216,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		vd, err := forged(sp.Params, sp, sess.pass, which)
+		vd, err := srpclient.Forged(sp.Params, sp, sess.pass, which)
 		if err != nil {
 			return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 		}
@@ -228,7 +229,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		v, err := outOfRange(s.w.params, which)
+		v, err := srpclient.OutOfRange(s.w.params, which)
 		if err != nil {
 			return s.fail(nil, "%v", err)
 		}
@@ -243,9 +244,9 @@ func flowSteps(c *godog.ScenarioContext) {
 			return err
 		}
 		_, err = s.complete(ctx, sess, completion{
-			keep:  func(pr *proof) bool { return pr.M1[0] == 0 },
+			keep:  func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 },
 			tries: grind,
-			encM1: func(b []byte) string { return encodeStd(stripZeros(b)) },
+			encM1: func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) },
 		})
 		return err
 	})
@@ -256,9 +257,9 @@ func flowSteps(c *godog.ScenarioContext) {
 			return err
 		}
 		_, err = s.complete(ctx, sess, completion{
-			keep:  func(pr *proof) bool { return pr.M1[0]&0x80 != 0 },
+			keep:  func(pr *srpclient.Proof) bool { return pr.M1[0]&0x80 != 0 },
 			tries: 64,
-			encM1: func(b []byte) string { return encodeStd(extraZero(b)) },
+			encM1: func(b []byte) string { return srp.EncodeInt(srpclient.ExtraZero(b)) },
 		})
 		return err
 	})
@@ -269,9 +270,9 @@ func flowSteps(c *godog.ScenarioContext) {
 			return err
 		}
 		_, err = s.complete(ctx, sess, completion{
-			keep:  func(pr *proof) bool { return pr.A[0] == 0 },
+			keep:  func(pr *srpclient.Proof) bool { return pr.A[0] == 0 },
 			tries: grind,
-			encA:  func(b []byte) string { return encodeStd(stripZeros(b)) },
+			encA:  func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) },
 		})
 		return err
 	})
@@ -284,19 +285,19 @@ func flowSteps(c *godog.ScenarioContext) {
 		var enc func([]byte) string
 		// Steer the value so that the encoding really differs: a '+' or '/' in
 		// standard base64 for the url alphabet (always, in practice, for 256 bytes).
-		keep := func(pr *proof) bool { return true }
+		keep := func(pr *srpclient.Proof) bool { return true }
 		switch encoding {
 		case "in the base64url alphabet":
-			enc = encodeURL
+			enc = srpclient.EncodeURL
 			if value == "a" {
-				keep = func(pr *proof) bool { return strings.ContainsAny(encodeStd(pr.A), "+/") }
+				keep = func(pr *srpclient.Proof) bool { return strings.ContainsAny(srp.EncodeInt(pr.A), "+/") }
 			}
 		case "without = padding":
-			enc = encodeNoPad
+			enc = srpclient.EncodeNoPad
 		case "in base64url without = padding":
-			enc = encodeURLNoPad
+			enc = srpclient.EncodeURLNoPad
 		default:
-			enc = func(b []byte) string { return encodeStd(extraZero(b)) }
+			enc = func(b []byte) string { return srp.EncodeInt(srpclient.ExtraZero(b)) }
 		}
 		o := completion{keep: keep, tries: 64}
 		if value == "a" {
@@ -313,7 +314,7 @@ func flowSteps(c *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		_, err = s.complete(ctx, sess, completion{params: &proofParams{profile: string(srp.ProfileRFC5054Padded)}})
+		_, err = s.complete(ctx, sess, completion{profile: srp.ProfileRFC5054Padded})
 		return err
 	})
 	c.Step(stepRE(`^the client completes the session through the (registration|authentication|renewal) endpoint$`), func(ctx context.Context, flow string) error {
@@ -359,9 +360,9 @@ func flowSteps(c *godog.ScenarioContext) {
 		var o completion
 		switch defects {
 		case "A = 0 and an m1 of 64 bytes":
-			o.vd = &api.SRPVerificationData{A: encodeStd(s.w.params.Pad(nil)), M1: encodeStd(bytesOf(0x7f, 64))}
+			o.vd = &api.SRPVerificationData{A: srp.EncodeInt(s.w.params.Pad(nil)), M1: srp.EncodeInt(bytesOf(0x7f, 64))}
 		case "A = 0 and a forged proof":
-			if o.vd, err = forged(sp.Params, sp, sess.pass, "0"); err != nil {
+			if o.vd, err = srpclient.Forged(sp.Params, sp, sess.pass, "0"); err != nil {
 				return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 			}
 		case "the verifier 1":
@@ -408,7 +409,7 @@ func (s *scenario) templateBody(sess *session, body string) ([]byte, error) {
 		if req.SRPVerificationData != nil {
 			pairs = append(pairs, "$A", req.SRPVerificationData.A, "$M1", req.SRPVerificationData.M1)
 		} else {
-			pairs = append(pairs, "$A", encodeStd(s.w.params.Pad([]byte{2})), "$M1", encodeStd(bytesOf(1, 32)))
+			pairs = append(pairs, "$A", srp.EncodeInt(s.w.params.Pad([]byte{2})), "$M1", srp.EncodeInt(bytesOf(1, 32)))
 		}
 		if req.SRPRegistrationData != nil {
 			pairs = append(pairs, "$V", req.SRPRegistrationData.Verifier)

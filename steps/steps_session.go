@@ -12,6 +12,7 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
@@ -215,7 +216,7 @@ func sessionSteps(c *godog.ScenarioContext) {
 			if err != nil {
 				return err
 			}
-			vd, err := forged(sp.Params, sp, sess.pass, "0")
+			vd, err := srpclient.Forged(sp.Params, sp, sess.pass, "0")
 			if err != nil {
 				return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 			}
@@ -356,11 +357,11 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 		o := completion{}
 		switch steered[i] {
 		case "A":
-			o.keep, o.tries = func(pr *proof) bool { return pr.A[0] == 0 }, 4096
+			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096
 		case "M1":
-			o.keep, o.tries = func(pr *proof) bool { return pr.M1[0] == 0 }, 4096
+			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096
 		case "M2":
-			o.keep, o.tries = func(pr *proof) bool { return pr.M2[0] == 0 }, 4096
+			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096
 		case "verifier":
 			if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
 				o.newPass = steeredPass
@@ -398,8 +399,8 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 			return nil
 		}
 		pr := sess.proof
-		if err := pr.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
-			p.fail(i, failure{msg: err.Error(), ex: cex, diag: diagnoseM2(knowledgeOf(pr), cr.AlgorithmInfo.Parameters.M2)})
+		if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+			p.fail(i, failure{msg: err.Error(), ex: cex, diag: srpclient.DiagnoseM2(pr, cr.AlgorithmInfo.Parameters.M2)})
 			return nil
 		}
 		s.accepted(sess)

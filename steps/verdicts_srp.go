@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"mime"
 	"net/http"
 	"sort"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 )
 
 // The steps here make MUST checks of what only shows in what a refused completion
@@ -93,11 +94,14 @@ func completeWithVerifierAboveN(ctx context.Context, which string) error {
 	if err != nil {
 		return err
 	}
-	n := s.w.params.Group().N()
-	var v *big.Int
+	var v []byte
 	switch which {
 	case "2N-1":
-		v = new(big.Int).Sub(new(big.Int).Lsh(n, 1), big.NewInt(1))
+		nMinus1, err := srpclient.OutOfRange(s.w.params, "N-1")
+		if err != nil {
+			return err
+		}
+		v = srpclient.PlusN(s.w.params, nMinus1, 1)
 	default:
 		k := int64(1)
 		if which == "v+2N" {
@@ -108,16 +112,16 @@ func completeWithVerifierAboveN(ctx context.Context, which string) error {
 			return err
 		}
 		sess.newPass = pass
-		v = vb.Add(vb, new(big.Int).Mul(n, big.NewInt(k)))
+		v = srpclient.PlusN(s.w.params, vb, k)
 	}
-	_, err = s.complete(ctx, sess, completion{verifier: v.Bytes()})
+	_, err = s.complete(ctx, sess, completion{verifier: v})
 	return err
 }
 
 // verifierBelowLimit draws a passcode the user never had whose verifier v under the
 // session's i and salt has v + N below 2^(8 len(N)), so that v + N is sent in
 // len(N) bytes like an ordinary verifier.
-func (s *scenario) verifierBelowLimit(sess *session) (string, *big.Int, error) {
+func (s *scenario) verifierBelowLimit(sess *session) (string, []byte, error) {
 	sp, err := s.usable(sess)
 	if err != nil {
 		return "", nil, err
@@ -126,15 +130,13 @@ func (s *scenario) verifierBelowLimit(sess *session) (string, *big.Int, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	n := sp.Params.Group().N()
-	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*sp.Params.Group().Size()))
 	for range 64 {
 		pass, err := s.freshPasscode(sess.user, reqs)
 		if err != nil {
 			return "", nil, err
 		}
-		v := new(big.Int).SetBytes(sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt))
-		if new(big.Int).Add(v, n).Cmp(limit) < 0 {
+		v := sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(pass)), sp.Salt)
+		if srpclient.FitsPlusN(sp.Params, v) {
 			return pass, v, nil
 		}
 	}
@@ -195,7 +197,7 @@ func completeRenewalRefused(ctx context.Context, defect, back string) error {
 			return err
 		}
 		sess.newPass = pass
-		o.verifier = v.Add(v, s.w.params.Group().N()).Bytes()
+		o.verifier = srpclient.PlusN(s.w.params, v, 1)
 	case back != "":
 		u := sess.user
 		k := atoi(back)
@@ -221,7 +223,7 @@ func completeRenewalRefused(ctx context.Context, defect, back string) error {
 // alphabet has it, so a receiver that skips what it cannot decode (as MIME decoders
 // do) is the only one that reads the verifier.
 func notBase64(b []byte) string {
-	e := encodeStd(b)
+	e := srp.EncodeInt(b)
 	return e[:len(e)/2] + "*" + e[len(e)/2:]
 }
 

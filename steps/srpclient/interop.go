@@ -1,11 +1,13 @@
-package steps
+package srpclient
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"math/big"
 	"strings"
 
+	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/srp"
 )
 
@@ -108,7 +110,7 @@ type knowledge struct {
 	sentM1         []byte
 }
 
-func knowledgeOf(pr *proof) knowledge {
+func knowledgeOf(pr *Proof) knowledge {
 	return knowledge{p: pr.p, identity: pr.identity, salt: pr.salt, a: pr.a, x: pr.x, A: pr.A, B: pr.B, sentM1: pr.M1}
 }
 
@@ -132,7 +134,7 @@ func (kn knowledge) premaster(v variant) []byte {
 	}
 	var u []byte
 	if v.uUnpadded {
-		u = kn.h(stripZeros(kn.A), stripZeros(kn.B))
+		u = kn.h(StripZeros(kn.A), StripZeros(kn.B))
 	} else {
 		u = kn.h(kn.p.Pad(kn.A), kn.p.Pad(kn.B))
 	}
@@ -157,7 +159,7 @@ func (kn knowledge) m1(f m1Form, S []byte) []byte {
 		}
 		return p2945.M1(kn.identity, kn.salt, kn.A, kn.B, S)
 	case m1Unpadded:
-		return kn.h(stripZeros(kn.A), stripZeros(kn.B), stripZeros(S))
+		return kn.h(StripZeros(kn.A), StripZeros(kn.B), StripZeros(S))
 	case m1Key:
 		return kn.h(pad(kn.A), pad(kn.B), kn.h(pad(S)))
 	}
@@ -173,9 +175,9 @@ func (kn knowledge) m2(f m2Form, m1, S []byte) []byte {
 	case m2M1Java:
 		return kn.h(pad(kn.A), javaBytes(m1), pad(S))
 	case m2Unpadded:
-		return kn.h(stripZeros(kn.A), stripZeros(m1), stripZeros(S))
+		return kn.h(StripZeros(kn.A), StripZeros(m1), StripZeros(S))
 	case m2RFC2945:
-		return kn.h(stripZeros(kn.A), stripZeros(m1), kn.h(stripZeros(S)))
+		return kn.h(StripZeros(kn.A), StripZeros(m1), kn.h(StripZeros(S)))
 	case m2Key:
 		return kn.h(pad(kn.A), m1, kn.h(pad(S)))
 	}
@@ -185,7 +187,7 @@ func (kn knowledge) m2(f m2Form, m1, S []byte) []byte {
 // javaBytes is BigInteger.toByteArray of the unsigned number b: minimal, with a
 // leading 0x00 when the top bit is set.
 func javaBytes(b []byte) []byte {
-	b = stripZeros(b)
+	b = StripZeros(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		return append([]byte{0}, b...)
 	}
@@ -212,6 +214,11 @@ func variants() []variant {
 	}
 	return out
 }
+
+// DiagnoseM2 explains a server's m2 that did not verify against pr's session: it
+// names the variant whose M2 equals it, or says that none does. wire is the m2 as
+// sent.
+func DiagnoseM2(pr *Proof, wire string) string { return diagnoseM2(knowledgeOf(pr), wire) }
 
 // diagnoseM2 explains a server's m2 that did not verify: it names the variant
 // whose M2 equals it, or says that none does. wire is the m2 as sent.
@@ -280,4 +287,47 @@ func m1Candidates() []variant {
 // variantM1 returns the M1 a server of variant v accepts for this session.
 func variantM1(kn knowledge, v variant) []byte {
 	return kn.m1(v.m1, kn.premaster(v))
+}
+
+// DiagnoseRejected explains why a server refused the SPEC's M1: it tries the M1 of
+// the common variants, most common first, each in a new authentication session of
+// user (with c, the policy and pass), at most tries of them, and names the one the
+// server accepts. A caller under a lockout keeps tries below the attempts left (a
+// successful authentication resets the count). "" when it could try none.
+func DiagnoseRejected(ctx context.Context, c *api.Client, profile srp.Profile, store string, user api.UserRef, policy, pass string, tries int) string {
+	cands := m1Candidates()
+	cands = cands[:min(len(cands), max(tries, 0))]
+	var tried []string
+	for _, v := range cands {
+		sr, _, err := c.Start(ctx, api.FlowAuthentication, store, user, policy)
+		if err != nil {
+			break
+		}
+		sp, err := api.ParseStart(sr, profile, true)
+		if err != nil {
+			break
+		}
+		pr, err := NewProof(sp.Params, sp, pass, nil, 0)
+		if err != nil {
+			break
+		}
+		kn := knowledgeOf(pr)
+		m1 := variantM1(kn, v)
+		kn.sentM1 = m1
+		cr, _, err := c.Complete(ctx, api.FlowAuthentication, store, sr.SessionID,
+			api.CompleteRequest{SRPVerificationData: &api.SRPVerificationData{A: srp.EncodeInt(pr.A), M1: srp.EncodeInt(m1)}})
+		tried = append(tried, v.describe(false))
+		if err != nil {
+			continue
+		}
+		msg := "the server accepts M1 computed with " + v.describe(false) + " instead of the SPEC's"
+		if cr.AlgorithmInfo != nil {
+			msg += "; its m2: " + diagnoseM2(kn, cr.AlgorithmInfo.Parameters.M2)
+		}
+		return msg
+	}
+	if len(tried) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the server refused the SPEC's M1 and the M1 of %d other variants: %s", len(tried), strings.Join(tried, " | "))
 }

@@ -1,4 +1,11 @@
-package steps
+// Package srpclient is the conformance suite's own SRP client: proofs whose secrets
+// it can steer (an A, M1 or M2 with a leading zero byte), the public values and
+// verifiers a server must refuse, the wire encodings a receiver must accept, and
+// the interop diagnosis that names what a server computes when its proofs do not
+// match SPEC.md section 6. It is built from the formula functions of package srp,
+// not srp.Client, because it needs what srp.Client keeps to itself; every secret it
+// handles is a test value of the harness.
+package srpclient
 
 import (
 	"crypto/rand"
@@ -13,12 +20,11 @@ import (
 	"github.com/seedb14f67b8/renewkit/srp"
 )
 
-// proof is the client side of one SRP proof, built from the formula functions of
-// package srp rather than srp.Client, because the suite needs what srp.Client
-// keeps to itself: its secret a (to steer values with leading zero bytes and to
-// recompute interop variants) and S. These are test values: the harness's own
-// passcodes, made for this run.
-type proof struct {
+// Proof is the client side of one SRP proof, with what srp.Client keeps to itself:
+// the secret a (to steer values with leading zero bytes and to recompute interop
+// variants) and S. These are test values: the harness's own passcodes, made for
+// this run.
+type Proof struct {
 	p        *srp.Params
 	identity []byte
 	salt     []byte
@@ -31,20 +37,20 @@ type proof struct {
 	A, u, S, M1, M2 []byte
 }
 
-// errBadB means the server's B is one a client must refuse (SPEC section 6).
-var errBadB = errors.New("the server's public value B is out of range (B mod N = 0 or B >= N) or makes u = 0")
+// ErrBadB means the server's B is one a client must refuse (SPEC section 6).
+var ErrBadB = errors.New("the server's public value B is out of range (B mod N = 0 or B >= N) or makes u = 0")
 
-// newProof computes a proof of pass for a start's parameters. When keep is not nil
+// NewProof computes a proof of pass for a start's parameters. When keep is not nil
 // it walks through secrets a until keep accepts the values, at most tries times (it
 // is how the suite makes A, M1 or M2 with a leading zero byte); see grinder.
-func newProof(p *srp.Params, sp *api.StartParams, pass string, keep func(*proof) bool, tries int) (*proof, error) {
+func NewProof(p *srp.Params, sp *api.StartParams, pass string, keep func(*Proof) bool, tries int) (*Proof, error) {
 	if sp == nil || sp.B == nil {
 		return nil, errors.New("the start answer has no usable serverPublicKey")
 	}
 	if err := p.CheckPublicB(sp.B); err != nil {
-		return nil, errBadB
+		return nil, ErrBadB
 	}
-	pr := &proof{p: p, identity: sp.Identity, salt: sp.Salt, pass: []byte(passcode.Normalize(pass)), B: sp.B}
+	pr := &Proof{p: p, identity: sp.Identity, salt: sp.Salt, pass: []byte(passcode.Normalize(pass)), B: sp.B}
 	pr.x = p.X(pr.identity, pr.pass, pr.salt)
 	if keep == nil {
 		if err := pr.draw(); err != nil {
@@ -69,7 +75,7 @@ func newProof(p *srp.Params, sp *api.StartParams, pass string, keep func(*proof)
 
 // draw picks a fresh secret a and computes everything that follows from it with
 // the srp package's own formula functions.
-func (pr *proof) draw() error {
+func (pr *Proof) draw() error {
 	a := make([]byte, srp.EphemeralBytes)
 	if _, err := rand.Read(a); err != nil {
 		return err
@@ -79,7 +85,7 @@ func (pr *proof) draw() error {
 	pr.A = p.ComputeA(a)
 	pr.u = p.U(pr.A, pr.B)
 	if isZero(pr.u) {
-		return errBadB
+		return ErrBadB
 	}
 	pr.S = p.ClientS(pr.B, pr.x, a, pr.u)
 	pr.M1 = p.M1(pr.identity, pr.salt, pr.A, pr.B, pr.S)
@@ -105,7 +111,7 @@ type grinder struct {
 // windowBits is the width of the digits of u in the table of C's powers.
 const windowBits = 4
 
-func newGrinder(pr *proof) (*grinder, error) {
+func newGrinder(pr *Proof) (*grinder, error) {
 	p := pr.p
 	grp := p.Group()
 	n, g := grp.N(), grp.G()
@@ -141,7 +147,7 @@ func newGrinder(pr *proof) (*grinder, error) {
 }
 
 // next moves to the next a and fills pr with its values.
-func (gr *grinder) next(pr *proof) error {
+func (gr *grinder) next(pr *Proof) error {
 	p, n := gr.p, gr.n
 	gr.a.Add(gr.a, big.NewInt(1))
 	gr.A.Mul(gr.A, gr.g).Mod(gr.A, n)
@@ -150,7 +156,7 @@ func (gr *grinder) next(pr *proof) error {
 	pr.A = p.Pad(gr.A.Bytes())
 	pr.u = p.U(pr.A, pr.B)
 	if isZero(pr.u) {
-		return errBadB
+		return ErrBadB
 	}
 	S := new(big.Int).Set(gr.bA)
 	u := pr.u
@@ -168,14 +174,14 @@ func (gr *grinder) next(pr *proof) error {
 	return nil
 }
 
-// data returns the verification data with the standard encodings.
-func (pr *proof) data() *api.SRPVerificationData {
+// Data returns the verification data with the standard encodings.
+func (pr *Proof) Data() *api.SRPVerificationData {
 	return &api.SRPVerificationData{A: srp.EncodeInt(pr.A), M1: srp.EncodeInt(pr.M1)}
 }
 
-// checkM2 reports whether the server's m2 is the one this proof expects, compared
+// CheckM2 reports whether the server's m2 is the one this proof expects, compared
 // in constant time after the lenient decoding receivers MUST apply.
-func (pr *proof) checkM2(m2 string) error {
+func (pr *Proof) CheckM2(m2 string) error {
 	got, err := srp.DecodeProof(m2, pr.p.Hash().Size())
 	if err != nil {
 		return fmt.Errorf("m2 %q does not decode as a %d-byte proof: %v", m2, pr.p.Hash().Size(), err)
@@ -186,18 +192,18 @@ func (pr *proof) checkM2(m2 string) error {
 	return nil
 }
 
-// forged returns a and m1 for a public value the server must refuse, with the proof
+// Forged returns a and m1 for a public value the server must refuse, with the proof
 // a careless server would accept: for A mod N = 0 the premaster secret is 0; for
 // A = 1 (a = 0) it is (B - k*v)^(u*x), which the client can compute because it
 // knows x; for A = N - 1 it is that or its negation, and the proof takes the first.
 // For A+N and A+2N (aboveN) it is an ordinary A whose proof is right once A is
-// reduced mod N.
-func forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVerificationData, error) {
+// reduced mod N. which is one of 0, N, 2N, 1, N-1, A+N and A+2N.
+func Forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVerificationData, error) {
 	if sp == nil || sp.B == nil {
 		return nil, errors.New("the start answer has no usable serverPublicKey")
 	}
 	if err := p.CheckPublicB(sp.B); err != nil {
-		return nil, errBadB
+		return nil, ErrBadB
 	}
 	n := p.Group().N()
 	var A *big.Int
@@ -239,24 +245,33 @@ func forged(p *srp.Params, sp *api.StartParams, pass, which string) (*api.SRPVer
 // len(N) bytes: a server that bounds only the byte length lets that through.
 func aboveN(sp *api.StartParams, pass string, k int64) (*api.SRPVerificationData, error) {
 	p := sp.Params
-	n := p.Group().N()
-	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*p.Group().Size()))
-	keep := func(pr *proof) bool {
-		return k != 1 || new(big.Int).Add(new(big.Int).SetBytes(pr.A), n).Cmp(limit) < 0
-	}
+	keep := func(pr *Proof) bool { return k != 1 || FitsPlusN(p, pr.A) }
 	// About half of all A qualify: 64 tries fail with probability 2^-60.
-	pr, err := newProof(p, sp, pass, keep, 64)
+	pr, err := NewProof(p, sp, pass, keep, 64)
 	if err != nil {
 		return nil, err
 	}
-	wire := new(big.Int).Mul(n, big.NewInt(k))
-	wire.Add(wire, new(big.Int).SetBytes(pr.A))
-	return &api.SRPVerificationData{A: encodeStd(wire.Bytes()), M1: encodeStd(pr.M1)}, nil
+	return &api.SRPVerificationData{A: srp.EncodeInt(PlusN(p, pr.A, k)), M1: srp.EncodeInt(pr.M1)}, nil
 }
 
-// outOfRange returns the wire bytes of a verifier or public value named in a
+// PlusN returns x + k*N, the same value mod N as x: what a server that reduces
+// without checking the range accepts as x.
+func PlusN(p *srp.Params, x []byte, k int64) []byte {
+	y := new(big.Int).Mul(p.Group().N(), big.NewInt(k))
+	return y.Add(y, new(big.Int).SetBytes(x)).Bytes()
+}
+
+// FitsPlusN reports whether x + N is below 2^(8 len(N)), so that it is sent in
+// len(N) bytes like an ordinary value: a server that bounds only the byte length
+// lets it through.
+func FitsPlusN(p *srp.Params, x []byte) bool {
+	limit := new(big.Int).Lsh(big.NewInt(1), uint(8*p.Group().Size()))
+	return new(big.Int).Add(new(big.Int).SetBytes(x), p.Group().N()).Cmp(limit) < 0
+}
+
+// OutOfRange returns the wire bytes of a verifier or public value named in a
 // feature: 0, 1, N-1, N, N+1 or 2N.
-func outOfRange(p *srp.Params, which string) ([]byte, error) {
+func OutOfRange(p *srp.Params, which string) ([]byte, error) {
 	n := p.Group().N()
 	var v *big.Int
 	switch which {
@@ -282,16 +297,23 @@ func outOfRange(p *srp.Params, which string) ([]byte, error) {
 	return b, nil
 }
 
-// Wire encodings a receiver MUST accept (SPEC section 6), for the PRF checks.
-func encodeURL(b []byte) string      { return base64.URLEncoding.EncodeToString(b) }
-func encodeNoPad(b []byte) string    { return base64.RawStdEncoding.EncodeToString(b) }
-func encodeURLNoPad(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+// The wire encodings a receiver MUST accept besides the standard one (SPEC section
+// 6), for the PRF checks.
 
-// extraZero is b with one more leading zero byte.
-func extraZero(b []byte) []byte { return append([]byte{0}, b...) }
+// EncodeURL is base64url with padding.
+func EncodeURL(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
 
-// stripZeros drops leading zero bytes (the minimal integer encoding).
-func stripZeros(b []byte) []byte {
+// EncodeNoPad is base64 without padding.
+func EncodeNoPad(b []byte) string { return base64.RawStdEncoding.EncodeToString(b) }
+
+// EncodeURLNoPad is base64url without padding.
+func EncodeURLNoPad(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// ExtraZero is b with one more leading zero byte.
+func ExtraZero(b []byte) []byte { return append([]byte{0}, b...) }
+
+// StripZeros drops leading zero bytes (the minimal integer encoding).
+func StripZeros(b []byte) []byte {
 	for len(b) > 0 && b[0] == 0 {
 		b = b[1:]
 	}
@@ -306,9 +328,3 @@ func isZero(b []byte) bool {
 	}
 	return true
 }
-
-// encodeStd is the standard wire encoding (SPEC section 6): base64 with padding.
-func encodeStd(b []byte) string { return srp.EncodeInt(b) }
-
-// profileOf names a profile.
-func profileOf(s string) srp.Profile { return srp.Profile(s) }

@@ -1,4 +1,4 @@
-package steps
+package srpclient
 
 import (
 	"bytes"
@@ -18,7 +18,6 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/srp"
-	"github.com/seedb14f67b8/renewkit/target"
 )
 
 // variantServer is the server side of one SRP session computed the way variant v
@@ -117,7 +116,7 @@ func (vs *variantServer) m2(A, m1 []byte) []byte {
 // vector's inputs and b, the plain formulas give its v, B, S and M2.
 func TestVariantServerVector(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("..", "srp", "testdata", "rfc5054-padded-sha256-2048.json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "srp", "testdata", "rfc5054-padded-sha256-2048.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,30 +159,30 @@ func TestDiagnoseM2(t *testing.T) {
 	tests := []struct {
 		name string
 		v    variant
-		keep func(*proof) bool // steers M1 so that the variant shows
+		keep func(*Proof) bool // steers M1 so that the variant shows
 		want string
 	}{
 		{"M1 unpadded inside M2", variant{m2: m2M1Raw}, nil, "M2 = H(PAD(A) | M1 | PAD(S)) with M1 unpadded"},
-		{"Java's sign byte", variant{m2: m2M1Java}, func(pr *proof) bool { return pr.M1[0]&0x80 != 0 }, "sign byte"},
+		{"Java's sign byte", variant{m2: m2M1Java}, func(pr *Proof) bool { return pr.M1[0]&0x80 != 0 }, "sign byte"},
 		{"rfc2945 M2", variant{m2: m2RFC2945}, nil, "M2 of RFC 2945"},
 		{"M2 over the session key", variant{m2: m2Key}, nil, "M2 = H(PAD(A) | M1 | K)"},
 		{"k over an unpadded g", variant{kUnpaddedG: true}, nil, "k = H(N | g)"},
-		{"u over unpadded A and B", variant{uUnpadded: true}, func(pr *proof) bool { return pr.A[0] == 0 }, "u = H(A | B)"},
+		{"u over unpadded A and B", variant{uUnpadded: true}, func(pr *Proof) bool { return pr.A[0] == 0 }, "u = H(A | B)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			vs := newVariantServer(t, p, tc.v, id, salt, pass)
 			sp := &api.StartParams{Params: p, Identity: id, Salt: salt, B: vs.B}
-			pr, err := newProof(p, sp, pass, tc.keep, 4096)
+			pr, err := NewProof(p, sp, pass, tc.keep, 4096)
 			if err != nil {
 				t.Fatal(err)
 			}
 			m2 := vs.m2(pr.A, pr.M1)
-			if pr.checkM2(srp.EncodeInt(m2)) == nil {
+			if pr.CheckM2(srp.EncodeInt(m2)) == nil {
 				t.Fatal("the variant's m2 verifies under the SPEC's formulas; the case tests nothing")
 			}
-			got := diagnoseM2(knowledgeOf(pr), srp.EncodeInt(m2))
+			got := DiagnoseM2(pr, srp.EncodeInt(m2))
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("diagnosis %q does not name %q", got, tc.want)
 			}
@@ -192,12 +191,12 @@ func TestDiagnoseM2(t *testing.T) {
 	t.Run("no known variant", func(t *testing.T) {
 		t.Parallel()
 		vs := newVariantServer(t, p, variant{}, id, salt, pass)
-		pr, err := newProof(p, &api.StartParams{Params: p, Identity: id, Salt: salt, B: vs.B}, pass, nil, 0)
+		pr, err := NewProof(p, &api.StartParams{Params: p, Identity: id, Salt: salt, B: vs.B}, pass, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		junk := sha256.Sum256([]byte("junk"))
-		if got := diagnoseM2(knowledgeOf(pr), srp.EncodeInt(junk[:])); !strings.Contains(got, "matches none") {
+		if got := DiagnoseM2(pr, srp.EncodeInt(junk[:])); !strings.Contains(got, "matches none") {
 			t.Errorf("diagnosis of junk: %q", got)
 		}
 	})
@@ -263,27 +262,37 @@ func TestDiagnoseRejected(t *testing.T) {
 	const userID, pass = "FAKEUSER2345FAKEUSER2345AB", "Fake-pass-1"
 	identity, salt := []byte("FAKEIDENTITY"), bytes.Repeat([]byte{3}, 16)
 	hs := fakeKServer(t, p, userID, identity, salt, pass)
-	tg, err := target.Parse([]byte("baseURL: " + hs.URL + "\ntenant: acme\nstore: default\ncapabilities: [admin]\ntokens:\n  full: {clientId: x, clientSecret: y}\n"))
+	c, err := api.NewClient(hs.URL, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg.Tokens[target.RoleFull] = target.Credentials{Token: "fake-token"}
-	hc := target.NewHTTPClient(0)
-	w, err := New(Config{Target: tg, HTTP: hc, Tokens: target.NewTokenSource(tg, hc)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &scenario{w: w, rec: &record{o: Outcome{ID: "AUTH-001"}}, role: target.RoleFull, tenant: "acme", store: "default", named: map[string]*session{}}
-	u := &user{id: userID, ext: "fake", tenant: "acme", store: "default", pass: pass}
+	c.AccessToken = "fake-token"
+	user := api.ByID(userID)
 
 	// The SPEC's proof is refused ...
-	res, err := s.tryAuth(context.Background(), u, pass)
-	if err != nil || res.ok || res.status != 400 {
-		t.Fatalf("the fake accepted the SPEC's proof: %+v, %v", res, err)
+	sr, _, err := c.Start(context.Background(), api.FlowAuthentication, "default", user, "standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := api.ParseStart(sr, p.Profile(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := NewProof(p, sp, pass, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ex, err := c.Complete(context.Background(), api.FlowAuthentication, "default", sr.SessionID, api.CompleteRequest{SRPVerificationData: pr.Data()})
+	if err == nil || ex == nil || ex.Status != 400 {
+		t.Fatalf("the fake accepted the SPEC's proof: %v, %v", ex, err)
 	}
 	// ... and the diagnosis names k.
-	got := s.diagnoseRejected(context.Background(), u)
+	got := DiagnoseRejected(context.Background(), c, p.Profile(), "default", user, "standard", pass, 10)
 	if !strings.Contains(got, "k = H(N | g)") || !strings.Contains(got, "accepts M1") {
 		t.Errorf("diagnosis %q does not name k over an unpadded g", got)
+	}
+	// With no tries left (a lockout near), it tries nothing and says nothing.
+	if got := DiagnoseRejected(context.Background(), c, p.Profile(), "default", user, "standard", pass, 0); got != "" {
+		t.Errorf("diagnosis with no tries: %q", got)
 	}
 }

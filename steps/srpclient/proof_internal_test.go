@@ -1,7 +1,8 @@
-package steps
+package srpclient
 
 import (
 	"bytes"
+	"math/big"
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/api"
@@ -35,7 +36,7 @@ func TestGrinderMatchesSRP(t *testing.T) {
 			t.Parallel()
 			sp, srv := testStart(t, tc.p, "Pass-word-1")
 			steps := 0
-			pr, err := newProof(tc.p, sp, "Pass-word-1", func(pr *proof) bool { steps++; return steps == 5 }, 10)
+			pr, err := NewProof(tc.p, sp, "Pass-word-1", func(pr *Proof) bool { steps++; return steps == 5 }, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func mustParams(tb testing.TB, g *srp.Group, prof srp.Profile) *srp.Params {
 func BenchmarkGrinderStep(b *testing.B) {
 	p := srp.DefaultParams()
 	sp, _ := testStart(b, p, "pw")
-	pr := &proof{p: p, identity: sp.Identity, salt: sp.Salt, pass: []byte("pw"), B: sp.B}
+	pr := &Proof{p: p, identity: sp.Identity, salt: sp.Salt, pass: []byte("pw"), B: sp.B}
 	pr.x = p.X(pr.identity, pr.pass, pr.salt)
 	g, err := newGrinder(pr)
 	if err != nil {
@@ -76,6 +77,35 @@ func BenchmarkGrinderStep(b *testing.B) {
 	for b.Loop() {
 		if err := g.next(pr); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlusN checks x + k*N against math/big and FitsPlusN at both ends of the range.
+func TestPlusN(t *testing.T) {
+	t.Parallel()
+	p := srp.DefaultParams()
+	n := p.Group().N()
+	x := []byte{1, 2, 3}
+	for _, k := range []int64{1, 2} {
+		want := new(big.Int).Add(new(big.Int).Mul(n, big.NewInt(k)), new(big.Int).SetBytes(x))
+		if got := new(big.Int).SetBytes(PlusN(p, x, k)); got.Cmp(want) != 0 {
+			t.Errorf("PlusN(x, %d) = %x, want %x", k, got, want)
+		}
+	}
+	nMinus1 := new(big.Int).Sub(n, big.NewInt(1)).Bytes()
+	tests := []struct {
+		name string
+		x    []byte
+		want bool
+	}{
+		{"0 + N fits", []byte{0}, true},
+		{"small x + N fits", x, true},
+		{"N-1 + N does not fit", nMinus1, false},
+	}
+	for _, tc := range tests {
+		if got := FitsPlusN(p, tc.x); got != tc.want {
+			t.Errorf("%s: FitsPlusN = %v", tc.name, got)
 		}
 	}
 }
