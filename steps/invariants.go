@@ -12,6 +12,32 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
+// invariantsSteps registers the steps of features/invariants.feature.
+func invariantsSteps(c *godog.ScenarioContext) {
+	c.Step(stepRE(`^no answer so far broke the invariant (INV-\d{3})$`), noBreachSoFar)
+	c.Step(stepRE(`^another user with a registered passcode is made$`), anotherRegisteredUserMade)
+}
+
+// noBreachSoFar fails when the scenario's exchanges broke the invariant id. The
+// After hook fails the scenario for any breach anyway; this step makes the
+// invariant's own scenario say which one it is about, at the point it is checked.
+func noBreachSoFar(ctx context.Context, id string) error {
+	s := sc(ctx)
+	for _, b := range s.rec.inv.breaches() {
+		if b.ID == id {
+			return s.fail(nil, "an earlier answer broke %s: %s", id, b.Problem)
+		}
+	}
+	if s.rec.inv.count() == 0 {
+		return s.fail(nil, "the scenario sent no request, so %s checked nothing", id)
+	}
+	return nil
+}
+
+func anotherRegisteredUserMade(ctx context.Context) error {
+	return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
+}
+
 // The invariants (package invariant) run over every exchange of every scenario:
 // each api client a scenario gets observes its exchanges (Suite.client), and a
 // breach fails the scenario under the invariant's own check id, with the exchange
@@ -78,28 +104,4 @@ func breachError(bs []Breach) error {
 		msgs[i] = b.Message
 	}
 	return errors.New(strings.Join(msgs, "\n"))
-}
-
-// invariantSteps are the steps of features/invariants.feature.
-func invariantSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^no answer so far broke the invariant (INV-\d{3})$`), noBreachSoFar)
-	c.Step(stepRE(`^another user with a registered passcode is made$`), func(ctx context.Context) error {
-		return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
-	})
-}
-
-// noBreachSoFar fails when the scenario's exchanges broke the invariant id. The
-// After hook fails the scenario for any breach anyway; this step makes the
-// invariant's own scenario say which one it is about, at the point it is checked.
-func noBreachSoFar(ctx context.Context, id string) error {
-	s := sc(ctx)
-	for _, b := range s.rec.inv.breaches() {
-		if b.ID == id {
-			return s.fail(nil, "an earlier answer broke %s: %s", id, b.Problem)
-		}
-	}
-	if s.rec.inv.count() == 0 {
-		return s.fail(nil, "the scenario sent no request, so %s checked nothing", id)
-	}
-	return nil
 }

@@ -18,6 +18,223 @@ import (
 	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 )
 
+// lockoutSteps registers the steps of features/lockout.feature.
+func lockoutSteps(c *godog.ScenarioContext) {
+	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
+	})
+	c.Step(stepRE(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`), userStatus)
+	c.Step(stepRE(`^the client fails the authentication as often as the store allows$`), failAuthenticationToLock)
+	c.Step(stepRE(`^the client authenticates the user with the passcode$`), authenticateUserPasscode)
+	c.Step(stepRE(`^the client sends A = 0 in as many renewals as the store allows$`), sendAZeroInAllowedRenewals)
+	c.Step(stepRE(`^a user created with the status (LOCKED|TEMP_LOCKED|DISABLED)$`), userCreatedStatus)
+	c.Step(stepRE(`^a pre-provisioned (locked|disabled) user$`), preProvisionedUser)
+	c.Step(stepRE(`^the client renews with a wrong proof and the current passcode as the new one, as often as the store allows$`), renewWrongAndHistory)
+	c.Step(stepRE(`^the user has failed (no|all but one of the allowed) authentications$`), failAuthentications)
+	c.Step(stepRE(`^the client starts a burst of (authentication|renewal) sessions, three times as many as the store allows failures and at least 16$`), startBurst)
+	c.Step(stepRE(`^the client completes the burst at once with wrong proofs$`), completeBurstAllWrong)
+	c.Step(stepRE(`^the client completes the burst at once, one session with the right proof and the others with wrong proofs$`), completeBurstOneRight)
+	c.Step(stepRE(`^no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED$`), burstRefusalsWithinAllowance)
+	c.Step(stepRE(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`), judgeRightProof)
+	c.Step(stepRE(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`), sameAnswers)
+}
+
+func userStatus(ctx context.Context, status string) error {
+	s := sc(ctx)
+	u, ex, err := s.answerUser()
+	if err != nil {
+		return err
+	}
+	if string(u.Status) != status {
+		return s.fail(ex, "the user's status is %q, want %s", u.Status, status)
+	}
+	return nil
+}
+
+func failAuthenticationToLock(ctx context.Context) error {
+	s := sc(ctx)
+	return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts)
+}
+
+func authenticateUserPasscode(ctx context.Context) error {
+	s := sc(ctx)
+	u, err := s.needUser()
+	if err != nil {
+		return err
+	}
+	return s.expectAuth(ctx, u, u.pass, "the registered passcode")
+}
+
+func sendAZeroInAllowedRenewals(ctx context.Context) error {
+	s := sc(ctx)
+	for i := range s.w.tgt.Lock.MaxFailedAttempts {
+		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		sp, err := s.usable(sess)
+		if err != nil {
+			return err
+		}
+		vd, err := srpclient.Forged(sp.Params, sp, sess.pass, "0")
+		if err != nil {
+			return s.fail(sess.startEx, "cannot forge the proof: %v", err)
+		}
+		ex, err := s.complete(ctx, sess, completion{vd: vd})
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusBadRequest {
+			return s.fail(ex, "completion %d with A = 0 answered %d, want 400 INVALID_PUBLIC_VALUE", i+1, ex.Status)
+		}
+	}
+	return nil
+}
+
+func userCreatedStatus(ctx context.Context, status string) error {
+	s := sc(ctx)
+	u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, freshExternalID(), api.UserStatus(status))
+	if err != nil {
+		return err
+	}
+	s.user = u
+	return nil
+}
+
+func preProvisionedUser(ctx context.Context, kind string) error {
+	s := sc(ctx)
+	pu, ok := s.w.pool.take(kind)
+	if !ok {
+		return notApplicable{fmt.Sprintf("the target lists no %s user with a passcode (users.%s)", kind, kind)}
+	}
+	s.user = &user{id: pu.ID, ext: pu.ExternalID, tenant: s.w.tgt.Tenant, store: s.w.tgt.Store, pass: pu.Passcode, pooled: true}
+	return nil
+}
+
+// renewWrongAndHistory sends maxFailedAttempts renewals, each with a wrong proof and
+// the current passcode as the new one: INVALID_PROOF, since the proof is checked
+// before history (SPEC section 2), so each counts toward the lock.
+func renewWrongAndHistory(ctx context.Context) error {
+	s := sc(ctx)
+	n := s.w.tgt.Lock.MaxFailedAttempts
+	for i := range n {
+		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "renewal start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
+		}
+		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusBadRequest {
+			return s.fail(ex, "renewal %d of %d (wrong proof, new passcode in the history) answered %d, want 400 INVALID_PROOF", i+1, n, ex.Status)
+		}
+		s.softCode(ex, api.CodeInvalidProof, fmt.Sprintf("renewal %d of %d (wrong proof, new passcode in the history): the proof is checked before history", i+1, n))
+	}
+	vs(ctx).failed += n
+	return nil
+}
+
+// failAuthentications uses up none or all but one of the failures the store allows.
+func failAuthentications(ctx context.Context, which string) error {
+	s := sc(ctx)
+	n := 0
+	if which != "no" {
+		n = s.w.tgt.Lock.MaxFailedAttempts - 1
+	}
+	if err := s.failAuth(ctx, n); err != nil {
+		return err
+	}
+	vs(ctx).failed += n
+	return nil
+}
+
+// startBurst starts the sessions of a burst one after another, all before any
+// completes.
+func startBurst(ctx context.Context, flow string) error {
+	s := sc(ctx)
+	k := max(3*s.w.tgt.Lock.MaxFailedAttempts, burstMin)
+	b := &burst{flow: api.Flow(flow), right: -1}
+	for i := range k {
+		sess, err := s.startSession(ctx, b.flow, formID, s.defaultPolicy(), emptyObject())
+		if err != nil {
+			return err
+		}
+		if sess.startEx.Status != http.StatusOK {
+			return s.fail(sess.startEx, "%s start %d of %d answered %d, want 200", flow, i+1, k, sess.startEx.Status)
+		}
+		b.sessions = append(b.sessions, sess)
+	}
+	vs(ctx).burst = b
+	return nil
+}
+
+func completeBurstAllWrong(ctx context.Context) error {
+	return sc(ctx).completeBurst(ctx, vs(ctx).burst, false)
+}
+
+func completeBurstOneRight(ctx context.Context) error {
+	return sc(ctx).completeBurst(ctx, vs(ctx).burst, true)
+}
+
+func burstRefusalsWithinAllowance(ctx context.Context) error {
+	v := vs(ctx)
+	return sc(ctx).judgeBurst(v.burst, v.allowance(sc(ctx)))
+}
+
+// judgeRightProof checks the right proof of a burst: accepted with an m2 that
+// verifies, or refused exactly like the wrong proofs refused for the lock, never
+// with an answer of its own (the lock is no passcode oracle); then the wrong ones.
+func judgeRightProof(ctx context.Context) error {
+	s, v := sc(ctx), vs(ctx)
+	b := v.burst
+	if b == nil || b.right < 0 || b.answers == nil {
+		return s.fail(nil, "no burst with a right proof was sent")
+	}
+	ex, sess := b.answers[b.right], b.sessions[b.right]
+	s.cur, s.last = sess, ex
+	if ex.Status == http.StatusOK {
+		if err := s.expectM2(); err != nil {
+			return err
+		}
+		return s.judgeBurst(b, v.allowance(s))
+	}
+	var locked []*api.Exchange
+	for i, w := range b.answers {
+		if i != b.right && w.Status == http.StatusBadRequest && errorCode(w) != api.CodeInvalidProof {
+			locked = append(locked, w)
+		}
+	}
+	if len(locked) == 0 {
+		return s.fail(ex, "the right proof was answered %s while every wrong proof of the burst was answered INVALID_PROOF: a completion refused for the lock gets the same answer whether its proof was right or wrong",
+			statusCode(ex.Status, errorCode(ex)))
+	}
+	if why := differs(ex, locked); why != "" {
+		return s.fail(ex, "the right proof was refused differently from the %d wrong proofs refused for the lock (%s): the lock is never a passcode oracle", len(locked), why)
+	}
+	return s.judgeBurst(b, v.allowance(s))
+}
+
+// sameAnswers checks that two named sessions' completions got the same answer.
+func sameAnswers(ctx context.Context, a, b string) error {
+	s := sc(ctx)
+	var exs [2]*api.Exchange
+	for i, name := range []string{a, b} {
+		sess, ok := s.named[name]
+		if !ok || sess.completeEx == nil {
+			return s.fail(nil, "session %q was not completed", name)
+		}
+		exs[i] = sess.completeEx
+	}
+	if why := differs(exs[0], exs[1:]); why != "" {
+		return s.fail(exs[1], "session %q and session %q were refused differently (%s): a completion refused for the lock gets the same answer whether its proof was right or wrong", a, b, why)
+	}
+	return nil
+}
+
 // The steps here make MUST checks of what only shows in what a refused completion
 // counts toward the lock and what it moves: the full range rule of public values and
 // verifiers (SPEC section 6: A + N is not A), the order of completion checks (section
@@ -60,64 +277,6 @@ func vs(ctx context.Context) *verdictState {
 // server which does not serialise one user's completions shows it.
 const burstMin = 16
 
-// verdictSteps registers the steps of the checks above.
-func verdictSteps(c *godog.ScenarioContext) {
-	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
-	})
-	c.Step(stepRE(`^the client completes the session correctly but with the verifier (v\+N|v\+2N|2N-1)$`), completeWithVerifierAboveN)
-	c.Step(stepRE(`^the client proves the old passcode and sends the verifier of a passcode the user never had$`), renewToFreshPasscode)
-	c.Step(stepRE(`^the client completes the renewal with (a wrong proof|the verifier v\+N|a verifier that is not base64|the passcode from (\d+) renewals? before as the new one)$`), completeRenewalRefused)
-	c.Step(stepRE(`^the client renews with a wrong proof and the current passcode as the new one, as often as the store allows$`), renewWrongAndHistory)
-	c.Step(stepRE(`^the user has failed (no|all but one of the allowed) authentications$`), failAuthentications)
-	c.Step(stepRE(`^the client starts a burst of (authentication|renewal) sessions, three times as many as the store allows failures and at least 16$`), startBurst)
-	c.Step(stepRE(`^the client completes the burst at once with wrong proofs$`), func(ctx context.Context) error {
-		return sc(ctx).completeBurst(ctx, vs(ctx).burst, false)
-	})
-	c.Step(stepRE(`^the client completes the burst at once, one session with the right proof and the others with wrong proofs$`), func(ctx context.Context) error {
-		return sc(ctx).completeBurst(ctx, vs(ctx).burst, true)
-	})
-	c.Step(stepRE(`^no more answers of the burst are 400 INVALID_PROOF than the store still allowed failures, and the others are 400 USER_LOCKED$`), func(ctx context.Context) error {
-		v := vs(ctx)
-		return sc(ctx).judgeBurst(v.burst, v.allowance(sc(ctx)))
-	})
-	c.Step(stepRE(`^the right proof is answered 200 or exactly as the wrong proofs refused for the lock are$`), judgeRightProof)
-	c.Step(stepRE(`^the answers to sessions "(\w+)" and "(\w+)" are the same$`), sameAnswers)
-}
-
-// completeWithVerifierAboveN completes the session correctly but sends v + N or
-// v + 2N, v the verifier of a new passcode (a server that stores v mod N accepts
-// it, and the new passcode then works), or 2N - 1 (N - 1 plus N).
-func completeWithVerifierAboveN(ctx context.Context, which string) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	var v []byte
-	switch which {
-	case "2N-1":
-		nMinus1, err := srpclient.OutOfRange(s.w.params, "N-1")
-		if err != nil {
-			return err
-		}
-		v = srpclient.PlusN(s.w.params, nMinus1, 1)
-	default:
-		k := int64(1)
-		if which == "v+2N" {
-			k = 2
-		}
-		pass, vb, err := s.verifierBelowLimit(sess)
-		if err != nil {
-			return err
-		}
-		sess.newPass = pass
-		v = srpclient.PlusN(s.w.params, vb, k)
-	}
-	_, err = s.complete(ctx, sess, completion{verifier: v})
-	return err
-}
-
 // verifierBelowLimit draws a passcode the user never had whose verifier v under the
 // session's i and salt has v + N below 2^(8 len(N)), so that v + N is sent in
 // len(N) bytes like an ordinary verifier.
@@ -156,102 +315,12 @@ func (s *scenario) requirementsOf(sess *session) (passcode.Requirements, error) 
 	return *pol.Requirements, nil
 }
 
-// renewToFreshPasscode completes the current renewal correctly with a new passcode
-// that differs from every passcode the user had (a short pin6 passcode may repeat).
-func renewToFreshPasscode(ctx context.Context) error {
-	s := sc(ctx)
-	sess, err := s.needFlow(api.FlowRenewal)
-	if err != nil {
-		return err
-	}
-	reqs, err := s.requirementsOf(sess)
-	if err != nil {
-		return err
-	}
-	pass, err := s.freshPasscode(sess.user, reqs)
-	if err != nil {
-		return err
-	}
-	_, err = s.complete(ctx, sess, completion{newPass: pass})
-	return err
-}
-
-// completeRenewalRefused completes the current renewal in a way the server must
-// refuse, always naming a new passcode (sess.newPass) so that the scenario can
-// check that it does not work afterwards.
-func completeRenewalRefused(ctx context.Context, defect, back string) error {
-	s := sc(ctx)
-	sess, err := s.needFlow(api.FlowRenewal)
-	if err != nil {
-		return err
-	}
-	reqs, err := s.requirementsOf(sess)
-	if err != nil {
-		return err
-	}
-	var o completion
-	switch {
-	case defect == "the verifier v+N":
-		pass, v, err := s.verifierBelowLimit(sess)
-		if err != nil {
-			return err
-		}
-		sess.newPass = pass
-		o.verifier = srpclient.PlusN(s.w.params, v, 1)
-	case back != "":
-		u := sess.user
-		k := atoi(back)
-		if k < 1 || k > len(u.old) {
-			return s.fail(nil, "the user has %d previous passcodes, not %d", len(u.old), k)
-		}
-		o.newPass = u.old[len(u.old)-k]
-	default:
-		if o.newPass, err = s.freshPasscode(sess.user, reqs); err != nil {
-			return err
-		}
-		if defect == "a wrong proof" {
-			o.pass = wrongPasscode()
-		} else {
-			o.encV = notBase64
-		}
-	}
-	_, err = s.complete(ctx, sess, o)
-	return err
-}
-
 // notBase64 is the standard encoding of b with a '*' in the middle: no base64
 // alphabet has it, so a receiver that skips what it cannot decode (as MIME decoders
 // do) is the only one that reads the verifier.
 func notBase64(b []byte) string {
 	e := srp.EncodeInt(b)
 	return e[:len(e)/2] + "*" + e[len(e)/2:]
-}
-
-// renewWrongAndHistory sends maxFailedAttempts renewals, each with a wrong proof and
-// the current passcode as the new one: INVALID_PROOF, since the proof is checked
-// before history (SPEC section 2), so each counts toward the lock.
-func renewWrongAndHistory(ctx context.Context) error {
-	s := sc(ctx)
-	n := s.w.tgt.Lock.MaxFailedAttempts
-	for i := range n {
-		sess, err := s.startSession(ctx, api.FlowRenewal, formID, s.defaultPolicy(), emptyObject())
-		if err != nil {
-			return err
-		}
-		if sess.startEx.Status != http.StatusOK {
-			return s.fail(sess.startEx, "renewal start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
-		}
-		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
-		if err != nil {
-			return err
-		}
-		if ex.Status != http.StatusBadRequest {
-			return s.fail(ex, "renewal %d of %d (wrong proof, new passcode in the history) answered %d, want 400 INVALID_PROOF", i+1, n, ex.Status)
-		}
-		s.softCode(ex, api.CodeInvalidProof, fmt.Sprintf("renewal %d of %d (wrong proof, new passcode in the history): the proof is checked before history", i+1, n))
-	}
-	vs(ctx).failed += n
-	return nil
 }
 
 // softCode checks an error code at the SHOULD level of SPEC section 10.
@@ -263,43 +332,9 @@ func (s *scenario) softCode(ex *api.Exchange, want api.Code, what string) {
 	s.rec.codeChecked()
 }
 
-// failAuthentications uses up none or all but one of the failures the store allows.
-func failAuthentications(ctx context.Context, which string) error {
-	s := sc(ctx)
-	n := 0
-	if which != "no" {
-		n = s.w.tgt.Lock.MaxFailedAttempts - 1
-	}
-	if err := s.failAuth(ctx, n); err != nil {
-		return err
-	}
-	vs(ctx).failed += n
-	return nil
-}
-
 // allowance is the number of wrong proofs the store still answers INVALID_PROOF.
 func (v *verdictState) allowance(s *scenario) int {
 	return max(s.w.tgt.Lock.MaxFailedAttempts-v.failed, 0)
-}
-
-// startBurst starts the sessions of a burst one after another, all before any
-// completes.
-func startBurst(ctx context.Context, flow string) error {
-	s := sc(ctx)
-	k := max(3*s.w.tgt.Lock.MaxFailedAttempts, burstMin)
-	b := &burst{flow: api.Flow(flow), right: -1}
-	for i := range k {
-		sess, err := s.startSession(ctx, b.flow, formID, s.defaultPolicy(), emptyObject())
-		if err != nil {
-			return err
-		}
-		if sess.startEx.Status != http.StatusOK {
-			return s.fail(sess.startEx, "%s start %d of %d answered %d, want 200", flow, i+1, k, sess.startEx.Status)
-		}
-		b.sessions = append(b.sessions, sess)
-	}
-	vs(ctx).burst = b
-	return nil
 }
 
 // completeBurst computes every completion body first (wrong proofs, and with right
@@ -415,56 +450,6 @@ func (s *scenario) judgeBurst(b *burst, allowance int) error {
 	}
 	if codesOK {
 		s.rec.codeChecked()
-	}
-	return nil
-}
-
-// judgeRightProof checks the right proof of a burst: accepted with an m2 that
-// verifies, or refused exactly like the wrong proofs refused for the lock, never
-// with an answer of its own (the lock is no passcode oracle); then the wrong ones.
-func judgeRightProof(ctx context.Context) error {
-	s, v := sc(ctx), vs(ctx)
-	b := v.burst
-	if b == nil || b.right < 0 || b.answers == nil {
-		return s.fail(nil, "no burst with a right proof was sent")
-	}
-	ex, sess := b.answers[b.right], b.sessions[b.right]
-	s.cur, s.last = sess, ex
-	if ex.Status == http.StatusOK {
-		if err := s.expectM2(); err != nil {
-			return err
-		}
-		return s.judgeBurst(b, v.allowance(s))
-	}
-	var locked []*api.Exchange
-	for i, w := range b.answers {
-		if i != b.right && w.Status == http.StatusBadRequest && errorCode(w) != api.CodeInvalidProof {
-			locked = append(locked, w)
-		}
-	}
-	if len(locked) == 0 {
-		return s.fail(ex, "the right proof was answered %s while every wrong proof of the burst was answered INVALID_PROOF: a completion refused for the lock gets the same answer whether its proof was right or wrong",
-			statusCode(ex.Status, errorCode(ex)))
-	}
-	if why := differs(ex, locked); why != "" {
-		return s.fail(ex, "the right proof was refused differently from the %d wrong proofs refused for the lock (%s): the lock is never a passcode oracle", len(locked), why)
-	}
-	return s.judgeBurst(b, v.allowance(s))
-}
-
-// sameAnswers checks that two named sessions' completions got the same answer.
-func sameAnswers(ctx context.Context, a, b string) error {
-	s := sc(ctx)
-	var exs [2]*api.Exchange
-	for i, name := range []string{a, b} {
-		sess, ok := s.named[name]
-		if !ok || sess.completeEx == nil {
-			return s.fail(nil, "session %q was not completed", name)
-		}
-		exs[i] = sess.completeEx
-	}
-	if why := differs(exs[0], exs[1:]); why != "" {
-		return s.fail(exs[1], "session %q and session %q were refused differently (%s): a completion refused for the lock gets the same answer whether its proof was right or wrong", a, b, why)
 	}
 	return nil
 }

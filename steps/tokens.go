@@ -20,124 +20,131 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
-// tokenSteps are the steps about credentials, permissions and the token endpoint.
-func tokenSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the client sends (an? (?:registration|authentication|renewal) (?:start by (?:user id|external id)|completion)|a renewal start for an unknown user|a renewal start in an unknown store|an admin user creation|an admin user read|an admin policy read)$`), func(ctx context.Context, what string) error {
-		return sc(ctx).sendRequest(ctx, what)
-	})
-	c.Step(stepRE(`^the client asks for a token of the full role by (HTTP Basic|form fields)$`), func(ctx context.Context, how string) error {
-		s := sc(ctx)
-		id, secret, err := s.clientCredentials()
-		if err != nil {
-			return err
-		}
-		cl, err := s.w.tgt.NewClient("", s.w.hc)
-		if err != nil {
-			return s.fail(nil, "%v", err)
-		}
-		var resp *api.TokenResponse
-		var ex *api.Exchange
-		if how == "HTTP Basic" {
-			resp, ex, err = cl.Token(ctx, id, secret)
-		} else {
-			resp, ex, err = cl.TokenWithForm(ctx, id, secret)
-		}
-		if ex != nil {
-			s.last = ex
-		}
-		if api.IsTransport(err) {
-			return s.fail(ex, "no answer from the server: %v", err)
-		}
-		if resp != nil {
-			s.token, s.tokenCl = resp.AccessToken, id
-		}
-		return nil
-	})
-	c.Step(stepRE(`^the client asks for a token of the full role with a wrong secret$`), func(ctx context.Context) error {
-		s := sc(ctx)
-		id, _, err := s.clientCredentials()
-		if err != nil {
-			return err
-		}
-		cl, err := s.w.tgt.NewClient("", s.w.hc)
-		if err != nil {
-			return s.fail(nil, "%v", err)
-		}
-		_, ex, err := cl.Token(ctx, id, "wrong-"+randomHex(8))
-		if ex != nil {
-			s.last = ex
-		}
-		if api.IsTransport(err) {
-			return s.fail(ex, "no answer from the server: %v", err)
-		}
-		return nil
-	})
-	c.Step(stepRE(`^the answer is a bearer token response that is not cached$`), func(ctx context.Context) error {
-		s := sc(ctx)
-		ex, err := s.needAnswer()
-		if err != nil {
-			return err
-		}
-		var tr api.TokenResponse
-		if err := json.Unmarshal(ex.ResponseBody, &tr); err != nil {
-			return s.fail(ex, "the answer is not a token response: %v", err)
-		}
-		if tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") || tr.ExpiresIn <= 0 {
-			return s.fail(ex, `the token response is {access_token set: %v, token_type %q, expires_in %d}, want an access_token, "Bearer" and a positive expires_in`,
-				tr.AccessToken != "", tr.TokenType, tr.ExpiresIn)
-		}
-		if cc := ex.ResponseHeader.Get("Cache-Control"); !strings.Contains(strings.ToLower(cc), "no-store") {
-			return s.fail(ex, "Cache-Control is %q, want no-store (RFC 6749 section 5.1)", cc)
-		}
-		return nil
-	})
-	c.Step(stepRE(`^the token is an ES256 JWT with the claims iss, sub, iat, exp and permissions$`), func(ctx context.Context) error {
-		s := sc(ctx)
-		hdr, claims, _, err := splitJWT(s.token)
-		if err != nil {
-			return s.fail(s.last, "%v", err)
-		}
-		if hdr["alg"] != "ES256" {
-			return s.fail(s.last, "the token's alg is %v, want ES256", hdr["alg"])
-		}
-		var probs []string
-		if v, _ := claims["iss"].(string); v == "" {
-			probs = append(probs, "iss is missing")
-		}
-		if v, _ := claims["sub"].(string); v != s.tokenCl {
-			probs = append(probs, fmt.Sprintf("sub is %v, want the client id %q", claims["sub"], s.tokenCl))
-		}
-		iat, okI := claims["iat"].(float64)
-		exp, okE := claims["exp"].(float64)
-		if !okI || !okE || exp <= iat {
-			probs = append(probs, "iat and exp must be numbers with exp after iat")
-		}
-		if _, ok := claims["permissions"].([]any); !ok {
-			probs = append(probs, "permissions is missing or not an array")
-		}
-		if len(probs) > 0 {
-			return s.fail(s.last, "the token's claims: %s", strings.Join(probs, "; "))
-		}
-		return nil
-	})
-	c.Step(stepRE(`^the token's signature verifies with a key of the JWKS document$`), func(ctx context.Context) error {
-		s := sc(ctx)
-		cl, err := s.w.tgt.NewClient("", s.w.hc)
-		if err != nil {
-			return s.fail(nil, "%v", err)
-		}
-		ex, err := cl.Do(ctx, http.MethodGet, api.JWKSPath, nil, nil)
-		if err != nil {
-			return s.fail(ex, "no answer from the server: %v", err)
-		}
-		if ex.Status != http.StatusOK {
-			return s.fail(ex, "GET %s answered %d, want 200", api.JWKSPath, ex.Status)
-		}
-		if err := verifyES256(s.token, ex.ResponseBody); err != nil {
-			return s.fail(ex, "%v", err)
-		}
-		return nil
-	})
+// tokensSteps registers the steps of features/tokens.feature.
+func tokensSteps(c *godog.ScenarioContext) {
+	c.Step(stepRE(`^the client asks for a token of the full role by (HTTP Basic|form fields)$`), askFullToken)
+	c.Step(stepRE(`^the client asks for a token of the full role with a wrong secret$`), askFullTokenWrongSecret)
+	c.Step(stepRE(`^the answer is a bearer token response that is not cached$`), answerIsBearerToken)
+	c.Step(stepRE(`^the token is an ES256 JWT with the claims iss, sub, iat, exp and permissions$`), tokenIsES256JWT)
+	c.Step(stepRE(`^the token's signature verifies with a key of the JWKS document$`), tokenSignatureVerifies)
+}
+
+func askFullToken(ctx context.Context, how string) error {
+	s := sc(ctx)
+	id, secret, err := s.clientCredentials()
+	if err != nil {
+		return err
+	}
+	cl, err := s.w.tgt.NewClient("", s.w.hc)
+	if err != nil {
+		return s.fail(nil, "%v", err)
+	}
+	var resp *api.TokenResponse
+	var ex *api.Exchange
+	if how == "HTTP Basic" {
+		resp, ex, err = cl.Token(ctx, id, secret)
+	} else {
+		resp, ex, err = cl.TokenWithForm(ctx, id, secret)
+	}
+	if ex != nil {
+		s.last = ex
+	}
+	if api.IsTransport(err) {
+		return s.fail(ex, "no answer from the server: %v", err)
+	}
+	if resp != nil {
+		s.token, s.tokenCl = resp.AccessToken, id
+	}
+	return nil
+}
+
+func askFullTokenWrongSecret(ctx context.Context) error {
+	s := sc(ctx)
+	id, _, err := s.clientCredentials()
+	if err != nil {
+		return err
+	}
+	cl, err := s.w.tgt.NewClient("", s.w.hc)
+	if err != nil {
+		return s.fail(nil, "%v", err)
+	}
+	_, ex, err := cl.Token(ctx, id, "wrong-"+randomHex(8))
+	if ex != nil {
+		s.last = ex
+	}
+	if api.IsTransport(err) {
+		return s.fail(ex, "no answer from the server: %v", err)
+	}
+	return nil
+}
+
+func answerIsBearerToken(ctx context.Context) error {
+	s := sc(ctx)
+	ex, err := s.needAnswer()
+	if err != nil {
+		return err
+	}
+	var tr api.TokenResponse
+	if err := json.Unmarshal(ex.ResponseBody, &tr); err != nil {
+		return s.fail(ex, "the answer is not a token response: %v", err)
+	}
+	if tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") || tr.ExpiresIn <= 0 {
+		return s.fail(ex, `the token response is {access_token set: %v, token_type %q, expires_in %d}, want an access_token, "Bearer" and a positive expires_in`,
+			tr.AccessToken != "", tr.TokenType, tr.ExpiresIn)
+	}
+	if cc := ex.ResponseHeader.Get("Cache-Control"); !strings.Contains(strings.ToLower(cc), "no-store") {
+		return s.fail(ex, "Cache-Control is %q, want no-store (RFC 6749 section 5.1)", cc)
+	}
+	return nil
+}
+
+func tokenIsES256JWT(ctx context.Context) error {
+	s := sc(ctx)
+	hdr, claims, _, err := splitJWT(s.token)
+	if err != nil {
+		return s.fail(s.last, "%v", err)
+	}
+	if hdr["alg"] != "ES256" {
+		return s.fail(s.last, "the token's alg is %v, want ES256", hdr["alg"])
+	}
+	var probs []string
+	if v, _ := claims["iss"].(string); v == "" {
+		probs = append(probs, "iss is missing")
+	}
+	if v, _ := claims["sub"].(string); v != s.tokenCl {
+		probs = append(probs, fmt.Sprintf("sub is %v, want the client id %q", claims["sub"], s.tokenCl))
+	}
+	iat, okI := claims["iat"].(float64)
+	exp, okE := claims["exp"].(float64)
+	if !okI || !okE || exp <= iat {
+		probs = append(probs, "iat and exp must be numbers with exp after iat")
+	}
+	if _, ok := claims["permissions"].([]any); !ok {
+		probs = append(probs, "permissions is missing or not an array")
+	}
+	if len(probs) > 0 {
+		return s.fail(s.last, "the token's claims: %s", strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+func tokenSignatureVerifies(ctx context.Context) error {
+	s := sc(ctx)
+	cl, err := s.w.tgt.NewClient("", s.w.hc)
+	if err != nil {
+		return s.fail(nil, "%v", err)
+	}
+	ex, err := cl.Do(ctx, http.MethodGet, api.JWKSPath, nil, nil)
+	if err != nil {
+		return s.fail(ex, "no answer from the server: %v", err)
+	}
+	if ex.Status != http.StatusOK {
+		return s.fail(ex, "GET %s answered %d, want 200", api.JWKSPath, ex.Status)
+	}
+	if err := verifyES256(s.token, ex.ResponseBody); err != nil {
+		return s.fail(ex, "%v", err)
+	}
+	return nil
 }
 
 // useCredential sets how the following requests authenticate.
