@@ -12,8 +12,14 @@ import (
 	"github.com/seedb14f67b8/renewkit/passcode"
 )
 
+// adminState is what the admin steps keep between steps.
+type adminState struct {
+	deleted *credentialRef // the credential before an admin deletion (ADM-005)
+}
+
 // adminSteps registers the steps of features/admin.feature.
 func adminSteps(c *godog.ScenarioContext) {
+	newState[adminState](c)
 	c.Step(stepRE(`^the client creates a user with a fresh external id$`), createUserFreshExternalId)
 	c.Step(stepRE(`^the client creates a user with the same external id$`), createUserSameExternalId)
 	c.Step(stepRE(`^the client reads that policy$`), readPolicy)
@@ -104,7 +110,7 @@ func deleteUserCredential(ctx context.Context) error {
 	if u.cred == nil {
 		return s.fail(nil, "the harness does not know the user's credential")
 	}
-	s.deleted = u.cred
+	state[adminState](ctx).deleted = u.cred
 	ex, err := s.send(ctx, http.MethodDelete, s.paths().Credential(s.store, u.id), nil)
 	if err != nil {
 		return err
@@ -126,10 +132,10 @@ func credentialDiffersFromDeleted(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.deleted == nil {
+	if state[adminState](ctx).deleted == nil {
 		return s.fail(nil, "no credential was deleted")
 	}
-	if sess.start.AlgorithmInfo.Parameters.I == s.deleted.identity || bytes.Equal(sp.Salt, s.deleted.salt) {
+	if sess.start.AlgorithmInfo.Parameters.I == state[adminState](ctx).deleted.identity || bytes.Equal(sp.Salt, state[adminState](ctx).deleted.salt) {
 		return s.fail(sess.startEx, "the new registration reuses the deleted credential's i or salt: a new credential gets a new i and salt")
 	}
 	return nil

@@ -14,8 +14,14 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
+// badInputState is what the bad-input corpus steps keep (BAD-008, BAD-009).
+type badInputState struct {
+	corpus *corpusRun
+}
+
 // badInputSteps registers the steps of features/bad-input.feature.
 func badInputSteps(c *godog.ScenarioContext) {
+	newState[badInputState](c)
 	c.Step(stepRE(`^the client sends a well-formed (registration|authentication|renewal) (start|completion) padded with whitespace to (\d+) bytes$`), sendPadded)
 	c.Step(stepRE(`^the answer is a 4xx answer$`), answerIs4xx)
 	c.Step(stepRE(`^the user still has no passcode$`), userStillNoPasscode)
@@ -97,7 +103,7 @@ func sendBadInputCorpus(ctx context.Context, which string) error {
 
 func eachGotStatusVictimUnharmed(ctx context.Context) error {
 	s := sc(ctx)
-	r := s.corpus
+	r := state[badInputState](ctx).corpus
 	if r == nil {
 		return s.fail(nil, "the corpus was not run")
 	}
@@ -245,7 +251,7 @@ func (s *scenario) runCorpus(ctx context.Context, strict bool) error {
 		run = append(run, c)
 	}
 	r := &corpusRun{}
-	s.corpus = r
+	state[badInputState](ctx).corpus = r
 	for k, n := range skips {
 		r.skipped += n
 		r.skipWhy += fmt.Sprintf("%d need @%s ", n, k)

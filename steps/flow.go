@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -30,9 +29,16 @@ const (
 	formPattern = `(user id|external id)`
 )
 
+// startsState holds the many starts of one user that the PUB-003 and PRF-003
+// steps look at.
+type startsState struct {
+	sessions []*session
+}
+
 // flowSteps registers the When steps many features share: starting, completing
 // and failing sessions, reading users, and requests as another identity.
 func flowSteps(c *godog.ScenarioContext) {
+	newState[startsState](c)
 	c.Step(stepRE(`^the client reads the user by (user id|external id)$`), readUser)
 	c.Step(stepRE(`^the client provokes a (400|401|403|404|413|renewal start|renewal success) answer$`), provokeAnswer)
 	c.Step(stepRE(`^the client starts `+flowPattern+` for the user by `+formPattern+`$`), startUser)
@@ -83,7 +89,7 @@ func startUnderThatPolicy(ctx context.Context, flow, form string) error {
 }
 
 func startAuthentications(ctx context.Context, n int) error {
-	s := sc(ctx)
+	s, st := sc(ctx), state[startsState](ctx)
 	for range n {
 		sess, err := s.startSession(ctx, api.FlowAuthentication, formID, s.defaultPolicy(), emptyObject())
 		if err != nil {
@@ -92,7 +98,7 @@ func startAuthentications(ctx context.Context, n int) error {
 		if sess.startEx.Status != http.StatusOK {
 			return s.fail(sess.startEx, "an authentication start answered %d, want 200", sess.startEx.Status)
 		}
-		s.starts = append(s.starts, sess)
+		st.sessions = append(st.sessions, sess)
 	}
 	return nil
 }
@@ -452,172 +458,6 @@ func (s *scenario) failAuth(ctx context.Context, n int) error {
 		if ex.Status != http.StatusBadRequest || errorCode(ex) == api.CodeUserLocked {
 			return s.fail(ex, "wrong proof %d of %d answered %d %s, want 400 INVALID_PROOF", i+1, n, ex.Status, errorCode(ex))
 		}
-	}
-	return nil
-}
-
-// propertyStats counts what RNW-007 saw, over all its users.
-type propertyStats struct {
-	mu                                         sync.Mutex
-	want, done                                 int
-	zeroA, zeroV, zeroM1, zeroM2, zeroB, zeroS int
-	failure                                    *failure
-	failedAt                                   int
-}
-
-func (p *propertyStats) String() string {
-	return fmt.Sprintf("A %d, verifier %d, M1 %d, M2 %d (and, unsteered, B %d, S %d) of %d renewals",
-		p.zeroA, p.zeroV, p.zeroM1, p.zeroM2, p.zeroB, p.zeroS, p.done)
-}
-
-// fail records the first failure.
-func (p *propertyStats) fail(at int, f failure) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.failure == nil {
-		p.failure, p.failedAt = &f, at
-	}
-}
-
-// property runs perUser renewals in a row for each of users users at once. Each
-// user steers one value to a leading zero byte in each of its first renewals, in
-// turn A (cheap: the grinder walks a), the verifier (by drawing passcodes), M1 and
-// M2 (by walking a, a few hundred steps each); B and S fall where they fall. Every
-// m2 must verify. Renewals of one user are in a row, as a user's would be; users run
-// side by side, which keeps this, the longest scenario, off the suite's critical path.
-func (s *scenario) property(ctx context.Context, users, perUser int) error {
-	first, err := s.needUser()
-	if err != nil {
-		return err
-	}
-	all := []*user{first}
-	for len(all) < users {
-		u, err := s.newUser(ctx, true, first.policyRole)
-		if err != nil {
-			return err
-		}
-		all = append(all, u)
-	}
-	p := &propertyStats{want: users * perUser}
-	s.prop = p
-	var wg sync.WaitGroup
-	errs := make([]error, len(all))
-	for i, u := range all {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.renewInARow(ctx, u, perUser, p)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	s.batchUsers = all
-	return nil
-}
-
-// renewInARow renews u's passcode n times, steering its first four renewals. It runs
-// beside other users' and touches only u, p and its own requests.
-func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyStats) error {
-	c, err := s.adminClient(ctx, u.tenant)
-	if err != nil {
-		return err
-	}
-	policy := s.policyName(u.policyRole)
-	steered := map[int]string{0: "A", 1: "verifier", 2: "M1", 3: "M2"}
-	// prev is the last start's parameters: i and the salt are the credential's, so
-	// the verifier can be steered from them before the next session starts, rather
-	// than while it ticks (up to 4096 verifier computations).
-	var prev *api.StartParams
-	var prevReqs *passcode.Requirements
-	for i := range n {
-		steeredPass, steeredFrom := "", prev
-		if steered[i] == "verifier" && prev != nil {
-			np, _, err := steerVerifier(s.w, prev, prevReqs, func(v []byte) bool { return v[0] == 0 }, 4096)
-			if err != nil {
-				return s.fail(nil, "%v", err)
-			}
-			steeredPass = np
-		}
-		sr, ex, err := c.Start(ctx, api.FlowRenewal, u.store, api.ByID(u.id), policy)
-		if err != nil {
-			p.fail(i, failure{msg: fmt.Sprintf("the start answered %d %s", statusOf(ex), api.ErrorCode(err)), ex: ex})
-			return nil
-		}
-		sess := &session{flow: api.FlowRenewal, user: u, startEx: ex, start: sr, id: sr.SessionID, pass: u.pass}
-		if sess.sp, err = api.ParseStart(sr, s.w.params.Profile(), true); err != nil {
-			p.fail(i, failure{msg: err.Error(), ex: ex})
-			return nil
-		}
-		prev, prevReqs = sess.sp, sr.PasscodeRequirements
-		if prevReqs == nil {
-			prevReqs = &passcode.Requirements{}
-		}
-		o := completion{}
-		switch steered[i] {
-		case "A":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096
-		case "M1":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096
-		case "M2":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096
-		case "verifier":
-			if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
-				o.newPass = steeredPass
-				break
-			}
-			reqs := sr.PasscodeRequirements
-			if reqs == nil {
-				reqs = &passcode.Requirements{}
-			}
-			np, _, err := steerVerifier(s.w, sess.sp, reqs, func(v []byte) bool { return v[0] == 0 }, 4096)
-			if err != nil {
-				return s.fail(ex, "%v", err)
-			}
-			o.newPass = np
-		}
-		body, err := s.body(sess, o)
-		if err != nil {
-			return err
-		}
-		cex, err := c.Do(ctx, http.MethodPost, c.Paths().Complete(api.FlowRenewal, u.store, sess.id), body, nil)
-		if err != nil {
-			return s.fail(cex, "no answer from the server: %v", err)
-		}
-		if cex.Status != http.StatusOK {
-			f := failure{msg: fmt.Sprintf("the completion answered %s, want 200", statusCode(cex.Status, errorCode(cex))), ex: cex}
-			if errorCode(cex) == api.CodeInvalidProof {
-				f.diag = s.diagnoseRejected(ctx, u)
-			}
-			p.fail(i, f)
-			return nil
-		}
-		cr, err := completeResponse(cex)
-		if err != nil || cr.AlgorithmInfo == nil {
-			p.fail(i, failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: cex})
-			return nil
-		}
-		pr := sess.proof
-		if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
-			p.fail(i, failure{msg: err.Error(), ex: cex, diag: srpclient.DiagnoseM2(pr, cr.AlgorithmInfo.Parameters.M2)})
-			return nil
-		}
-		s.accepted(sess)
-		v := sess.sp.Params.Verifier(sess.sp.Identity, []byte(passcode.Normalize(sess.newPass)), sess.sp.Salt)
-		p.mu.Lock()
-		for _, z := range []struct {
-			b []byte
-			n *int
-		}{{pr.A, &p.zeroA}, {v, &p.zeroV}, {pr.M1, &p.zeroM1}, {pr.M2, &p.zeroM2}, {s.w.params.Pad(pr.B), &p.zeroB}, {pr.S, &p.zeroS}} {
-			if z.b[0] == 0 {
-				*z.n++
-			}
-		}
-		p.done++
-		p.mu.Unlock()
 	}
 	return nil
 }

@@ -20,9 +20,7 @@ import (
 
 // lockoutSteps registers the steps of features/lockout.feature.
 func lockoutSteps(c *godog.ScenarioContext) {
-	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		return context.WithValue(ctx, verdictKey{}, &verdictState{}), nil
-	})
+	newState[verdictState](c)
 	c.Step(stepRE(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`), userStatus)
 	c.Step(stepRE(`^the client fails the authentication as often as the store allows$`), failAuthenticationToLock)
 	c.Step(stepRE(`^the client authenticates the user with the passcode$`), authenticateUserPasscode)
@@ -134,7 +132,7 @@ func renewWrongAndHistory(ctx context.Context) error {
 		}
 		s.softCode(ex, api.CodeInvalidProof, fmt.Sprintf("renewal %d of %d (wrong proof, new passcode in the history): the proof is checked before history", i+1, n))
 	}
-	vs(ctx).failed += n
+	state[verdictState](ctx).failed += n
 	return nil
 }
 
@@ -148,7 +146,7 @@ func failAuthentications(ctx context.Context, which string) error {
 	if err := s.failAuth(ctx, n); err != nil {
 		return err
 	}
-	vs(ctx).failed += n
+	state[verdictState](ctx).failed += n
 	return nil
 }
 
@@ -168,20 +166,20 @@ func startBurst(ctx context.Context, flow string) error {
 		}
 		b.sessions = append(b.sessions, sess)
 	}
-	vs(ctx).burst = b
+	state[verdictState](ctx).burst = b
 	return nil
 }
 
 func completeBurstAllWrong(ctx context.Context) error {
-	return sc(ctx).completeBurst(ctx, vs(ctx).burst, false)
+	return sc(ctx).completeBurst(ctx, state[verdictState](ctx).burst, false)
 }
 
 func completeBurstOneRight(ctx context.Context) error {
-	return sc(ctx).completeBurst(ctx, vs(ctx).burst, true)
+	return sc(ctx).completeBurst(ctx, state[verdictState](ctx).burst, true)
 }
 
 func burstRefusalsWithinAllowance(ctx context.Context) error {
-	v := vs(ctx)
+	v := state[verdictState](ctx)
 	return sc(ctx).judgeBurst(v.burst, v.allowance(sc(ctx)))
 }
 
@@ -189,7 +187,7 @@ func burstRefusalsWithinAllowance(ctx context.Context) error {
 // verifies, or refused exactly like the wrong proofs refused for the lock, never
 // with an answer of its own (the lock is no passcode oracle); then the wrong ones.
 func judgeRightProof(ctx context.Context) error {
-	s, v := sc(ctx), vs(ctx)
+	s, v := sc(ctx), state[verdictState](ctx)
 	b := v.burst
 	if b == nil || b.right < 0 || b.answers == nil {
 		return s.fail(nil, "no burst with a right proof was sent")
@@ -242,9 +240,6 @@ func sameAnswers(ctx context.Context, a, b string) error {
 // not. Their state is a verdictState in the scenario's context, beside the shared
 // scenario.
 
-// verdictKey is the context key of a scenario's verdictState.
-type verdictKey struct{}
-
 // verdictState is what these steps keep between steps of one scenario.
 type verdictState struct {
 	// failed counts the wrong proofs the steps here sent since the user's last
@@ -262,15 +257,6 @@ type burst struct {
 	// every proof is wrong.
 	right   int
 	answers []*api.Exchange
-}
-
-// vs returns the verdict state of ctx; the Before hook of verdictSteps puts it there.
-func vs(ctx context.Context) *verdictState {
-	v, _ := ctx.Value(verdictKey{}).(*verdictState)
-	if v == nil {
-		v = &verdictState{} // unreachable in a scenario; keeps a stray call safe
-	}
-	return v
 }
 
 // burstMin is the least number of sessions in a burst: enough goroutines that a

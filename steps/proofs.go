@@ -51,7 +51,7 @@ func saltIsBase64urlOf16Bytes(ctx context.Context) error {
 func everyNAndBAsLongAsN(ctx context.Context) error {
 	s := sc(ctx)
 	size := s.w.params.Group().Size()
-	for _, sess := range s.starts {
+	for _, sess := range state[startsState](ctx).sessions {
 		p := sess.start.AlgorithmInfo.Parameters
 		for name, v := range map[string]string{"n": p.N, "serverPublicKey": p.ServerPublicKey} {
 			b, err := srp.DecodeInt(v)

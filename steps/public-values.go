@@ -31,7 +31,7 @@ func nothingMovedUser(ctx context.Context) error {
 
 func everyBInRange(ctx context.Context) error {
 	s := sc(ctx)
-	for _, sess := range s.starts {
+	for _, sess := range state[startsState](ctx).sessions {
 		if sess.sp == nil {
 			return s.fail(sess.startEx, "the start answer cannot be used: %v", sess.parseErr)
 		}
@@ -45,10 +45,10 @@ func everyBInRange(ctx context.Context) error {
 func noSharedBOrSessionID(ctx context.Context) error {
 	s := sc(ctx)
 	seenB, seenID := map[string]bool{}, map[string]bool{}
-	for _, sess := range s.starts {
+	for _, sess := range state[startsState](ctx).sessions {
 		b := new(big.Int).SetBytes(sess.sp.B).String()
 		if seenB[b] || seenID[sess.id] {
-			return s.fail(sess.startEx, "two of %d sessions share a serverPublicKey or a sessionId: secret exponents must be fresh per session", len(s.starts))
+			return s.fail(sess.startEx, "two of %d sessions share a serverPublicKey or a sessionId: secret exponents must be fresh per session", len(state[startsState](ctx).sessions))
 		}
 		seenB[b], seenID[sess.id] = true, true
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cucumber/godog"
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/steps/srpclient"
@@ -33,8 +34,7 @@ type scenario struct {
 	// not tenant.
 	hostTenant string
 
-	user  *user
-	other *user // the other tenant's user (TEN-004)
+	user *user
 
 	// policy is "that policy" of the admin steps: its name and requirements.
 	policy     string
@@ -42,20 +42,9 @@ type scenario struct {
 
 	cur   *session // the last session started
 	named map[string]*session
-	batch []*session
 
 	last    *api.Exchange   // the answer the "Then the answer ..." steps look at
 	answers []*api.Exchange // answers of a concurrent batch
-	winner  *session        // the session whose completion won a batch, if any
-
-	deleted *credentialRef // the credential before an admin deletion (ADM-005)
-	starts  []*session     // many starts of one user (PUB-003, PRF-003)
-	prop    *propertyStats // RNW-007
-	// batchUsers are the users of RNW-007.
-	batchUsers []*user
-	corpus     *corpusRun // BAD-008, BAD-009
-	token      string     // a token the OAuth steps obtained
-	tokenCl    string     // the client id it was issued to
 
 	cleanups []func(context.Context)
 }
@@ -67,6 +56,28 @@ type credentialRef struct {
 }
 
 type scenarioKey struct{}
+
+// stateKey is the context key of a feature's state type T: one key per type.
+type stateKey[T any] struct{}
+
+// newState registers the Before hook that gives every scenario a fresh T, the
+// state a feature's steps keep between steps (godog's _examples keep theirs the
+// same way).
+func newState[T any](c *godog.ScenarioContext) {
+	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, stateKey[T]{}, new(T)), nil
+	})
+}
+
+// state returns the scenario's T. Its feature's newState hook runs before every
+// step, so a missing T is a registration bug, not a scenario's failure.
+func state[T any](ctx context.Context) *T {
+	st, ok := ctx.Value(stateKey[T]{}).(*T)
+	if !ok {
+		panic(fmt.Sprintf("steps: no %T in the scenario's context: its newState hook is not registered", st))
+	}
+	return st
+}
 
 // sc returns the scenario of ctx. Every step runs after the Before hook that puts
 // it there, so it is never nil in a step.

@@ -13,8 +13,16 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
+// sessionsState is a batch of sessions completed at once and the session whose
+// completion won it, if any (SES-011).
+type sessionsState struct {
+	batch  []*session
+	winner *session
+}
+
 // sessionsSteps registers the steps of features/sessions.feature.
 func sessionsSteps(c *godog.ScenarioContext) {
+	newState[sessionsState](c)
 	c.Step(stepRE(`^the client sends the session's completion to (the registration flow's path|the authentication flow's path|the renewal flow's path|the second store's path|the other tenant's path)$`), completeElsewhere)
 	c.Step(stepRE(`^the client starts (\d+) registration, (\d+) authentication and (\d+) renewal sessions$`), startManySessions)
 	c.Step(stepRE(`^no two session ids are equal or within 2\^32 of each other$`), expectNoNearIDs)
@@ -204,7 +212,7 @@ func sendCorrectCompletionsAtOnce(ctx context.Context, n int) error {
 		if ex.Status == http.StatusOK {
 			sess.completeEx = ex
 			s.accepted(sess)
-			s.winner = sess
+			state[sessionsState](ctx).winner = sess
 			break
 		}
 	}
@@ -213,26 +221,26 @@ func sendCorrectCompletionsAtOnce(ctx context.Context, n int) error {
 
 func completeAllAtOnce(ctx context.Context) error {
 	s := sc(ctx)
-	if len(s.batch) == 0 {
+	if len(state[sessionsState](ctx).batch) == 0 {
 		return s.fail(nil, "no sessions were started")
 	}
-	bodies := make([][]byte, len(s.batch))
-	for i, sess := range s.batch {
+	bodies := make([][]byte, len(state[sessionsState](ctx).batch))
+	for i, sess := range state[sessionsState](ctx).batch {
 		b, err := s.body(sess, completion{})
 		if err != nil {
 			return err
 		}
 		bodies[i] = b
 	}
-	answers, err := s.completeBatch(ctx, s.batch, bodies)
+	answers, err := s.completeBatch(ctx, state[sessionsState](ctx).batch, bodies)
 	if err != nil {
 		return err
 	}
 	for i, ex := range answers {
-		s.batch[i].completeEx = ex
-		if ex.Status == http.StatusOK && s.winner == nil {
-			s.accepted(s.batch[i])
-			s.winner = s.batch[i]
+		state[sessionsState](ctx).batch[i].completeEx = ex
+		if ex.Status == http.StatusOK && state[sessionsState](ctx).winner == nil {
+			s.accepted(state[sessionsState](ctx).batch[i])
+			state[sessionsState](ctx).winner = state[sessionsState](ctx).batch[i]
 		}
 	}
 	return nil
@@ -293,7 +301,7 @@ func userStartedRenewals(ctx context.Context, n int) error {
 		if sess.startEx.Status != 200 {
 			return s.fail(sess.startEx, "setup: the renewal start answered %d, want 200", sess.startEx.Status)
 		}
-		s.batch = append(s.batch, sess)
+		state[sessionsState](ctx).batch = append(state[sessionsState](ctx).batch, sess)
 	}
 	return nil
 }

@@ -10,8 +10,14 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
+// tenantsState holds the other tenant's user (TEN-004).
+type tenantsState struct {
+	other *user
+}
+
 // tenantsSteps registers the steps of features/tenants.feature.
 func tenantsSteps(c *godog.ScenarioContext) {
+	newState[tenantsState](c)
 	c.Step(stepRE(`^the client sends (an admin user read|an admin credential deletion) for the user by user id$`), sendAdminRequestForUser)
 	c.Step(stepRE(`^the client renews the passcode of the user of this tenant$`), renewThisTenantsUser)
 	c.Step(stepRE(`^the passcode of the other tenant's user still authenticates there$`), otherTenantPasscodeStillAuthenticates)
@@ -48,10 +54,10 @@ func renewThisTenantsUser(ctx context.Context) error {
 
 func otherTenantPasscodeStillAuthenticates(ctx context.Context) error {
 	s := sc(ctx)
-	if s.other == nil {
+	if state[tenantsState](ctx).other == nil {
 		return s.fail(nil, "the scenario has no user of the other tenant")
 	}
-	return s.expectAuth(ctx, s.other, s.other.pass, "the other tenant's user's passcode")
+	return s.expectAuth(ctx, state[tenantsState](ctx).other, state[tenantsState](ctx).other.pass, "the other tenant's user's passcode")
 }
 
 func otherTenantUserSameExternalID(ctx context.Context) error {
@@ -70,7 +76,7 @@ func otherTenantUserSameExternalID(ctx context.Context) error {
 	if err := s.register(ctx, o, target.PolicyStandard, ""); err != nil {
 		return err
 	}
-	s.other = o
+	state[tenantsState](ctx).other = o
 	return nil
 }
 

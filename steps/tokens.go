@@ -20,8 +20,15 @@ import (
 	"github.com/seedb14f67b8/renewkit/target"
 )
 
+// tokensState is the token the OAuth steps obtained and the client id it was
+// issued to.
+type tokensState struct {
+	token, clientID string
+}
+
 // tokensSteps registers the steps of features/tokens.feature.
 func tokensSteps(c *godog.ScenarioContext) {
+	newState[tokensState](c)
 	c.Step(stepRE(`^the client asks for a token of the full role by (HTTP Basic|form fields)$`), askFullToken)
 	c.Step(stepRE(`^the client asks for a token of the full role with a wrong secret$`), askFullTokenWrongSecret)
 	c.Step(stepRE(`^the answer is a bearer token response that is not cached$`), answerIsBearerToken)
@@ -53,7 +60,8 @@ func askFullToken(ctx context.Context, how string) error {
 		return s.fail(ex, "no answer from the server: %v", err)
 	}
 	if resp != nil {
-		s.token, s.tokenCl = resp.AccessToken, id
+		st := state[tokensState](ctx)
+		st.token, st.clientID = resp.AccessToken, id
 	}
 	return nil
 }
@@ -100,7 +108,7 @@ func answerIsBearerToken(ctx context.Context) error {
 
 func tokenIsES256JWT(ctx context.Context) error {
 	s := sc(ctx)
-	hdr, claims, _, err := splitJWT(s.token)
+	hdr, claims, _, err := splitJWT(state[tokensState](ctx).token)
 	if err != nil {
 		return s.fail(s.last, "%v", err)
 	}
@@ -111,8 +119,8 @@ func tokenIsES256JWT(ctx context.Context) error {
 	if v, _ := claims["iss"].(string); v == "" {
 		probs = append(probs, "iss is missing")
 	}
-	if v, _ := claims["sub"].(string); v != s.tokenCl {
-		probs = append(probs, fmt.Sprintf("sub is %v, want the client id %q", claims["sub"], s.tokenCl))
+	if v, _ := claims["sub"].(string); v != state[tokensState](ctx).clientID {
+		probs = append(probs, fmt.Sprintf("sub is %v, want the client id %q", claims["sub"], state[tokensState](ctx).clientID))
 	}
 	iat, okI := claims["iat"].(float64)
 	exp, okE := claims["exp"].(float64)
@@ -141,7 +149,7 @@ func tokenSignatureVerifies(ctx context.Context) error {
 	if ex.Status != http.StatusOK {
 		return s.fail(ex, "GET %s answered %d, want 200", api.JWKSPath, ex.Status)
 	}
-	if err := verifyES256(s.token, ex.ResponseBody); err != nil {
+	if err := verifyES256(state[tokensState](ctx).token, ex.ResponseBody); err != nil {
 		return s.fail(ex, "%v", err)
 	}
 	return nil
