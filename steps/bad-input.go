@@ -58,7 +58,7 @@ func sendPadded(ctx context.Context, flow, what string, n int) error {
 	if sess.id == "" {
 		return s.fail(sess.startEx, "the %s start answered %d, want 200", f, sess.startEx.Status)
 	}
-	body, err := s.body(sess, completion{})
+	body, err := s.body(sess)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func proveWrongPasscode(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{pass: wrongPasscode()})
+	_, err = s.complete(ctx, sess, wrongProof())
 	return err
 }
 
@@ -146,7 +146,7 @@ func completeWithForgedA(ctx context.Context, which string) error {
 	if err != nil {
 		return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 	}
-	_, err = s.complete(ctx, sess, completion{vd: vd})
+	_, err = s.complete(ctx, sess, withVerification(vd))
 	return err
 }
 
@@ -160,7 +160,7 @@ func completeWithVerifierOutOfRange(ctx context.Context, which string) error {
 	if err != nil {
 		return s.fail(nil, "%v", err)
 	}
-	_, err = s.complete(ctx, sess, completion{verifier: v})
+	_, err = s.complete(ctx, sess, withVerifier(v))
 	return err
 }
 
@@ -175,20 +175,22 @@ func completeNamedWithDefects(ctx context.Context, name, defects string) error {
 	if err != nil {
 		return err
 	}
-	var o completion
+	var opt completeOption
 	switch defects {
 	case "A = 0 and an m1 of 64 bytes":
-		o.vd = &api.SRPVerificationData{A: srp.EncodeInt(s.w.params.Pad(nil)), M1: srp.EncodeInt(bytesOf(0x7f, 64))}
+		opt = withVerification(&api.SRPVerificationData{A: srp.EncodeInt(s.w.params.Pad(nil)), M1: srp.EncodeInt(bytesOf(0x7f, 64))})
 	case "A = 0 and a forged proof":
-		if o.vd, err = srpclient.Forged(sp.Params, sp, sess.pass, "0"); err != nil {
+		vd, err := srpclient.Forged(sp.Params, sp, sess.pass, "0")
+		if err != nil {
 			return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 		}
+		opt = withVerification(vd)
 	case "the verifier 1":
-		o.verifier = s.w.params.Pad([]byte{1})
+		opt = withVerifier(s.w.params.Pad([]byte{1}))
 	case "a wrong passcode":
-		o.pass = wrongPasscode()
+		opt = wrongProof()
 	}
-	_, err = s.complete(ctx, sess, o)
+	_, err = s.complete(ctx, sess, opt)
 	return err
 }
 
@@ -201,7 +203,7 @@ func completeNamed(ctx context.Context, name string) error {
 		return s.fail(nil, "no session %q was started", name)
 	}
 	s.cur = sess
-	_, err := s.complete(ctx, sess, completion{})
+	_, err := s.complete(ctx, sess)
 	return err
 }
 
@@ -232,7 +234,7 @@ func (s *scenario) provoke(ctx context.Context, kind string) error {
 		if err != nil {
 			return err
 		}
-		_, err = s.complete(ctx, sess, completion{})
+		_, err = s.complete(ctx, sess)
 		return err
 	case "400":
 		sess, err := s.startSession(ctx, api.FlowRenewal, formID, pol, emptyObject())
@@ -319,7 +321,7 @@ func completeCorrectly(flow api.Flow) func(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, err = s.complete(ctx, sess, completion{})
+		_, err = s.complete(ctx, sess)
 		return err
 	}
 }
@@ -344,7 +346,7 @@ func (s *scenario) templateBody(sess *session, body string) ([]byte, error) {
 		return []byte("{\"srpRegistrationData\":{\"verifier\":\"\xff\xfe\xfd\"}}"), nil
 	}
 	if strings.Contains(body, "$A") || strings.Contains(body, "$M1") || strings.Contains(body, "$V") {
-		b, err := s.body(sess, completion{})
+		b, err := s.body(sess)
 		if err != nil {
 			return nil, err
 		}
@@ -451,7 +453,7 @@ func (s *scenario) failAuth(ctx context.Context, n int) error {
 		if sess.startEx.Status != http.StatusOK {
 			return s.fail(sess.startEx, "authentication start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
 		}
-		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode()})
+		ex, err := s.complete(ctx, sess, wrongProof())
 		if err != nil {
 			return err
 		}

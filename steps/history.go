@@ -36,7 +36,7 @@ func renewPasscodeBack(ctx context.Context, which, back string) error {
 	if sess.startEx.Status != http.StatusOK {
 		return s.fail(sess.startEx, "the renewal start answered %d, want 200", sess.startEx.Status)
 	}
-	_, err = s.complete(ctx, sess, completion{newPass: target})
+	_, err = s.complete(ctx, sess, toPasscode(target))
 	return err
 }
 

@@ -78,7 +78,7 @@ func sendAZeroInAllowedRenewals(ctx context.Context) error {
 		if err != nil {
 			return s.fail(sess.startEx, "cannot forge the proof: %v", err)
 		}
-		ex, err := s.complete(ctx, sess, completion{vd: vd})
+		ex, err := s.complete(ctx, sess, withVerification(vd))
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func renewWrongAndHistory(ctx context.Context) error {
 		if sess.startEx.Status != http.StatusOK {
 			return s.fail(sess.startEx, "renewal start %d of %d answered %d, want 200 (the user is locked too early?)", i+1, n, sess.startEx.Status)
 		}
-		ex, err := s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
+		ex, err := s.complete(ctx, sess, wrongProof(), toPasscode(sess.user.pass))
 		if err != nil {
 			return err
 		}
@@ -334,11 +334,11 @@ func (s *scenario) completeBurst(ctx context.Context, b *burst, right bool) erro
 	}
 	bodies := make([][]byte, len(b.sessions))
 	for i, sess := range b.sessions {
-		o := completion{pass: wrongPasscode()}
+		opts := []completeOption{wrongProof()}
 		if i == b.right {
-			o = completion{}
+			opts = nil
 		}
-		body, err := s.body(sess, o)
+		body, err := s.body(sess, opts...)
 		if err != nil {
 			return err
 		}

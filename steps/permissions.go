@@ -348,7 +348,7 @@ func (st *permState) send(ctx context.Context, s *scenario, op permOp) (*api.Exc
 			return nil, err
 		}
 		vars["sessionId"] = sess.id
-		if body, err = s.body(sess, completion{}); err != nil {
+		if body, err = s.body(sess); err != nil {
 			return nil, err
 		}
 	case bodyNewUser:

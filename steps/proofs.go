@@ -90,11 +90,9 @@ func completeWithM1LeadingZero(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{
-		keep:  func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 },
-		tries: grindTries,
-		encM1: func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) },
-	})
+	_, err = s.complete(ctx, sess,
+		steering(func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, grindTries),
+		m1Encoding(func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) }))
 	return err
 }
 
@@ -104,11 +102,9 @@ func completeWithM1TopBit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{
-		keep:  func(pr *srpclient.Proof) bool { return pr.M1[0]&0x80 != 0 },
-		tries: 64,
-		encM1: func(b []byte) string { return srp.EncodeInt(srpclient.ExtraZero(b)) },
-	})
+	_, err = s.complete(ctx, sess,
+		steering(func(pr *srpclient.Proof) bool { return pr.M1[0]&0x80 != 0 }, 64),
+		m1Encoding(func(b []byte) string { return srp.EncodeInt(srpclient.ExtraZero(b)) }))
 	return err
 }
 
@@ -118,11 +114,9 @@ func completeWithALeadingZero(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{
-		keep:  func(pr *srpclient.Proof) bool { return pr.A[0] == 0 },
-		tries: grindTries,
-		encA:  func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) },
-	})
+	_, err = s.complete(ctx, sess,
+		steering(func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, grindTries),
+		aEncoding(func(b []byte) string { return srp.EncodeInt(srpclient.StripZeros(b)) }))
 	return err
 }
 
@@ -149,13 +143,11 @@ func completeWithEncoding(ctx context.Context, value, encoding string) error {
 	default:
 		enc = func(b []byte) string { return srp.EncodeInt(srpclient.ExtraZero(b)) }
 	}
-	o := completion{keep: keep, tries: 64}
+	encode := verifierEncoding(enc)
 	if value == "a" {
-		o.encA = enc
-	} else {
-		o.encV = enc
+		encode = aEncoding(enc)
 	}
-	_, err = s.complete(ctx, sess, o)
+	_, err = s.complete(ctx, sess, steering(keep, 64), encode)
 	return err
 }
 
@@ -165,6 +157,6 @@ func completeWithPaddedM1(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{profile: srp.ProfileRFC5054Padded})
+	_, err = s.complete(ctx, sess, withProfile(srp.ProfileRFC5054Padded))
 	return err
 }

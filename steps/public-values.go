@@ -84,6 +84,6 @@ func completeWithVerifierAboveN(ctx context.Context, which string) error {
 		sess.newPass = pass
 		v = srpclient.PlusN(s.w.params, vb, k)
 	}
-	_, err = s.complete(ctx, sess, completion{verifier: v})
+	_, err = s.complete(ctx, sess, withVerifier(v))
 	return err
 }

@@ -64,7 +64,7 @@ func proveWrongWithCurrentVerifier(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{pass: wrongPasscode(), newPass: sess.user.pass})
+	_, err = s.complete(ctx, sess, wrongProof(), toPasscode(sess.user.pass))
 	return err
 }
 
@@ -128,7 +128,7 @@ func renewToFreshPasscode(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{newPass: pass})
+	_, err = s.complete(ctx, sess, toPasscode(pass))
 	return err
 }
 
@@ -145,7 +145,7 @@ func completeRenewalRefused(ctx context.Context, defect, back string) error {
 	if err != nil {
 		return err
 	}
-	var o completion
+	var opts []completeOption
 	switch {
 	case defect == "the verifier v+N":
 		pass, v, err := s.verifierBelowLimit(sess)
@@ -153,25 +153,27 @@ func completeRenewalRefused(ctx context.Context, defect, back string) error {
 			return err
 		}
 		sess.newPass = pass
-		o.verifier = srpclient.PlusN(s.w.params, v, 1)
+		opts = append(opts, withVerifier(srpclient.PlusN(s.w.params, v, 1)))
 	case back != "":
 		u := sess.user
 		k := atoi(back)
 		if k < 1 || k > len(u.old) {
 			return s.fail(nil, "the user has %d previous passcodes, not %d", len(u.old), k)
 		}
-		o.newPass = u.old[len(u.old)-k]
+		opts = append(opts, toPasscode(u.old[len(u.old)-k]))
 	default:
-		if o.newPass, err = s.freshPasscode(sess.user, reqs); err != nil {
+		pass, err := s.freshPasscode(sess.user, reqs)
+		if err != nil {
 			return err
 		}
+		opts = append(opts, toPasscode(pass))
 		if defect == "a wrong proof" {
-			o.pass = wrongPasscode()
+			opts = append(opts, wrongProof())
 		} else {
-			o.encV = notBase64
+			opts = append(opts, verifierEncoding(notBase64))
 		}
 	}
-	_, err = s.complete(ctx, sess, o)
+	_, err = s.complete(ctx, sess, opts...)
 	return err
 }
 
@@ -275,17 +277,17 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 		if prevReqs == nil {
 			prevReqs = &passcode.Requirements{}
 		}
-		o := completion{}
+		var opts []completeOption
 		switch steered[i] {
 		case "A":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096
+			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096))
 		case "M1":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096
+			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096))
 		case "M2":
-			o.keep, o.tries = func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096
+			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096))
 		case "verifier":
 			if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
-				o.newPass = steeredPass
+				opts = append(opts, toPasscode(steeredPass))
 				break
 			}
 			reqs := sr.PasscodeRequirements
@@ -296,9 +298,9 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 			if err != nil {
 				return s.fail(ex, "%v", err)
 			}
-			o.newPass = np
+			opts = append(opts, toPasscode(np))
 		}
-		body, err := s.body(sess, o)
+		body, err := s.body(sess, opts...)
 		if err != nil {
 			return err
 		}

@@ -48,6 +48,6 @@ func completeRegistrationWithPasscode(ctx context.Context, pass string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{newPass: pass})
+	_, err = s.complete(ctx, sess, toPasscode(pass))
 	return err
 }

@@ -50,20 +50,21 @@ func completeElsewhere(ctx context.Context, route string) error {
 	if err != nil {
 		return err
 	}
-	var o completion
+	var opts []completeOption
 	switch route {
 	case "the second store's path":
-		o.store = s.w.tgt.SecondStoreName
+		opts = append(opts, throughStore(s.w.tgt.SecondStoreName))
 	case "the other tenant's path":
 		t := s.w.tgt
 		s.role, s.tenant, s.store, s.auth = target.RoleOtherTenant, t.OtherTenantID, t.OtherTenantStore, nil
 	default:
-		o.flow = api.Flow(strings.Fields(route)[1])
-		if o.flow == sess.flow {
+		flow := api.Flow(strings.Fields(route)[1])
+		if flow == sess.flow {
 			return s.fail(nil, "the feature completes a %s session through its own flow's path", sess.flow)
 		}
+		opts = append(opts, throughFlow(flow))
 	}
-	_, err = s.complete(ctx, sess, o)
+	_, err = s.complete(ctx, sess, opts...)
 	return err
 }
 
@@ -167,7 +168,7 @@ func completeThroughOtherEndpoint(ctx context.Context, flow string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{flow: api.Flow(flow)})
+	_, err = s.complete(ctx, sess, throughFlow(api.Flow(flow)))
 	return err
 }
 
@@ -177,7 +178,7 @@ func completeThroughSecondStore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.complete(ctx, sess, completion{store: s.w.tgt.SecondStoreName})
+	_, err = s.complete(ctx, sess, throughStore(s.w.tgt.SecondStoreName))
 	return err
 }
 
@@ -196,7 +197,7 @@ func sendCorrectCompletionsAtOnce(ctx context.Context, n int) error {
 	if sess.id == "" {
 		return s.fail(sess.startEx, "the session cannot be completed: %v", sess.parseErr)
 	}
-	body, err := s.body(sess, completion{})
+	body, err := s.body(sess)
 	if err != nil {
 		return err
 	}
@@ -226,7 +227,7 @@ func completeAllAtOnce(ctx context.Context) error {
 	}
 	bodies := make([][]byte, len(state[sessionsState](ctx).batch))
 	for i, sess := range state[sessionsState](ctx).batch {
-		b, err := s.body(sess, completion{})
+		b, err := s.body(sess)
 		if err != nil {
 			return err
 		}

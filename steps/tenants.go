@@ -48,7 +48,7 @@ func renewThisTenantsUser(ctx context.Context) error {
 	if sess.startEx.Status != http.StatusOK {
 		return nil // the answer step reports it
 	}
-	_, err = s.complete(ctx, sess, completion{})
+	_, err = s.complete(ctx, sess)
 	return err
 }
 

@@ -301,7 +301,7 @@ func (s *scenario) sendRequest(ctx context.Context, what string) error {
 	if sess.sp, err = api.ParseStart(sr, s.w.params.Profile(), flow != api.FlowRegistration); err != nil {
 		return s.fail(ex, "setup: the start answer cannot be used: %v", err)
 	}
-	body, err := s.body(sess, completion{})
+	body, err := s.body(sess)
 	if err != nil {
 		return err
 	}
