@@ -318,19 +318,7 @@ func corpusNeeds(c fixtures.BadInputCase) target.Capability {
 // and its own requests, never the scenario's answer fields.
 func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCase, victim *user, policy string, vals map[string]string, r *corpusRun) error {
 	t := s.w.tgt
-	vars := map[string]string{
-		"prefix": strings.TrimSuffix(t.Prefix, "/"), "tenant": t.Tenant, "store": t.Store,
-		"tenantUpper": strings.ToUpper(t.Tenant),
-		"P":           api.Paths{Prefix: t.Prefix, Tenant: t.Tenant}.Store(t.Store),
-		"HP":          api.Paths{Prefix: t.Prefix, HostForm: true}.Store(t.Store),
-		"tenantHost":  t.Tenant + "." + t.HostSuffix,
-		"otherHost":   "rk-no-permission." + t.HostSuffix,
-		"userId":      victim.id, "userIdLower": strings.ToLower(victim.id), "extUserId": victim.ext,
-		"policy": policy,
-	}
-	for k, v := range vals {
-		vars[k] = v
-	}
+	vars := corpusVars(t, victim, policy, vals)
 	full, err := s.w.client(ctx, t.Tenant, target.RoleFull, false)
 	if err != nil {
 		return s.fail(nil, "%v", err)
@@ -355,28 +343,9 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 		if err != nil {
 			return s.fail(nil, "corpus case %q: %v", c.Name, err)
 		}
-		h := http.Header{}
-		if req.Host != "" {
-			h.Set("Host", req.Host)
-		}
-		if req.ContentType != "" {
-			h.Set("Content-Type", req.ContentType)
-		} else {
-			// No value at all: api.Client.Do would otherwise send application/json.
-			h["Content-Type"] = []string{}
-		}
-		cl := full
-		switch c.Token {
-		case fixtures.TokenNone:
-			cl = full.WithToken("")
-		case fixtures.TokenMalformed:
-			h.Set("Authorization", "Bearer "+fixtures.MalformedToken)
-		case fixtures.TokenReadonly:
-			tok, err := s.w.tokens.Token(ctx, target.RoleNone)
-			if err != nil {
-				return s.fail(nil, "%v", err)
-			}
-			cl = full.WithToken(tok)
+		cl, h, err := s.corpusClient(ctx, full, c, req)
+		if err != nil {
+			return err
 		}
 		ex, err := cl.Do(ctx, req.Method, req.Path, req.Body, h)
 		r.mu.Lock()
@@ -407,6 +376,54 @@ func (s *scenario) corpusWorker(ctx context.Context, cases []fixtures.BadInputCa
 		}
 	}
 	return nil
+}
+
+// corpusVars are the values the corpus's request templates name: the target's
+// prefix, tenant and store in both path forms, the victim and the policy, and vals.
+func corpusVars(t *target.Target, victim *user, policy string, vals map[string]string) map[string]string {
+	vars := map[string]string{
+		"prefix": strings.TrimSuffix(t.Prefix, "/"), "tenant": t.Tenant, "store": t.Store,
+		"tenantUpper": strings.ToUpper(t.Tenant),
+		"P":           api.Paths{Prefix: t.Prefix, Tenant: t.Tenant}.Store(t.Store),
+		"HP":          api.Paths{Prefix: t.Prefix, HostForm: true}.Store(t.Store),
+		"tenantHost":  t.Tenant + "." + t.HostSuffix,
+		"otherHost":   "rk-no-permission." + t.HostSuffix,
+		"userId":      victim.id, "userIdLower": strings.ToLower(victim.id), "extUserId": victim.ext,
+		"policy": policy,
+	}
+	for k, v := range vals {
+		vars[k] = v
+	}
+	return vars
+}
+
+// corpusClient returns the client and headers a corpus case is sent with: its Host
+// and Content-Type (none at all when the case has none), and its token.
+func (s *scenario) corpusClient(ctx context.Context, full *api.Client, c fixtures.BadInputCase, req fixtures.BadRequest) (*api.Client, http.Header, error) {
+	h := http.Header{}
+	if req.Host != "" {
+		h.Set("Host", req.Host)
+	}
+	if req.ContentType != "" {
+		h.Set("Content-Type", req.ContentType)
+	} else {
+		// No value at all: api.Client.Do would otherwise send application/json.
+		h["Content-Type"] = []string{}
+	}
+	cl := full
+	switch c.Token {
+	case fixtures.TokenNone:
+		cl = full.WithToken("")
+	case fixtures.TokenMalformed:
+		h.Set("Authorization", "Bearer "+fixtures.MalformedToken)
+	case fixtures.TokenReadonly:
+		tok, err := s.w.tokens.Token(ctx, target.RoleNone)
+		if err != nil {
+			return nil, nil, s.fail(nil, "%v", err)
+		}
+		cl = full.WithToken(tok)
+	}
+	return cl, h, nil
 }
 
 // softShared records a failed code sub-check from a worker goroutine.

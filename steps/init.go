@@ -22,22 +22,7 @@ func (n notApplicable) Unwrap() error { return godog.ErrSkip }
 // InitScenario registers the hooks and every step for one scenario: it is the
 // suite's godog.TestSuite.ScenarioInitializer.
 func (w *Suite) InitScenario(c *godog.ScenarioContext) {
-	c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		rec, run := w.results.begin(p)
-		if !run {
-			return ctx, godog.ErrSkip
-		}
-		t := w.tgt
-		s := &scenario{
-			w:      w,
-			rec:    rec,
-			role:   "full",
-			tenant: t.Tenant,
-			store:  t.Store,
-			named:  map[string]*session{},
-		}
-		return context.WithValue(ctx, scenarioKey{}, s), nil
-	})
+	c.Before(w.beforeScenario)
 	c.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		if s := sc(ctx); s != nil {
 			s.step = st.Text
@@ -51,49 +36,9 @@ func (w *Suite) InitScenario(c *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
-	c.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-		s := sc(ctx)
-		if s == nil {
-			return ctx, nil
-		}
-		// Cleanups get their own context: the scenario's may be cancelled.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		for i := len(s.cleanups) - 1; i >= 0; i-- {
-			s.cleanups[i](cctx)
-		}
-		cancel()
-		s.rec.finish(err)
-		defer func() { w.done(s.rec.snapshot()) }()
-		if err == nil {
-			// A breach of an invariant fails the scenario in godog and go test too;
-			// the reports count it under the invariant's id.
-			if berr := breachError(s.rec.inv.breaches()); berr != nil {
-				return ctx, berr
-			}
-		}
-		if w.strictShould && err == nil {
-			if code := s.rec.codeFailure(); code != "" {
-				return ctx, errors.New(code)
-			}
-		}
-		return ctx, nil
-	})
+	c.After(w.afterScenario)
 	if w.tgt.Has(target.Process) {
-		// features/process.feature has its own steps and state (process_steps.go);
-		// its scenarios are checks of this run like the others. Without their
-		// target they cannot run: each fails with the reason, not with undefined
-		// steps.
-		pt, err := w.processTarget()
-		if err != nil {
-			c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-				if path.Base(p.Uri) == processFeature {
-					return ctx, fmt.Errorf("steps: the process steps cannot run: %w", err)
-				}
-				return ctx, nil
-			})
-		} else {
-			InitializeProcessScenario(c, pt)
-		}
+		w.processSteps(c)
 	}
 	// The steps many features share, then each feature's own (steps/<feature>.go).
 	setupSteps(c)
@@ -120,6 +65,74 @@ func (w *Suite) InitScenario(c *godog.ScenarioContext) {
 	tenantsSteps(c)
 	throttleSteps(c)
 	tokensSteps(c)
+}
+
+// beforeScenario gives a starting scenario its record and its state, or skips it
+// when the name filter excludes it.
+func (w *Suite) beforeScenario(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+	rec, run := w.results.begin(p)
+	if !run {
+		return ctx, godog.ErrSkip
+	}
+	t := w.tgt
+	s := &scenario{
+		w:      w,
+		rec:    rec,
+		role:   "full",
+		tenant: t.Tenant,
+		store:  t.Store,
+		named:  map[string]*session{},
+	}
+	return context.WithValue(ctx, scenarioKey{}, s), nil
+}
+
+// afterScenario runs the scenario's cleanups, records its outcome and hands it to
+// Config.Done. A scenario whose steps passed still fails for a breach of an
+// invariant, and with StrictShould for a failed error code.
+func (w *Suite) afterScenario(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+	s := sc(ctx)
+	if s == nil {
+		return ctx, nil
+	}
+	// Cleanups get their own context: the scenario's may be cancelled.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		s.cleanups[i](cctx)
+	}
+	cancel()
+	s.rec.finish(err)
+	defer func() { w.done(s.rec.snapshot()) }()
+	if err == nil {
+		// A breach of an invariant fails the scenario in godog and go test too;
+		// the reports count it under the invariant's id.
+		if berr := breachError(s.rec.inv.breaches()); berr != nil {
+			return ctx, berr
+		}
+	}
+	if w.strictShould && err == nil {
+		if code := s.rec.codeFailure(); code != "" {
+			return ctx, errors.New(code)
+		}
+	}
+	return ctx, nil
+}
+
+// processSteps registers the steps of features/process.feature, which have their
+// own steps and state (process_steps.go); its scenarios are checks of this run like
+// the others. Without their target they cannot run: each fails with the reason,
+// not with undefined steps.
+func (w *Suite) processSteps(c *godog.ScenarioContext) {
+	pt, err := w.processTarget()
+	if err != nil {
+		c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+			if path.Base(p.Uri) == processFeature {
+				return ctx, fmt.Errorf("steps: the process steps cannot run: %w", err)
+			}
+			return ctx, nil
+		})
+		return
+	}
+	InitializeProcessScenario(c, pt)
 }
 
 // processTarget describes the target to the process steps, once per run.

@@ -277,68 +277,90 @@ func (s *scenario) renewInARow(ctx context.Context, u *user, n int, p *propertyS
 		if prevReqs == nil {
 			prevReqs = &passcode.Requirements{}
 		}
-		var opts []completeOption
-		switch steered[i] {
-		case "A":
-			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096))
-		case "M1":
-			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096))
-		case "M2":
-			opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096))
-		case "verifier":
-			if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
-				opts = append(opts, toPasscode(steeredPass))
-				break
-			}
-			reqs := sr.PasscodeRequirements
-			if reqs == nil {
-				reqs = &passcode.Requirements{}
-			}
-			np, _, err := steerVerifier(s.w, sess.sp, reqs, func(v []byte) bool { return v[0] == 0 }, 4096)
-			if err != nil {
-				return s.fail(ex, "%v", err)
-			}
-			opts = append(opts, toPasscode(np))
-		}
-		body, err := s.body(sess, opts...)
+		opts, err := s.steerRenewal(steered[i], sess, sr, ex, steeredPass, steeredFrom)
 		if err != nil {
 			return err
 		}
-		cex, err := c.Do(ctx, http.MethodPost, c.Paths().Complete(api.FlowRenewal, u.store, sess.id), body, nil)
-		if err != nil {
-			return s.fail(cex, "no answer from the server: %v", err)
+		if ok, err := s.renewOnce(ctx, c, i, sess, p, opts); err != nil || !ok {
+			return err
 		}
-		if cex.Status != http.StatusOK {
-			f := failure{msg: fmt.Sprintf("the completion answered %s, want 200", statusCode(cex.Status, errorCode(cex))), ex: cex}
-			if errorCode(cex) == api.CodeInvalidProof {
-				f.diag = s.diagnoseRejected(ctx, u)
-			}
-			p.fail(i, f)
-			return nil
-		}
-		cr, err := completeResponse(cex)
-		if err != nil || cr.AlgorithmInfo == nil {
-			p.fail(i, failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: cex})
-			return nil
-		}
-		pr := sess.proof
-		if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
-			p.fail(i, failure{msg: err.Error(), ex: cex, diag: srpclient.DiagnoseM2(pr, cr.AlgorithmInfo.Parameters.M2)})
-			return nil
-		}
-		s.accepted(sess)
-		v := sess.sp.Params.Verifier(sess.sp.Identity, []byte(passcode.Normalize(sess.newPass)), sess.sp.Salt)
-		p.mu.Lock()
-		for _, z := range []struct {
-			b []byte
-			n *int
-		}{{pr.A, &p.zeroA}, {v, &p.zeroV}, {pr.M1, &p.zeroM1}, {pr.M2, &p.zeroM2}, {s.w.params.Pad(pr.B), &p.zeroB}, {pr.S, &p.zeroS}} {
-			if z.b[0] == 0 {
-				*z.n++
-			}
-		}
-		p.done++
-		p.mu.Unlock()
 	}
 	return nil
+}
+
+// steerRenewal returns the options that steer one value of a renewal to a leading
+// zero byte: A, M1 or M2 through the client secret, the verifier through the new
+// passcode (steeredPass, drawn from the previous start's steeredFrom, when this
+// session kept its i and salt).
+func (s *scenario) steerRenewal(what string, sess *session, sr *api.StartResponse, ex *api.Exchange, steeredPass string, steeredFrom *api.StartParams) ([]completeOption, error) {
+	var opts []completeOption
+	switch what {
+	case "A":
+		opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.A[0] == 0 }, 4096))
+	case "M1":
+		opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M1[0] == 0 }, 4096))
+	case "M2":
+		opts = append(opts, steering(func(pr *srpclient.Proof) bool { return pr.M2[0] == 0 }, 4096))
+	case "verifier":
+		if steeredPass != "" && bytes.Equal(sess.sp.Identity, steeredFrom.Identity) && bytes.Equal(sess.sp.Salt, steeredFrom.Salt) {
+			opts = append(opts, toPasscode(steeredPass))
+			break
+		}
+		reqs := sr.PasscodeRequirements
+		if reqs == nil {
+			reqs = &passcode.Requirements{}
+		}
+		np, _, err := steerVerifier(s.w, sess.sp, reqs, func(v []byte) bool { return v[0] == 0 }, 4096)
+		if err != nil {
+			return nil, s.fail(ex, "%v", err)
+		}
+		opts = append(opts, toPasscode(np))
+	}
+	return opts, nil
+}
+
+// renewOnce completes the i-th renewal of sess in a row and counts what it saw in
+// p. ok is false when the renewal failed (p says how): the user's row ends there.
+func (s *scenario) renewOnce(ctx context.Context, c *api.Client, i int, sess *session, p *propertyStats, opts []completeOption) (ok bool, err error) {
+	u := sess.user
+	body, err := s.body(sess, opts...)
+	if err != nil {
+		return false, err
+	}
+	cex, err := c.Do(ctx, http.MethodPost, c.Paths().Complete(api.FlowRenewal, u.store, sess.id), body, nil)
+	if err != nil {
+		return false, s.fail(cex, "no answer from the server: %v", err)
+	}
+	if cex.Status != http.StatusOK {
+		f := failure{msg: fmt.Sprintf("the completion answered %s, want 200", statusCode(cex.Status, errorCode(cex))), ex: cex}
+		if errorCode(cex) == api.CodeInvalidProof {
+			f.diag = s.diagnoseRejected(ctx, u)
+		}
+		p.fail(i, f)
+		return false, nil
+	}
+	cr, err := completeResponse(cex)
+	if err != nil || cr.AlgorithmInfo == nil {
+		p.fail(i, failure{msg: "the 200 answer has no algorithmInfo.parameters.m2", ex: cex})
+		return false, nil
+	}
+	pr := sess.proof
+	if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+		p.fail(i, failure{msg: err.Error(), ex: cex, diag: srpclient.DiagnoseM2(pr, cr.AlgorithmInfo.Parameters.M2)})
+		return false, nil
+	}
+	s.accepted(sess)
+	v := sess.sp.Params.Verifier(sess.sp.Identity, []byte(passcode.Normalize(sess.newPass)), sess.sp.Salt)
+	p.mu.Lock()
+	for _, z := range []struct {
+		b []byte
+		n *int
+	}{{pr.A, &p.zeroA}, {v, &p.zeroV}, {pr.M1, &p.zeroM1}, {pr.M2, &p.zeroM2}, {s.w.params.Pad(pr.B), &p.zeroB}, {pr.S, &p.zeroS}} {
+		if z.b[0] == 0 {
+			*z.n++
+		}
+	}
+	p.done++
+	p.mu.Unlock()
+	return true, nil
 }
