@@ -20,8 +20,8 @@ type adminState struct {
 // adminSteps registers the steps of features/admin.feature.
 func adminSteps(c *godog.ScenarioContext) {
 	newState[adminState](c)
-	c.Step(stepRE(`^the client creates a user with a fresh external id$`), createUserFreshExternalId)
-	c.Step(stepRE(`^the client creates a user with the same external id$`), createUserSameExternalId)
+	c.Step(stepRE(`^the client creates a user with a fresh external id$`), createUserFreshExternalID)
+	c.Step(stepRE(`^the client creates a user with the same external id$`), createUserSameExternalID)
 	c.Step(stepRE(`^the client reads that policy$`), readPolicy)
 	c.Step(stepRE(`^the answer is that policy with the requirements (\{.*\})$`), answerPolicyRequirements)
 	c.Step(stepRE(`^the client updates that policy to the requirements (\{.*\})$`), updatePolicyRequirements)
@@ -30,14 +30,14 @@ func adminSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the identity i and the salt differ from those of the deleted credential$`), credentialDiffersFromDeleted)
 }
 
-func createUserFreshExternalId(ctx context.Context) error {
+func createUserFreshExternalID(ctx context.Context) error {
 	s := sc(ctx)
 	s.user = &user{ext: freshExternalID(), tenant: s.tenant, store: s.store}
 	_, err := s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: s.user.ext}))
 	return err
 }
 
-func createUserSameExternalId(ctx context.Context) error {
+func createUserSameExternalID(ctx context.Context) error {
 	s := sc(ctx)
 	u, err := s.needUser()
 	if err != nil {

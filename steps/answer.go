@@ -25,7 +25,7 @@ import (
 // the answer, its shape, and which passcodes authenticate afterwards.
 func answerSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the answer is a user object with a 26-character id, the external id, status ACTIVE and a creation date$`), answerIsNewUserObject)
-	c.Step(stepRE(`^the answer is the user's object$`), answerUserObject)
+	c.Step(stepRE(`^the answer is the user's object$`), answerIsUsersObject)
 	c.Step(stepRE(`^the answer is (\d{3})$`), answerIsStatus)
 	c.Step(stepRE(`^the answer is (\d{3}) ([A-Z_]+)$`), answerIsStatusCode)
 	c.Step(stepRE(`^the start answer has the (registration|authentication|renewal) shape$`), startAnswerShape)
@@ -35,12 +35,12 @@ func answerSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the new passcode authenticates$`), newPasscodeAuthenticates)
 	c.Step(stepRE(`^the old passcode no longer authenticates$`), oldPasscodeNoLongerAuthenticates)
 	c.Step(stepRE(`^the passcode still authenticates$`), passcodeStillAuthenticates)
-	c.Step(stepRE(`^the passcode of session "(\w+)" authenticates$`), passcodeSessionAuthenticates)
-	c.Step(stepRE(`^the identity i and the salt are those of the user's credential$`), identityISaltThoseUserCredential)
-	c.Step(stepRE(`^the answer's requirements are those of the "(standard|pin6|nohistory)" policy$`), answerRequirementsThosePolicy)
+	c.Step(stepRE(`^the passcode of session "(\w+)" authenticates$`), namedSessionPasscodeAuthenticates)
+	c.Step(stepRE(`^the identity i and the salt are those of the user's credential$`), credentialIsUsers)
+	c.Step(stepRE(`^the answer's requirements are those of the "(standard|pin6|nohistory)" policy$`), answerRequirementsOfPolicy)
 	c.Step(stepRE(`^the answer's requirements are exactly (\{.*\})$`), answerRequirementsExactly)
-	c.Step(stepRE(`^the answer has the section 10 error body$`), answerSection10ErrorBody)
-	c.Step(stepRE(`^the answer's Content-Type is application/json$`), answerContentTypeApplicationJson)
+	c.Step(stepRE(`^the answer has the section 10 error body$`), answerHasErrorBody)
+	c.Step(stepRE(`^the answer's Content-Type is application/json$`), answerIsJSON)
 }
 
 func answerIsNewUserObject(ctx context.Context) error {
@@ -56,7 +56,7 @@ func answerIsNewUserObject(ctx context.Context) error {
 	return nil
 }
 
-func answerUserObject(ctx context.Context) error {
+func answerIsUsersObject(ctx context.Context) error {
 	s := sc(ctx)
 	u, ex, err := s.answerUser()
 	if err != nil {
@@ -149,7 +149,7 @@ func passcodeStillAuthenticates(ctx context.Context) error {
 	return s.expectAuth(ctx, u, u.pass, "the current passcode")
 }
 
-func passcodeSessionAuthenticates(ctx context.Context, name string) error {
+func namedSessionPasscodeAuthenticates(ctx context.Context, name string) error {
 	s := sc(ctx)
 	sess, ok := s.named[name]
 	if !ok || sess.newPass == "" {
@@ -158,7 +158,7 @@ func passcodeSessionAuthenticates(ctx context.Context, name string) error {
 	return s.expectAuth(ctx, sess.user, sess.newPass, fmt.Sprintf("the passcode of session %q", name))
 }
 
-func identityISaltThoseUserCredential(ctx context.Context) error {
+func credentialIsUsers(ctx context.Context) error {
 	s := sc(ctx)
 	sess, err := s.needSession()
 	if err != nil {
@@ -179,7 +179,7 @@ func identityISaltThoseUserCredential(ctx context.Context) error {
 	return nil
 }
 
-func answerRequirementsThosePolicy(ctx context.Context, role string) error {
+func answerRequirementsOfPolicy(ctx context.Context, role string) error {
 	s := sc(ctx)
 	pol, err := s.w.policy(role)
 	if err != nil {
@@ -197,7 +197,7 @@ func answerRequirementsExactly(ctx context.Context, raw string) error {
 	return s.expectRequirements(want, "the policy as created")
 }
 
-func answerSection10ErrorBody(ctx context.Context) error {
+func answerHasErrorBody(ctx context.Context) error {
 	s := sc(ctx)
 	ex, err := s.needAnswer()
 	if err != nil {
@@ -209,7 +209,7 @@ func answerSection10ErrorBody(ctx context.Context) error {
 	return nil
 }
 
-func answerContentTypeApplicationJson(ctx context.Context) error {
+func answerIsJSON(ctx context.Context) error {
 	s := sc(ctx)
 	ex, err := s.needAnswer()
 	if err != nil {

@@ -8,9 +8,9 @@ import (
 
 // authenticationSteps registers the steps of features/authentication.feature.
 func authenticationSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the completion answer has the proof shape$`), completionAnswerProofShape)
+	c.Step(stepRE(`^the completion answer has the proof shape$`), completionHasProofShape)
 }
 
-func completionAnswerProofShape(ctx context.Context) error {
+func completionHasProofShape(ctx context.Context) error {
 	return sc(ctx).expectProofShape()
 }

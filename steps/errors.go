@@ -10,10 +10,10 @@ import (
 
 // errorsSteps registers the steps of features/errors.feature.
 func errorsSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the answer's message holds no internal detail$`), answerMessageHoldsNoInternalDetail)
+	c.Step(stepRE(`^the answer's message holds no internal detail$`), answerMessageHasNoInternals)
 }
 
-func answerMessageHoldsNoInternalDetail(ctx context.Context) error {
+func answerMessageHasNoInternals(ctx context.Context) error {
 	s := sc(ctx)
 	ex, err := s.needAnswer()
 	if err != nil {

@@ -118,7 +118,7 @@ func (w *Suite) afterScenario(ctx context.Context, p *godog.Scenario, err error)
 }
 
 // processSteps registers the steps of features/process.feature, which have their
-// own steps and state (process_steps.go); its scenarios are checks of this run like
+// own steps and state (process.go); its scenarios are checks of this run like
 // the others. Without their target they cannot run: each fails with the reason,
 // not with undefined steps.
 func (w *Suite) processSteps(c *godog.ScenarioContext) {

@@ -23,7 +23,7 @@ func lockoutSteps(c *godog.ScenarioContext) {
 	newState[verdictState](c)
 	c.Step(stepRE(`^the user's status is (TEMP_LOCKED|LOCKED|ACTIVE|DISABLED)$`), userStatus)
 	c.Step(stepRE(`^the client fails the authentication as often as the store allows$`), failAuthenticationToLock)
-	c.Step(stepRE(`^the client authenticates the user with the passcode$`), authenticateUserPasscode)
+	c.Step(stepRE(`^the client authenticates the user with the passcode$`), authenticateUser)
 	c.Step(stepRE(`^the client sends A = 0 in as many renewals as the store allows$`), sendAZeroInAllowedRenewals)
 	c.Step(stepRE(`^a user created with the status (LOCKED|TEMP_LOCKED|DISABLED)$`), userCreatedStatus)
 	c.Step(stepRE(`^a pre-provisioned (locked|disabled) user$`), preProvisionedUser)
@@ -54,7 +54,7 @@ func failAuthenticationToLock(ctx context.Context) error {
 	return s.failAuth(ctx, s.w.tgt.Lock.MaxFailedAttempts)
 }
 
-func authenticateUserPasscode(ctx context.Context) error {
+func authenticateUser(ctx context.Context) error {
 	s := sc(ctx)
 	u, err := s.needUser()
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // proofsSteps registers the steps of features/proofs.feature.
 func proofsSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the SRP parameters are the target's group, generator and hash$`), srpParametersTargetGroupGeneratorHash)
+	c.Step(stepRE(`^the SRP parameters are the target's group, generator and hash$`), srpParametersAreTargets)
 	c.Step(stepRE(`^the salt is base64url without padding and at least 16 bytes long$`), saltIsBase64urlOf16Bytes)
 	c.Step(stepRE(`^every n and serverPublicKey is exactly as long as N$`), everyNAndBAsLongAsN)
 	c.Step(stepRE(`^the answer's m2 is standard padded base64 of exactly the hash size$`), answerM2IsStandardBase64)
@@ -24,7 +24,7 @@ func proofsSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the client completes the session with an M1 of the rfc5054-padded profile$`), completeWithPaddedM1)
 }
 
-func srpParametersTargetGroupGeneratorHash(ctx context.Context) error {
+func srpParametersAreTargets(ctx context.Context) error {
 	return sc(ctx).expectParameters()
 }
 

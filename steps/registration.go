@@ -10,11 +10,11 @@ import (
 
 // registrationSteps registers the steps of features/registration.feature.
 func registrationSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the session id is a 26-character ID$`), sessionId26CharacterID)
-	c.Step(stepRE(`^the user id in the answer is a 26-character ID$`), userIdAnswer26CharacterID)
+	c.Step(stepRE(`^the session id is a 26-character ID$`), sessionIDIsAnID)
+	c.Step(stepRE(`^the user id in the answer is a 26-character ID$`), answerUserIDIsAnID)
 }
 
-func sessionId26CharacterID(ctx context.Context) error {
+func sessionIDIsAnID(ctx context.Context) error {
 	s := sc(ctx)
 	sess, err := s.needSession()
 	if err != nil {
@@ -26,7 +26,7 @@ func sessionId26CharacterID(ctx context.Context) error {
 	return nil
 }
 
-func userIdAnswer26CharacterID(ctx context.Context) error {
+func answerUserIDIsAnID(ctx context.Context) error {
 	s := sc(ctx)
 	ex, err := s.needAnswer()
 	if err != nil {

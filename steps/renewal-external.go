@@ -19,7 +19,7 @@ func renewalExternalSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the client starts (?:an? |the )(registration|authentication|renewal) for the user by its external id (upper-cased|in NFC|in NFD)$`), startByVariant)
 	c.Step(stepRE(`^a user with a registered passcode whose external id has accents in (NFC|NFD)$`), givenAccentedUser)
 	c.Step(stepRE(`^the client creates a user with an external id (mixing Latin accents, an emoji and CJK|of 256 code points|with a combining accent)$`), createUserWithExternalID)
-	c.Step(stepRE(`^a user with the external id "([^"]*)" and a registered passcode$`), userExternalIdRegisteredPasscode)
+	c.Step(stepRE(`^a user with the external id "([^"]*)" and a registered passcode$`), userWithExternalID)
 }
 
 // startByVariant starts a flow by another spelling of the user's external id:
@@ -88,7 +88,7 @@ func createUserWithExternalID(ctx context.Context, kind string) error {
 	return nil
 }
 
-func userExternalIdRegisteredPasscode(ctx context.Context, ext string) error {
+func userWithExternalID(ctx context.Context, ext string) error {
 	s := sc(ctx)
 	u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, ext+" "+freshExternalID(), "")
 	if err != nil {

@@ -26,7 +26,7 @@ type renewalState struct {
 func renewalSteps(c *godog.ScenarioContext) {
 	newState[renewalState](c)
 	c.Step(stepRE(`^the requirements have every member of the guide's example with its JSON type$`), requirementsHaveGuideMembers)
-	c.Step(stepRE(`^the refused new passcode does not authenticate$`), refusedNewPasscodeDoesNotAuthenticate)
+	c.Step(stepRE(`^the refused new passcode does not authenticate$`), refusedPasscodeDoesNotAuthenticate)
 	c.Step(stepRE(`^the client proves a wrong passcode and sends the verifier of a new passcode$`), proveWrongPasscode)
 	c.Step(stepRE(`^the client proves a wrong passcode and sends the verifier of the current passcode$`), proveWrongWithCurrentVerifier)
 	c.Step(stepRE(`^(\d+) users each renew their passcode (\d+) times in a row, steering values with leading zero bytes$`), usersRenewInARow)
@@ -49,7 +49,7 @@ func requirementsHaveGuideMembers(ctx context.Context) error {
 	return nil
 }
 
-func refusedNewPasscodeDoesNotAuthenticate(ctx context.Context) error {
+func refusedPasscodeDoesNotAuthenticate(ctx context.Context) error {
 	s := sc(ctx)
 	sess, err := s.needSession()
 	if err != nil {

@@ -18,8 +18,8 @@ import (
 // setupSteps registers the Given steps many features share: the users, policies,
 // sessions and identities a scenario starts from.
 func setupSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^a user with a registered passcode$`), userRegisteredPasscode)
-	c.Step(stepRE(`^a user with a registered passcode under the "(standard|pin6|nohistory)" policy$`), userRegisteredPasscodeUnderPolicy)
+	c.Step(stepRE(`^a user with a registered passcode$`), userRegistered)
+	c.Step(stepRE(`^a user with a registered passcode under the "(standard|pin6|nohistory)" policy$`), userRegisteredUnderPolicy)
 	c.Step(stepRE(`^a user without a passcode$`), userWithoutPasscode)
 	c.Step(stepRE(`^a user ready for the (registration|authentication|renewal)$`), userReady)
 	c.Step(stepRE(`^the user has renewed the passcode$`), userRenewedPasscode)
@@ -29,11 +29,11 @@ func setupSteps(c *godog.ScenarioContext) {
 	c.Step(stepRE(`^the client uses the host form$`), useHostForm)
 }
 
-func userRegisteredPasscode(ctx context.Context) error {
+func userRegistered(ctx context.Context) error {
 	return sc(ctx).givenUser(ctx, true, target.PolicyStandard)
 }
 
-func userRegisteredPasscodeUnderPolicy(ctx context.Context, role string) error {
+func userRegisteredUnderPolicy(ctx context.Context, role string) error {
 	return sc(ctx).givenUser(ctx, true, role)
 }
 
