@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/features"
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/sut"
@@ -19,13 +20,13 @@ import (
 var update = flag.Bool("update", false, "rewrite the check table of docs/conformance.md from the catalogue")
 
 // allScenarios plans every feature with no tag filter and no target.
-func allScenarios(tb testing.TB) []steps.PlannedScenario {
+func allScenarios(tb testing.TB) []conform.PlannedScenario {
 	tb.Helper()
 	names, err := fs.Glob(features.FS, "*.feature")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	plan, err := steps.MakePlan(features.FS, names, "", nil)
+	plan, err := conform.MakePlan(features.FS, names, "", nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

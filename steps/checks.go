@@ -36,6 +36,11 @@ type Check struct {
 // Catalogue returns every check of the suite in id order within each prefix. Ids
 // are never renumbered: a retired check keeps its number, unused.
 func Catalogue() []Check {
+	return slices.Concat(catalogueFlow(), catalogueSRP(), catalogueAccess(), catalogueServer())
+}
+
+// catalogueFlow holds the checks of the flows and how their users are named: registration, authentication, renewal, external ids, unknown names, bad input.
+func catalogueFlow() []Check {
 	return []Check{
 		{"REG-001", Must, "§4", "registration by user id", `start {passcodeRequirements, algorithmInfo{type "SRP", parameters{i, n, g, hashAlgorithm, salt}}, sessionId}; complete {srpRegistrationData{verifier}} -> 200 {user}`},
 		{"REG-002", Must, "§4", "registration by external id", `{P}/users/{extUserId}/passcodes/registrations/{policyName}/ext starts the same registration`},
@@ -82,7 +87,12 @@ func Catalogue() []Check {
 		{"BAD-008", Must, "§2, §4-§10", "the reference bad-input corpus", `each malformed request of fixtures/badinput.yaml gets the status SPEC.md names; "No input from a client may produce a 5xx"; "A request that fails changes nothing"`},
 		{"BAD-009", Should, "§2", "the corpus where SPEC.md is silent", `requests whose answer SPEC.md leaves open (unknown or case-folded members, members of another flow, renames) get the reference server's answer`},
 		{"BAD-010", Must, "§2", "the 64 KiB limit's boundary", `"Request bodies over 64 KiB: 413": a well-formed request of exactly 65,536 bytes (padded with JSON whitespace) is answered as without the padding, one of 65,537 bytes is 413`},
+	}
+}
 
+// catalogueSRP holds the checks of the SRP values and the session life: public values, proofs, sessions, history, requirements.
+func catalogueSRP() []Check {
+	return []Check{
 		{"PUB-001", Must, "§6", "A mod N = 0, A >= N, A = 1, A = N-1 refused", `"The server MUST reject a with A mod N = 0, A >= N, A = 1 or A = N - 1: 400 INVALID_PUBLIC_VALUE. It MUST also reject a proof forged for S = 0."`},
 		{"PUB-002", Must, "§6", "verifiers outside 1 < v < N-1 refused", `"The server MUST reject a verifier outside 1 < v < N - 1: 400 INVALID_VERIFIER"`},
 		{"PUB-003", Must, "§6", "B in range and fresh per session", `B = (k*v + g^b) mod N with 0 < B < N; "Secret exponents are fresh per session and never reused"`},
@@ -123,7 +133,12 @@ func Catalogue() []Check {
 		{"REQ-001", Must, "§8", "fixture policies returned verbatim", `"The server returns the policy's requirements verbatim"`},
 		{"REQ-002", Must, "§8", "every rule returned verbatim and usable", `each rule of §8 comes back verbatim, and a passcode that meets it registers`},
 		{"REQ-003", Must, "§8, guide", "the guide's example policy", `the guide's example requirements, empty patterns included, come back verbatim`},
+	}
+}
 
+// catalogueAccess holds the checks of tokens, lockout, tenants, permissions, host paths and error bodies.
+func catalogueAccess() []Check {
+	return []Check{
 		{"TOK-001", Must, "§3", "bad credentials are 401", `"No token, a malformed, expired or badly signed token, or alg: none: 401 UNAUTHORIZED"`},
 		{"TOK-002", Must, "§3", "every endpoint needs a token", `"Every passcode and admin endpoint needs Authorization: Bearer <token>"`},
 		{"TOK-003", Must, "§3", "expired tokens are 401", `"... expired ... token ...: 401 UNAUTHORIZED"`},
@@ -169,7 +184,12 @@ func Catalogue() []Check {
 		{"ERR-001", Must, "§10", "the error body", `"Every non-2xx response has the body {"code": "...", "message": "...", "processingDetails": [{"code": "...", "message": "..."}]}"`},
 		{"ERR-002", Should, "§10", "no internal detail in messages", `"message is for people and never holds internal detail (no stack, SQL or Go error text)"`},
 		{"ERR-003", Must, "§2", "JSON content type", `"JSON in UTF-8 both ways; responses carry Content-Type: application/json"`},
+	}
+}
 
+// catalogueServer holds the checks of the invariants over every exchange, the admin API, operations and the process flow.
+func catalogueServer() []Check {
+	return []Check{
 		{"INV-001", Must, "§2", "no answer of the run is a 5xx", `"No input from a client may produce a 5xx": checked on every exchange of every scenario`},
 		{"INV-002", Must, "§2", "every JSON answer says application/json", `"JSON in UTF-8 both ways; responses carry Content-Type: application/json": checked on every answer with a body whose operation answers JSON`},
 		{"INV-003", Must, "§10", "every non-2xx answer has the error body", `"Every non-2xx response has the body {code, message, processingDetails: [{code, message}]}": checked on every exchange`},
@@ -211,9 +231,9 @@ func Catalogue() []Check {
 	}
 }
 
-// lookupCheck returns the catalogue entry of id (a ".code" sub-check maps to its
+// LookupCheck returns the catalogue entry of id (a ".code" sub-check maps to its
 // parent's entry at the SHOULD level).
-func lookupCheck(id string) (Check, bool) {
+func LookupCheck(id string) (Check, bool) {
 	base, isCode := cutCode(id)
 	i := slices.IndexFunc(Catalogue(), func(c Check) bool { return c.ID == base })
 	if i < 0 {

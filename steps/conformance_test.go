@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/steps"
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
@@ -67,18 +67,18 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	opts := provider.OpenOptions{Spec: spec, Image: sut.Image{Name: image}}
-	var attach []steps.Attachment
+	var attach []conform.Attachment
 	if *reportFlag != "" {
 		// Only a container target writes it.
 		opts.LogFile = filepath.Join(*reportFlag, containerLog)
-		attach = []steps.Attachment{{Name: "container log", Path: containerLog}}
+		attach = []conform.Attachment{{Name: "container log", Path: containerLog}}
 	}
 	tg, isContainer := startTarget(t, opts)
 	if !isContainer {
 		attach = nil
 	}
 	start := time.Now()
-	sum, err := steps.Run(context.Background(), steps.Options{
+	sum, err := conform.Run(context.Background(), conform.Options{
 		Target:       tg,
 		Tags:         tags,
 		ReportDir:    *reportFlag,

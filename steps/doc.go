@@ -1,19 +1,27 @@
-// Package steps runs renewkit's conformance suite: the Gherkin features of package
-// features against a server under test (package sut), with godog.
+// Package steps is the step library of renewkit's conformance suite: the godog
+// steps of the Gherkin features of package features, the check catalogue, and the
+// outcome of each scenario. Package conform runs it (Suite.InitScenario is its
+// scenario initializer) and reports the outcomes.
 //
-// Run is the runner that `renewkit conform` and `go test ./steps` call: it plans
-// which scenarios apply to the target (a scenario tagged with a capability the
-// target does not offer is reported as not applicable, never as passed), runs the
-// rest concurrently, and reports each check by its id and level: a summary by
-// level, JUnit XML, cucumber JSON, a JSON report and a self-contained HTML report.
-// A failed MUST (or declared MAY) check fails the run; a failed SHOULD is a warning;
-// an expectations file lists known failures so that CI gates on regressions only.
+// # Layout
+//
+// The steps of features/<feature>.feature are in <feature>.go: its registration
+// function (<feature>Steps) lists each step's anchored pattern and the named
+// function that runs it, followed by those functions and the state type the
+// feature keeps between steps, if any. The steps many features share are in
+// setup.go (Given), flow.go (When) and answer.go (Then); a step a few features
+// use lives with the feature it is about (history.go's renewals back to an old
+// passcode). scenario.go, flows.go and world.go hold what every step uses: the
+// scenario, its users and sessions, and a completion of a session changed by
+// completeOptions (proving, toPasscode, withVerifier, steering, ...).
 //
 // # Scenario state
 //
 // Each scenario gets its own state in its context.Context (never a global): the
 // users it made for itself (through the admin API, or taken from the target's
-// pre-provisioned users), the sessions it started and the last exchange. Steps are
+// pre-provisioned users), the sessions it started and the last exchange. What one
+// feature's checks keep between steps is that feature's own small type, put into
+// the context by its Before hook (newState) and read with state[T](ctx). Steps are
 // anchored regular expressions; the suite runs Strict, so an undefined step fails.
 //
 // # Evidence
@@ -21,7 +29,7 @@
 // A failed step says which check failed, at which level, what SPEC.md wants
 // (Catalogue), the request and the response with tokens and SRP values redacted
 // (api.Exchange.String), and a one-line command that reruns exactly that scenario.
-// When a server's proofs do not verify, the suite recomputes the known interop
-// variants (k over an unpadded g, u over unpadded A and B, the rfc2945 proofs,
+// When a server's proofs do not verify, the suite's SRP client (package
+// srpclient) recomputes the known interop variants (k over an unpadded g, u over unpadded A and B, the rfc2945 proofs,
 // Java's sign byte, M2 over an unpadded M1, ...) and names the one that matches.
 package steps

@@ -9,6 +9,8 @@ import (
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/srp"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
@@ -175,128 +177,189 @@ func (s *scenario) usable(sess *session) (*api.StartParams, error) {
 	return sess.sp, nil
 }
 
-// completion is how to complete a session; the zero value is "correctly".
+// completion is how to complete a session: a correct completion, changed by the
+// completeOptions a step gives.
 type completion struct {
-	// pass is the passcode to prove instead of the session's.
-	pass string
-	// newPass is the new passcode to register instead of a generated one.
-	newPass string
-	// verifier replaces the new verifier's bytes (PUB-002).
-	verifier []byte
-	// encA, encV and encM1 replace the standard encodings of a, verifier and m1.
+	pass, newPass     string
+	verifier          []byte
 	encA, encV, encM1 func([]byte) string
-	// keep steers the client secret a (see newProof).
-	keep  func(*proof) bool
-	tries int
-	// vd replaces the verification data (forged public values).
-	vd *api.SRPVerificationData
-	// flow sends the body of, and to the endpoint of, another flow (SES-005).
-	flow api.Flow
-	// store completes through another store's path (SES-006).
-	store string
-	// params computes the proof with other parameters (PRF-010).
-	params *proofParams
+	keep              func(*srpclient.Proof) bool
+	tries             int
+	vd                *api.SRPVerificationData
+	flow              api.Flow
+	store             string
+	profile           srp.Profile
 }
 
-// proofParams overrides the profile of a proof.
-type proofParams struct{ profile string }
+// completeOption changes one thing of a correct completion; options compose, and
+// none at all completes correctly.
+type completeOption func(*completion)
+
+// completionOf applies opts (a nil one changes nothing) to a correct completion.
+func completionOf(opts []completeOption) completion {
+	var o completion
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
+}
+
+// proving proves pass instead of the passcode the session was started with.
+func proving(pass string) completeOption { return func(o *completion) { o.pass = pass } }
+
+// wrongProof proves a passcode the user never had.
+func wrongProof() completeOption { return proving(wrongPasscode()) }
+
+// toPasscode registers pass as the new passcode instead of a generated one.
+func toPasscode(pass string) completeOption { return func(o *completion) { o.newPass = pass } }
+
+// withVerifier sends these bytes as the new verifier (PUB-002).
+func withVerifier(v []byte) completeOption { return func(o *completion) { o.verifier = v } }
+
+// aEncoding, verifierEncoding and m1Encoding replace the standard encoding of a,
+// the verifier and m1 on the wire.
+func aEncoding(enc func([]byte) string) completeOption { return func(o *completion) { o.encA = enc } }
+
+func verifierEncoding(enc func([]byte) string) completeOption {
+	return func(o *completion) { o.encV = enc }
+}
+
+func m1Encoding(enc func([]byte) string) completeOption { return func(o *completion) { o.encM1 = enc } }
+
+// steering walks the client secret a until keep accepts the proof, at most tries
+// times (see srpclient.NewProof).
+func steering(keep func(*srpclient.Proof) bool, tries int) completeOption {
+	return func(o *completion) { o.keep, o.tries = keep, tries }
+}
+
+// withVerification sends vd instead of a proof (forged public values).
+func withVerification(vd *api.SRPVerificationData) completeOption {
+	return func(o *completion) { o.vd = vd }
+}
+
+// throughFlow sends the body of, and to the endpoint of, another flow (SES-005).
+func throughFlow(f api.Flow) completeOption { return func(o *completion) { o.flow = f } }
+
+// throughStore completes through another store's path (SES-006).
+func throughStore(store string) completeOption { return func(o *completion) { o.store = store } }
+
+// withProfile computes the proof under another profile (PRF-010).
+func withProfile(p srp.Profile) completeOption { return func(o *completion) { o.profile = p } }
 
 // body builds the completion body for sess; it also sets sess.newPass and
 // sess.proof.
-func (s *scenario) body(sess *session, o completion) ([]byte, error) {
+func (s *scenario) body(sess *session, opts ...completeOption) ([]byte, error) {
+	o := completionOf(opts)
 	flow := sess.flow
 	if o.flow != "" {
 		flow = o.flow
 	}
-	sp := sess.sp
 	var req api.CompleteRequest
 	if flow != api.FlowAuthentication {
-		v := o.verifier
-		if v == nil {
-			newPass := o.newPass
-			if newPass == "" {
-				var reqs *passcode.Requirements
-				if sess.start != nil {
-					reqs = sess.start.PasscodeRequirements
-				}
-				p, err := s.newPasscode(reqs, policyRoleOf(sess, s))
-				if err != nil {
-					return nil, s.fail(sess.startEx, "%v", err)
-				}
-				newPass = p
-			}
-			sess.newPass = newPass
-			if sp != nil {
-				v = sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(newPass)), sp.Salt)
-			} else {
-				// A session of another flow without i and salt (SES-005): any
-				// well-formed verifier will do.
-				v = s.w.params.Verifier([]byte("renewkit"), []byte(newPass), make([]byte, 16))
-			}
+		rd, err := s.registrationData(sess, o)
+		if err != nil {
+			return nil, err
 		}
-		enc := o.encV
-		if enc == nil {
-			enc = encodeStd
-		}
-		req.SRPRegistrationData = &api.SRPRegistrationData{Verifier: enc(v)}
+		req.SRPRegistrationData = rd
 	}
 	if flow != api.FlowRegistration {
-		switch {
-		case o.vd != nil:
-			req.SRPVerificationData = o.vd
-		case sp == nil || sp.B == nil:
-			// Completing a registration session through a proving flow (SES-005): a
-			// well-formed but meaningless proof.
-			p, err := s.w.params.NewEphemeral()
+		vd, err := s.verificationData(sess, o)
+		if err != nil {
+			return nil, err
+		}
+		req.SRPVerificationData = vd
+	}
+	return json.Marshal(req)
+}
+
+// registrationData is the new verifier of a completion; it sets sess.newPass.
+func (s *scenario) registrationData(sess *session, o completion) (*api.SRPRegistrationData, error) {
+	sp := sess.sp
+	v := o.verifier
+	if v == nil {
+		newPass := o.newPass
+		if newPass == "" {
+			var reqs *passcode.Requirements
+			if sess.start != nil {
+				reqs = sess.start.PasscodeRequirements
+			}
+			p, err := s.newPasscode(reqs, policyRoleOf(sess, s))
 			if err != nil {
-				return nil, err
+				return nil, s.fail(sess.startEx, "%v", err)
 			}
-			req.SRPVerificationData = &api.SRPVerificationData{A: encodeStd(p.A()), M1: encodeStd(make([]byte, s.w.params.Hash().Size()))}
-		default:
-			pass := o.pass
-			if pass == "" {
-				pass = sess.pass
-			}
-			params := sp
-			if o.params != nil {
-				alt, err := api.ParseStart(sess.start, profileOf(o.params.profile), true)
-				if err != nil {
-					return nil, s.fail(sess.startEx, "%v", err)
-				}
-				params = alt
-			}
-			pr, err := newProof(params.Params, params, pass, o.keep, o.tries)
-			if err != nil {
-				return nil, s.fail(sess.startEx, "cannot compute the proof: %v", err)
-			}
-			sess.proof = pr
-			encA, encM1 := o.encA, o.encM1
-			if encA == nil {
-				encA = encodeStd
-			}
-			if encM1 == nil {
-				encM1 = encodeStd
-			}
-			req.SRPVerificationData = &api.SRPVerificationData{A: encA(pr.A), M1: encM1(pr.M1)}
+			newPass = p
+		}
+		sess.newPass = newPass
+		if sp != nil {
+			v = sp.Params.Verifier(sp.Identity, []byte(passcode.Normalize(newPass)), sp.Salt)
+		} else {
+			// A session of another flow without i and salt (SES-005): any
+			// well-formed verifier will do.
+			v = s.w.params.Verifier([]byte("renewkit"), []byte(newPass), make([]byte, 16))
 		}
 	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
+	enc := o.encV
+	if enc == nil {
+		enc = srp.EncodeInt
 	}
-	return b, nil
+	return &api.SRPRegistrationData{Verifier: enc(v)}, nil
+}
+
+// verificationData is the proof of a completion; it sets sess.proof.
+func (s *scenario) verificationData(sess *session, o completion) (*api.SRPVerificationData, error) {
+	sp := sess.sp
+	switch {
+	case o.vd != nil:
+		return o.vd, nil
+	case sp == nil || sp.B == nil:
+		// Completing a registration session through a proving flow (SES-005): a
+		// well-formed but meaningless proof.
+		p, err := s.w.params.NewEphemeral()
+		if err != nil {
+			return nil, err
+		}
+		return &api.SRPVerificationData{A: srp.EncodeInt(p.A()), M1: srp.EncodeInt(make([]byte, s.w.params.Hash().Size()))}, nil
+	}
+	pass := o.pass
+	if pass == "" {
+		pass = sess.pass
+	}
+	params := sp
+	if o.profile != "" {
+		alt, err := api.ParseStart(sess.start, o.profile, true)
+		if err != nil {
+			return nil, s.fail(sess.startEx, "%v", err)
+		}
+		params = alt
+	}
+	pr, err := srpclient.NewProof(params.Params, params, pass, o.keep, o.tries)
+	if err != nil {
+		return nil, s.fail(sess.startEx, "cannot compute the proof: %v", err)
+	}
+	sess.proof = pr
+	encA, encM1 := o.encA, o.encM1
+	if encA == nil {
+		encA = srp.EncodeInt
+	}
+	if encM1 == nil {
+		encM1 = srp.EncodeInt
+	}
+	return &api.SRPVerificationData{A: encA(pr.A), M1: encM1(pr.M1)}, nil
 }
 
 // complete sends a completion of sess and, on 200, updates what the scenario knows
 // about the user.
-func (s *scenario) complete(ctx context.Context, sess *session, o completion) (*api.Exchange, error) {
+func (s *scenario) complete(ctx context.Context, sess *session, opts ...completeOption) (*api.Exchange, error) {
 	if sess.id == "" {
 		return nil, s.fail(sess.startEx, "the session cannot be completed: %v", sess.parseErr)
 	}
-	body, err := s.body(sess, o)
+	body, err := s.body(sess, opts...)
 	if err != nil {
 		return nil, err
 	}
+	o := completionOf(opts)
 	flow, store := sess.flow, s.store
 	if o.flow != "" {
 		flow = o.flow
@@ -366,11 +429,11 @@ func (s *scenario) tryAuth(ctx context.Context, u *user, pass string) (authResul
 	if err != nil {
 		return authResult{ex: ex, status: ex.Status, why: err.Error()}, nil
 	}
-	pr, err := newProof(sp.Params, sp, pass, nil, 0)
+	pr, err := srpclient.NewProof(sp.Params, sp, pass, nil, 0)
 	if err != nil {
 		return authResult{ex: ex, status: ex.Status, why: err.Error()}, nil
 	}
-	cr, ex, err := c.Complete(ctx, api.FlowAuthentication, u.store, sr.SessionID, api.CompleteRequest{SRPVerificationData: pr.data()})
+	cr, ex, err := c.Complete(ctx, api.FlowAuthentication, u.store, sr.SessionID, api.CompleteRequest{SRPVerificationData: pr.Data()})
 	if err != nil {
 		if api.IsTransport(err) {
 			return authResult{}, s.fail(ex, "no answer from the server: %v", err)
@@ -380,7 +443,7 @@ func (s *scenario) tryAuth(ctx context.Context, u *user, pass string) (authResul
 	if cr.AlgorithmInfo == nil {
 		return authResult{status: ex.Status, ex: ex, why: "the authentication answered 200 without algorithmInfo.parameters.m2"}, nil
 	}
-	if err := pr.checkM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
+	if err := pr.CheckM2(cr.AlgorithmInfo.Parameters.M2); err != nil {
 		return authResult{status: ex.Status, ex: ex, why: "the authentication answered 200 but " + err.Error()}, nil
 	}
 	return authResult{ok: true, status: ex.Status, ex: ex}, nil

@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/base32"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
-	"github.com/cucumber/godog"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/seedb14f67b8/renewkit/api"
-	"github.com/seedb14f67b8/renewkit/sut"
 )
 
 // The identifier checks: external ids are compared as exact bytes and any UTF-8
@@ -26,68 +21,9 @@ import (
 // features/renewal-external.feature), and session ids are unpredictable (section 1,
 // features/sessions.feature).
 
-// identifierSteps are the steps of the external id and session id checks.
-func identifierSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^the client starts (?:an? |the )(registration|authentication|renewal) for the user by its external id (upper-cased|in NFC|in NFD)$`), startByVariant)
-	c.Step(stepRE(`^a user with a registered passcode whose external id has accents in (NFC|NFD)$`), givenAccentedUser)
-	c.Step(stepRE(`^the client creates a user with an external id (mixing Latin accents, an emoji and CJK|of 256 code points|with a combining accent)$`), createUserWithExternalID)
-	c.Step(stepRE(`^the client starts (\d+) registration, (\d+) authentication and (\d+) renewal sessions$`), startManySessions)
-	c.Step(stepRE(`^no two session ids are equal or within 2\^32 of each other$`), expectNoNearIDs)
-	c.Step(stepRE(`^the bits of the session ids are balanced$`), expectBalancedIDs)
-}
-
-// startByVariant starts a flow by another spelling of the user's external id:
-// upper-cased (lower-cased for an id without lower-case letters), or in another
-// Unicode normalization form. Exact-bytes comparison makes it an unknown user.
-func startByVariant(ctx context.Context, flow, variant string) error {
-	s := sc(ctx)
-	u, err := s.needUser()
-	if err != nil {
-		return err
-	}
-	var v string
-	switch variant {
-	case "upper-cased":
-		if v = strings.ToUpper(u.ext); v == u.ext {
-			v = strings.ToLower(u.ext)
-		}
-		if v == u.ext {
-			return notApplicable{reason: fmt.Sprintf("the user's external id %q has no letters, so it has no case variant", u.ext)}
-		}
-	case "in NFC":
-		v = norm.NFC.String(u.ext)
-	case "in NFD":
-		v = norm.NFD.String(u.ext)
-	}
-	if v == u.ext {
-		return s.fail(nil, "the external id %+q is already %s: the feature asks for another form", u.ext, variant)
-	}
-	path := s.paths().Start(api.Flow(flow), s.store, api.ByExternalID(v), s.defaultPolicy())
-	_, err = s.send(ctx, http.MethodPost, path, emptyObject())
-	return err
-}
-
 // accented is an external id base with precomposed letters (NFC) that NFD
 // decomposes: ë, é, Ñ, ú.
 const accented = "Zoë-café-Ñandú-"
-
-// givenAccentedUser creates, through the admin API, a user whose external id has
-// accents in one normalization form, and registers a passcode for it. The user's
-// external id is the one sent, whatever the creation answered.
-func givenAccentedUser(ctx context.Context, form string) error {
-	s := sc(ctx)
-	ext := accented + randomHex(6)
-	if form == "NFD" {
-		ext = norm.NFD.String(ext)
-	}
-	u, err := s.createUser(ctx, s.w.tgt.Tenant, s.w.tgt.Store, ext, "")
-	if err != nil {
-		return err
-	}
-	u.ext = ext
-	s.user = u
-	return s.register(ctx, u, sut.PolicyStandard, "")
-}
 
 // externalIDOf makes a fresh external id of a kind the round-trip check names.
 func externalIDOf(kind string) string {
@@ -105,23 +41,6 @@ func externalIDOf(kind string) string {
 		return norm.NFD.String(accented) + randomHex(6)
 	}
 	return "Zoë-ñ-😀-日本-" + randomHex(6)
-}
-
-// createUserWithExternalID creates a user with an external id of a kind through
-// the admin API as the scenario's answer; the scenario's user is the one created.
-func createUserWithExternalID(ctx context.Context, kind string) error {
-	s := sc(ctx)
-	ext := externalIDOf(kind)
-	s.user = &user{ext: ext, tenant: s.tenant, store: s.store, policyRole: sut.PolicyStandard}
-	ex, err := s.send(ctx, http.MethodPost, s.paths().Users(s.store), mustJSON(api.CreateUserRequest{ExternalID: ext}))
-	if err != nil {
-		return err
-	}
-	var au api.User
-	if ex.Status == http.StatusCreated && json.Unmarshal(ex.ResponseBody, &au) == nil {
-		s.user.id = au.ID
-	}
-	return nil
 }
 
 // Session ids (SPEC.md section 1): "A sessionId MUST be unpredictable: at least 128
@@ -154,106 +73,12 @@ type idState struct{ ids []string }
 
 type idKey struct{}
 
-// startManySessions starts sessions of each flow as the full role, eight at a
-// time: registrations (the cheapest start: no B to compute) for a fresh user
-// without a passcode, authentications and renewals for the scenario's user.
-func startManySessions(ctx context.Context, regs, auths, renewals int) (context.Context, error) {
-	s := sc(ctx)
-	u, err := s.needUser()
-	if err != nil {
-		return ctx, err
-	}
-	fresh, err := s.newUser(ctx, false, sut.PolicyStandard)
-	if err != nil {
-		return ctx, err
-	}
-	c, err := s.adminClient(ctx, u.tenant)
-	if err != nil {
-		return ctx, err
-	}
-	var flows []api.Flow
-	for f, n := range map[api.Flow]int{api.FlowRegistration: regs, api.FlowAuthentication: auths, api.FlowRenewal: renewals} {
-		flows = append(flows, slices.Repeat([]api.Flow{f}, n)...)
-	}
-	ids := make([]string, len(flows))
-	exs := make([]*api.Exchange, len(ids))
-	errs := make([]error, len(ids))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for i := range jobs {
-				who := u
-				if flows[i] == api.FlowRegistration {
-					who = fresh
-				}
-				var sr *api.StartResponse
-				sr, exs[i], errs[i] = c.Start(ctx, flows[i], who.store, api.ByID(who.id), s.policyName(sut.PolicyStandard))
-				if errs[i] == nil {
-					ids[i] = sr.SessionID
-				}
-			}
-		})
-	}
-	for i := range ids {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil || ids[i] == "" {
-			return ctx, s.fail(exs[i], "start %d of %d (%s) gave no session id: %v", i+1, len(ids), flows[i], err)
-		}
-	}
-	return context.WithValue(ctx, idKey{}, &idState{ids: ids}), nil
-}
-
 // sessionIDs returns the ids SES-016 collected.
 func sessionIDs(ctx context.Context) ([]string, error) {
 	if st, ok := ctx.Value(idKey{}).(*idState); ok && len(st.ids) > 1 {
 		return st.ids, nil
 	}
 	return nil, sc(ctx).fail(nil, "fewer than two session ids were collected")
-}
-
-func expectNoNearIDs(ctx context.Context) error {
-	s := sc(ctx)
-	ids, err := sessionIDs(ctx)
-	if err != nil {
-		return err
-	}
-	vals, _ := idValues(ids)
-	i, j, d := nearestPair(vals)
-	if d.Cmp(idNear) < 0 {
-		return s.fail(nil, "of %d session ids, %q and %q are %s apart as big-endian integers (less than 2^32): ids a small step apart can be derived from one another",
-			len(ids), ids[i], ids[j], d)
-	}
-	return nil
-}
-
-func expectBalancedIDs(ctx context.Context) error {
-	s := sc(ctx)
-	ids, err := sessionIDs(ctx)
-	if err != nil {
-		return err
-	}
-	vals, decoded := idValues(ids)
-	if !decoded {
-		// Other forms (a SHOULD deviation, REG-005) carry their random bits in an
-		// encoding the suite does not know, so their bits cannot be weighed; 128
-		// bits need at least 16 bytes whatever the encoding.
-		for i, v := range vals {
-			if len(v) < 16 {
-				return s.fail(nil, "session id %q is %d bytes long: it cannot hold the 128 random bits SPEC section 1 asks for", ids[i], len(v))
-			}
-		}
-		return nil
-	}
-	if probs := bitImbalance(vals); len(probs) > 0 {
-		return s.fail(nil, "the bits of %d session ids (26-character IDs, 16 bytes each) are not fair coins, as 16 random bytes from a CSPRNG would be:\n%s",
-			len(ids), strings.Join(probs, "\n"))
-	}
-	return nil
 }
 
 // idValues returns the ids as bytes: the 16 decoded bytes of each when every id is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,35 +12,14 @@ import (
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
-// The statuses of a scenario or a check.
-const (
-	StatusPassed        = "passed"
-	StatusFailed        = "failed"
-	StatusNotApplicable = "not-applicable"
-)
-
 // Unwrap makes a notApplicable error a godog.ErrSkip, so that godog skips the rest
 // of the scenario instead of failing it; the hooks record why.
 func (n notApplicable) Unwrap() error { return godog.ErrSkip }
 
-// initScenario registers the hooks and every step for one scenario.
-func (w *world) initScenario(c *godog.ScenarioContext) {
-	c.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		rec, run := w.results.begin(p)
-		if !run {
-			return ctx, godog.ErrSkip
-		}
-		t := w.tgt
-		s := &scenario{
-			w:      w,
-			rec:    rec,
-			role:   "full",
-			tenant: t.Tenant,
-			store:  t.Store,
-			named:  map[string]*session{},
-		}
-		return context.WithValue(ctx, scenarioKey{}, s), nil
-	})
+// InitScenario registers the hooks and every step for one scenario: it is the
+// suite's godog.TestSuite.ScenarioInitializer.
+func (w *Suite) InitScenario(c *godog.ScenarioContext) {
+	c.Before(w.beforeScenario)
 	c.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		if s := sc(ctx); s != nil {
 			s.step = st.Text
@@ -55,145 +33,97 @@ func (w *world) initScenario(c *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
-	c.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-		s := sc(ctx)
-		if s == nil {
-			return ctx, nil
-		}
-		// Cleanups get their own context: the scenario's may be cancelled.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		for i := len(s.cleanups) - 1; i >= 0; i-- {
-			s.cleanups[i](cctx)
-		}
-		cancel()
-		s.rec.finish(err)
-		defer w.progress.scenarioDone(s.rec)
-		if err == nil {
-			// A breach of an invariant fails the scenario in godog and go test too;
-			// the reports count it under the invariant's id.
-			if berr := breachError(s.rec.inv.breaches()); berr != nil {
-				return ctx, berr
-			}
-		}
-		if w.strictShould && err == nil {
-			if code := s.rec.codeFailure(); code != "" {
-				return ctx, errors.New(code)
-			}
-		}
-		return ctx, nil
-	})
+	c.After(w.afterScenario)
 	if w.tgt.Has(sut.Process) {
-		// features/process.feature has its own steps and state (process_steps.go);
-		// its scenarios are checks of this run like the others.
-		InitializeProcessScenario(c, w.tgt, w.tokens)
+		w.processSteps(c)
 	}
+	// The steps many features share, then each feature's own (steps/<feature>.go).
 	setupSteps(c)
 	flowSteps(c)
-	transportSteps(c)
-	sessionSteps(c)
 	answerSteps(c)
-	tokenSteps(c)
-	throttleSteps(c)
 	adminSteps(c)
-	corpusSteps(c)
-	permissionSteps(c)
-	bindingSteps(c)
-	identifierSteps(c)
-	bodyLimitSteps(c)
-	invariantSteps(c)
-	verdictSteps(c)
-	lockExpirySteps(c)
+	authenticationSteps(c)
+	badInputSteps(c)
+	errorsSteps(c)
+	historySteps(c)
+	hostPathsSteps(c)
+	invariantsSteps(c)
+	lockoutSteps(c)
+	notFoundSteps(c)
+	operationsSteps(c)
+	permissionsSteps(c)
+	proofsSteps(c)
+	publicValuesSteps(c)
+	registrationSteps(c)
+	renewalExternalSteps(c)
+	renewalSteps(c)
+	requirementsSteps(c)
+	sessionsSteps(c)
+	tenantsSteps(c)
+	throttleSteps(c)
+	tokensSteps(c)
 }
 
-// collector gathers the records of a run's scenarios, keyed by pickle id: the plan
-// and the run parse the same files in the same order, so ids agree.
-type collector struct {
-	name *regexp.Regexp // scenarios whose name does not match are not run
-
-	mu   sync.Mutex
-	recs map[string]*record
-}
-
-func newCollector(name *regexp.Regexp) *collector {
-	return &collector{name: name, recs: map[string]*record{}}
-}
-
-// begin makes the record of a starting scenario; run is false when the name filter
-// excludes it.
-func (c *collector) begin(p *godog.Scenario) (*record, bool) {
-	if c.name != nil && !c.name.MatchString(p.Name) {
-		return nil, false
+// beforeScenario gives a starting scenario its record and its state, or skips it
+// when the name filter excludes it.
+func (w *Suite) beforeScenario(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+	rec, run := w.results.begin(p)
+	if !run {
+		return ctx, godog.ErrSkip
 	}
-	tags := make([]string, len(p.Tags))
-	for i, t := range p.Tags {
-		tags[i] = t.Name
+	t := w.tgt
+	s := &scenario{
+		w:      w,
+		rec:    rec,
+		role:   "full",
+		tenant: t.Tenant,
+		store:  t.Store,
+		named:  map[string]*session{},
 	}
-	id, level := checkTags(tags)
-	rec := &record{ID: id, Level: level, Name: p.Name, Feature: p.Uri, Tags: tags, started: time.Now()}
-	c.mu.Lock()
-	c.recs[p.Id] = rec
-	c.mu.Unlock()
-	return rec, true
+	return context.WithValue(ctx, scenarioKey{}, s), nil
 }
 
-// get returns the record of a scenario that ran.
-func (c *collector) get(pickleID string) *record {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.recs[pickleID]
-}
-
-// checkIDPattern matches a check id tag without its '@'.
-var checkIDPattern = regexp.MustCompile(`^[A-Z]+-[0-9]{3}$`)
-
-// checkTags returns the check id and the level among a scenario's tags.
-func checkTags(tags []string) (string, Level) {
-	var id string
-	var level Level
-	for _, t := range tags {
-		t = strings.TrimPrefix(t, "@")
-		switch {
-		case checkIDPattern.MatchString(t):
-			id = t
-		case t == string(Must) || t == string(Should) || t == string(May):
-			level = Level(t)
+// afterScenario runs the scenario's cleanups, records its outcome and hands it to
+// Config.Done. A scenario whose steps passed still fails for a breach of an
+// invariant, and with StrictShould for a failed error code.
+func (w *Suite) afterScenario(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+	s := sc(ctx)
+	if s == nil {
+		return ctx, nil
+	}
+	// Cleanups get their own context: the scenario's may be cancelled.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		s.cleanups[i](cctx)
+	}
+	cancel()
+	s.rec.finish(err)
+	defer func() { w.done(s.rec.snapshot()) }()
+	if err == nil {
+		// A breach of an invariant fails the scenario in godog and go test too;
+		// the reports count it under the invariant's id.
+		if berr := breachError(s.rec.inv.breaches()); berr != nil {
+			return ctx, berr
 		}
 	}
-	return id, level
-}
-
-func (r *record) setNotApplicable(reason string, optional bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.Status, r.Reason, r.Optional = StatusNotApplicable, reason, optional
-}
-
-// finish sets the outcome from the scenario's error.
-func (r *record) finish(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.Duration = time.Since(r.started)
-	switch {
-	case r.Status == StatusNotApplicable:
-	case err != nil && !errors.Is(err, godog.ErrSkip):
-		r.Status, r.Message = StatusFailed, err.Error()
-		if r.Problem == "" {
-			r.Problem = err.Error()
+	if w.strictShould && err == nil {
+		if code := s.rec.codeFailure(); code != "" {
+			return ctx, errors.New(code)
 		}
-	default:
-		r.Status = StatusPassed
 	}
+	return ctx, nil
 }
 
-// codeFailure returns the message of a failed error-code sub-check, or "".
-func (r *record) codeFailure() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code != nil && !r.Code.Passed {
-		return r.Code.Message
-	}
-	return ""
+// processSteps registers the steps of features/process.feature, which has its
+// own steps and state (process.go); its scenarios are checks of this run like
+// the others. A process scenario whose admin client cannot be made fails with the
+// reason (InitializeProcessScenario), not with undefined steps.
+func (w *Suite) processSteps(c *godog.ScenarioContext) {
+	InitializeProcessScenario(c, w.tgt, w.tokens)
 }
+
+// processFeature is the feature file of the process steps.
+const processFeature = "process.feature"
 
 // stepREs holds the compiled step patterns. godog calls the scenario initializer
 // for every scenario, and a pattern given as a string is compiled each time: a

@@ -16,6 +16,164 @@ import (
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
+// permissionsSteps registers the steps of features/permissions.feature.
+func permissionsSteps(c *godog.ScenarioContext) {
+	c.Step(stepRE(`^a user with a registered passcode and a user without one$`), givenMatrixUsers)
+	c.Step(stepRE(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired|broken-signature|alg-none|embedded-key) token$`), sendMatrix)
+	c.Step(stepRE(`^every answer is the one the token's permissions call for$`), expectMatrixAnswers)
+	c.Step(stepRE(`^no refused write changed anything$`), expectNothingMoved)
+}
+
+func givenMatrixUsers(ctx context.Context) (context.Context, error) {
+	s := sc(ctx)
+	reg, err := s.newUser(ctx, true, sut.PolicyStandard)
+	if err != nil {
+		return ctx, err
+	}
+	fresh, err := s.newUser(ctx, false, sut.PolicyStandard)
+	if err != nil {
+		return ctx, err
+	}
+	reg.policyRole = sut.PolicyStandard
+	s.user = reg
+	return context.WithValue(ctx, permKey{}, &permState{registered: reg, fresh: fresh}), nil
+}
+
+// sendMatrix sends the matrix's operations of one kind (passcode or admin), or
+// only its writes, with a restricted role's token. Writes are checked right after
+// their answer, before a later row could hide what they moved.
+func sendMatrix(ctx context.Context, kind, which, roleName string) error {
+	s := sc(ctx)
+	st, err := permOf(ctx)
+	if err != nil {
+		return err
+	}
+	cred := matrixRoles[roleName]
+	st.role, st.forged = cred.role, cred.forged
+	if kind == "admin" && s.policy == "" {
+		return s.fail(nil, "the admin rows need a policy of the scenario's own (a policy with the requirements ...)")
+	}
+	if st.role == sut.RoleExpired {
+		// The role's client gives tokens that expire within seconds (SPEC section
+		// 3): the world's token source waits one out, once per run.
+		tok, err := s.w.tokens.Expired(ctx, sut.RoleExpired, waitMargin(s.last))
+		if err != nil {
+			return s.fail(nil, "cannot get an expired token of the expired role: %v", err)
+		}
+		st.auth = "Bearer " + tok
+	}
+	if st.forged != "" {
+		tok, err := s.w.tokens.Token(ctx, sut.RoleFull)
+		if err != nil {
+			return s.fail(nil, "cannot get the full role's token: %v", err)
+		}
+		forged, err := forge(st.forged, tok)
+		if errors.Is(err, errNotJWS) {
+			return notApplicable{reason: "the full role's token is not a JWS, so no forgery of it can be made"}
+		}
+		if err != nil {
+			return s.fail(nil, "cannot forge a token: %v", err)
+		}
+		st.auth = "Bearer " + forged
+	}
+	for _, op := range permissionMatrix() {
+		if (op.op == api.OpAdmin) != (kind == "admin") || (which == "write" && op.effect == effectNone) {
+			continue
+		}
+		ex, err := st.send(ctx, s, op)
+		if err != nil {
+			return err
+		}
+		st.sent = append(st.sent, permSent{op: op, ex: ex})
+		if which == "write" && (ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden) {
+			why, wex, err := st.movedBy(ctx, s, op)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				st.moved = append(st.moved, permSent{op: op, ex: wex, why: why})
+			}
+		}
+	}
+	return nil
+}
+
+// expectMatrixAnswers checks every answer of the matrix against rolePermissions.
+func expectMatrixAnswers(ctx context.Context) error {
+	s := sc(ctx)
+	st, err := permOf(ctx)
+	if err != nil {
+		return err
+	}
+	tok, ok := rolePermissions(s.w.tgt, st.role)
+	if !ok || len(st.sent) == 0 {
+		return s.fail(nil, "no operation of the matrix was sent")
+	}
+	var wrong []string
+	var first *api.Exchange
+	for _, r := range st.sent {
+		status, code := tok.want(s.w.tgt.Tenant, r.op.op)
+		got := r.ex.Status
+		line := fmt.Sprintf("%s: %s %s (permission %s) answered %s", r.op.name, r.op.method, r.ex.Path, r.op.op, statusCode(got, errorCode(r.ex)))
+		switch {
+		case status == 0 && (got == http.StatusUnauthorized || got == http.StatusForbidden):
+			wrong = append(wrong, line+", want neither 401 nor 403: the token grants it")
+		case status != 0 && got != status:
+			wrong = append(wrong, line+", want "+statusCode(status, code))
+		case status != 0 && errorCode(r.ex) != code:
+			s.soft(r.ex, "%s: the error code is %q, want %q", r.op.name, errorCode(r.ex), code)
+			continue
+		case status != 0:
+			s.rec.codeChecked()
+			continue
+		default:
+			continue
+		}
+		if first == nil {
+			first = r.ex
+		}
+	}
+	if len(wrong) > 0 {
+		return s.fail(first, "%d of %d operations with the %s token got the wrong answer:\n%s",
+			len(wrong), len(st.sent), st.credential(tok), strings.Join(wrong, "\n"))
+	}
+	return nil
+}
+
+// expectNothingMoved fails when a refused write of the matrix changed something.
+func expectNothingMoved(ctx context.Context) error {
+	s := sc(ctx)
+	st, err := permOf(ctx)
+	if err != nil {
+		return err
+	}
+	if len(st.sent) == 0 {
+		return s.fail(nil, "no write of the matrix was sent")
+	}
+	if len(st.moved) == 0 {
+		return nil
+	}
+	lines := make([]string, len(st.moved))
+	for i, m := range st.moved {
+		lines[i] = fmt.Sprintf("%s (%s %s), refused, changed something: %s", m.op.name, m.op.method, m.op.path, m.why)
+	}
+	tok, _ := rolePermissions(s.w.tgt, st.role)
+	return s.fail(st.moved[0].ex, "%d refused writes with the %s token changed what a failed request must leave alone:\n%s",
+		len(st.moved), st.credential(tok), strings.Join(lines, "\n"))
+}
+
+// credential names the matrix's token in failures: its role, its permissions, and
+// what makes it invalid.
+func (st *permState) credential(tok roleToken) string {
+	switch {
+	case st.forged != "":
+		return fmt.Sprintf("%s role's (forged: %s)", st.role, st.forged)
+	case tok.invalid:
+		return fmt.Sprintf("%s (permissions %v, expired)", st.role, tok.perms)
+	}
+	return fmt.Sprintf("%s (permissions %v)", st.role, tok.perms)
+}
+
 // The permission matrix of SPEC.md section 3 (features/permissions.feature): every
 // operation of the matrix, sent with each restricted token, gets the answer that the
 // token's permissions call for, and a write refused with 401 or 403 changes nothing.
@@ -213,88 +371,6 @@ func permOf(ctx context.Context) (*permState, error) {
 	return nil, sc(ctx).fail(nil, "the scenario has not made the users of the permission matrix")
 }
 
-// permissionSteps are the steps of features/permissions.feature.
-func permissionSteps(c *godog.ScenarioContext) {
-	c.Step(stepRE(`^a user with a registered passcode and a user without one$`), givenMatrixUsers)
-	c.Step(stepRE(`^the client sends every (passcode|admin) (operation|write) with the (renewal-only|no-permission|other tenant's|unknown-tenant|expired|broken-signature|alg-none|embedded-key) token$`), sendMatrix)
-	c.Step(stepRE(`^every answer is the one the token's permissions call for$`), expectMatrixAnswers)
-	c.Step(stepRE(`^no refused write changed anything$`), expectNothingMoved)
-}
-
-func givenMatrixUsers(ctx context.Context) (context.Context, error) {
-	s := sc(ctx)
-	reg, err := s.newUser(ctx, true, sut.PolicyStandard)
-	if err != nil {
-		return ctx, err
-	}
-	fresh, err := s.newUser(ctx, false, sut.PolicyStandard)
-	if err != nil {
-		return ctx, err
-	}
-	reg.policyRole = sut.PolicyStandard
-	s.user = reg
-	return context.WithValue(ctx, permKey{}, &permState{registered: reg, fresh: fresh}), nil
-}
-
-// sendMatrix sends the matrix's operations of one kind (passcode or admin), or
-// only its writes, with a restricted role's token. Writes are checked right after
-// their answer, before a later row could hide what they moved.
-func sendMatrix(ctx context.Context, kind, which, roleName string) error {
-	s := sc(ctx)
-	st, err := permOf(ctx)
-	if err != nil {
-		return err
-	}
-	cred := matrixRoles[roleName]
-	st.role, st.forged = cred.role, cred.forged
-	if kind == "admin" && s.policy == "" {
-		return s.fail(nil, "the admin rows need a policy of the scenario's own (a policy with the requirements ...)")
-	}
-	if st.role == sut.RoleExpired {
-		// The role's client gives tokens that expire within seconds (SPEC section
-		// 3): the world's token source waits one out, once per run.
-		tok, err := s.w.tokens.Expired(ctx, sut.RoleExpired, waitMargin(s.last))
-		if err != nil {
-			return s.fail(nil, "cannot get an expired token of the expired role: %v", err)
-		}
-		st.auth = "Bearer " + tok
-	}
-	if st.forged != "" {
-		tok, err := s.w.tokens.Token(ctx, sut.RoleFull)
-		if err != nil {
-			return s.fail(nil, "cannot get the full role's token: %v", err)
-		}
-		forged, err := forge(st.forged, tok)
-		if errors.Is(err, errNotJWS) {
-			return notApplicable{reason: "the full role's token is not a JWS, so no forgery of it can be made"}
-		}
-		if err != nil {
-			return s.fail(nil, "cannot forge a token: %v", err)
-		}
-		st.auth = "Bearer " + forged
-	}
-	for _, op := range permissionMatrix() {
-		if (op.op == api.OpAdmin) != (kind == "admin") || (which == "write" && op.effect == effectNone) {
-			continue
-		}
-		ex, err := st.send(ctx, s, op)
-		if err != nil {
-			return err
-		}
-		st.sent = append(st.sent, permSent{op: op, ex: ex})
-		if which == "write" && (ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden) {
-			why, wex, err := st.movedBy(ctx, s, op)
-			if err != nil {
-				return err
-			}
-			if why != "" {
-				st.moved = append(st.moved, permSent{op: op, ex: wex, why: why})
-			}
-		}
-	}
-	return nil
-}
-
 // send prepares op's request (the users, session and policy it names exist, so
 // that only the credential decides the answer) and sends it as the matrix role.
 func (st *permState) send(ctx context.Context, s *scenario, op permOp) (*api.Exchange, error) {
@@ -317,7 +393,7 @@ func (st *permState) send(ctx context.Context, s *scenario, op permOp) (*api.Exc
 			return nil, err
 		}
 		vars["sessionId"] = sess.id
-		if body, err = s.body(sess, completion{}); err != nil {
+		if body, err = s.body(sess); err != nil {
 			return nil, err
 		}
 	case bodyNewUser:
@@ -443,80 +519,4 @@ func (st *permState) wantStatus(s *scenario, ex *api.Exchange, err error, want i
 		return fmt.Sprintf("reading %s as the full role answered %d, want %d", what, ex.Status, want), ex, nil
 	}
 	return "", nil, nil
-}
-
-// expectMatrixAnswers checks every answer of the matrix against rolePermissions.
-func expectMatrixAnswers(ctx context.Context) error {
-	s := sc(ctx)
-	st, err := permOf(ctx)
-	if err != nil {
-		return err
-	}
-	tok, ok := rolePermissions(s.w.tgt, st.role)
-	if !ok || len(st.sent) == 0 {
-		return s.fail(nil, "no operation of the matrix was sent")
-	}
-	var wrong []string
-	var first *api.Exchange
-	for _, r := range st.sent {
-		status, code := tok.want(s.w.tgt.Tenant, r.op.op)
-		got := r.ex.Status
-		line := fmt.Sprintf("%s: %s %s (permission %s) answered %s", r.op.name, r.op.method, r.ex.Path, r.op.op, statusCode(got, errorCode(r.ex)))
-		switch {
-		case status == 0 && (got == http.StatusUnauthorized || got == http.StatusForbidden):
-			wrong = append(wrong, line+", want neither 401 nor 403: the token grants it")
-		case status != 0 && got != status:
-			wrong = append(wrong, line+", want "+statusCode(status, code))
-		case status != 0 && errorCode(r.ex) != code:
-			s.soft(r.ex, "%s: the error code is %q, want %q", r.op.name, errorCode(r.ex), code)
-			continue
-		case status != 0:
-			s.rec.codeChecked()
-			continue
-		default:
-			continue
-		}
-		if first == nil {
-			first = r.ex
-		}
-	}
-	if len(wrong) > 0 {
-		return s.fail(first, "%d of %d operations with the %s token got the wrong answer:\n%s",
-			len(wrong), len(st.sent), st.credential(tok), strings.Join(wrong, "\n"))
-	}
-	return nil
-}
-
-// credential names the matrix's token in failures: its role, its permissions, and
-// what makes it invalid.
-func (st *permState) credential(tok roleToken) string {
-	switch {
-	case st.forged != "":
-		return fmt.Sprintf("%s role's (forged: %s)", st.role, st.forged)
-	case tok.invalid:
-		return fmt.Sprintf("%s (permissions %v, expired)", st.role, tok.perms)
-	}
-	return fmt.Sprintf("%s (permissions %v)", st.role, tok.perms)
-}
-
-// expectNothingMoved fails when a refused write of the matrix changed something.
-func expectNothingMoved(ctx context.Context) error {
-	s := sc(ctx)
-	st, err := permOf(ctx)
-	if err != nil {
-		return err
-	}
-	if len(st.sent) == 0 {
-		return s.fail(nil, "no write of the matrix was sent")
-	}
-	if len(st.moved) == 0 {
-		return nil
-	}
-	lines := make([]string, len(st.moved))
-	for i, m := range st.moved {
-		lines[i] = fmt.Sprintf("%s (%s %s), refused, changed something: %s", m.op.name, m.op.method, m.op.path, m.why)
-	}
-	tok, _ := rolePermissions(s.w.tgt, st.role)
-	return s.fail(st.moved[0].ex, "%d refused writes with the %s token changed what a failed request must leave alone:\n%s",
-		len(st.moved), st.credential(tok), strings.Join(lines, "\n"))
 }

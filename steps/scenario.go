@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
+	"github.com/seedb14f67b8/renewkit/steps/srpclient"
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
@@ -19,7 +19,7 @@ import (
 // context (scenarioKey) and is only touched by that scenario's steps, one at a time;
 // the few steps that fan out requests collect their answers before returning.
 type scenario struct {
-	w   *world
+	w   *Suite
 	rec *record
 	// step is the text of the step running now, for failure messages.
 	step string
@@ -34,8 +34,7 @@ type scenario struct {
 	// not tenant.
 	hostTenant string
 
-	user  *user
-	other *user // the other tenant's user (TEN-004)
+	user *user
 
 	// policy is "that policy" of the admin steps: its name and requirements.
 	policy     string
@@ -43,20 +42,9 @@ type scenario struct {
 
 	cur   *session // the last session started
 	named map[string]*session
-	batch []*session
 
 	last    *api.Exchange   // the answer the "Then the answer ..." steps look at
 	answers []*api.Exchange // answers of a concurrent batch
-	winner  *session        // the session whose completion won a batch, if any
-
-	deleted *credentialRef // the credential before an admin deletion (ADM-005)
-	starts  []*session     // many starts of one user (PUB-003, PRF-003)
-	prop    *propertyStats // RNW-007
-	// batchUsers are the users of RNW-007.
-	batchUsers []*user
-	corpus     *corpusRun // BAD-008, BAD-009
-	token      string     // a token the OAuth steps obtained
-	tokenCl    string     // the client id it was issued to
 
 	cleanups []func(context.Context)
 }
@@ -68,6 +56,28 @@ type credentialRef struct {
 }
 
 type scenarioKey struct{}
+
+// stateKey is the context key of a feature's state type T: one key per type.
+type stateKey[T any] struct{}
+
+// newState registers the Before hook that gives every scenario a fresh T, the
+// state a feature's steps keep between steps (godog's _examples keep theirs the
+// same way).
+func newState[T any](c *godog.ScenarioContext) {
+	c.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, stateKey[T]{}, new(T)), nil
+	})
+}
+
+// state returns the scenario's T. Its feature's newState hook runs before every
+// step, so a missing T is a registration bug, not a scenario's failure.
+func state[T any](ctx context.Context) *T {
+	st, ok := ctx.Value(stateKey[T]{}).(*T)
+	if !ok {
+		panic(fmt.Sprintf("steps: no %T in the scenario's context: its newState hook is not registered", st))
+	}
+	return st
+}
 
 // sc returns the scenario of ctx. Every step runs after the Before hook that puts
 // it there, so it is never nil in a step.
@@ -134,7 +144,7 @@ type session struct {
 	pass string
 	// newPass is the new passcode a completion sent, proof its SRP values.
 	newPass    string
-	proof      *proof
+	proof      *srpclient.Proof
 	completeEx *api.Exchange
 }
 
@@ -156,20 +166,20 @@ func (s *scenario) fail(ex *api.Exchange, format string, args ...any) error {
 func (s *scenario) failDiag(ex *api.Exchange, diag, format string, args ...any) error {
 	f := failure{msg: fmt.Sprintf(format, args...), ex: ex, diag: diag}
 	s.rec.setFailure(s.step, f)
-	return errors.New(s.render(s.rec.ID, f))
+	return errors.New(s.render(s.rec.o.ID, f))
 }
 
 // soft records a failed sub-check (an error code) without failing the step.
 func (s *scenario) soft(ex *api.Exchange, format string, args ...any) {
 	f := failure{msg: fmt.Sprintf(format, args...), ex: ex}
-	s.rec.setCode(false, s.step, f, s.render(s.rec.ID+CodeSuffix, f))
+	s.rec.setCode(false, s.step, f, s.render(s.rec.o.ID+CodeSuffix, f))
 }
 
 // render formats a failure with the check, the spec, the exchange and the rerun
 // commands.
 func (s *scenario) render(id string, f failure) string {
 	var b strings.Builder
-	c, _ := lookupCheck(id)
+	c, _ := LookupCheck(id)
 	fmt.Fprintf(&b, "%s (%s, SPEC %s: %s)\n", id, strings.ToUpper(string(c.Level)), c.Section, c.Title)
 	fmt.Fprintf(&b, "  step:      %s\n", s.step)
 	fmt.Fprintf(&b, "  problem:   %s\n", indent(f.msg, "             "))
@@ -180,7 +190,7 @@ func (s *scenario) render(id string, f failure) string {
 	if f.diag != "" {
 		fmt.Fprintf(&b, "  diagnosis: %s\n", indent(f.diag, "             "))
 	}
-	if r := s.w.rerun(s.rec.Name, s.rec.ID); r != "" {
+	if r := s.w.rerun(s.rec.o.Name, s.rec.o.ID); r != "" {
 		fmt.Fprintf(&b, "  rerun:     %s\n", indent(r, "             "))
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -308,68 +318,4 @@ func (s *scenario) needUser() (*user, error) {
 		return nil, s.fail(nil, "the scenario has no user")
 	}
 	return s.user, nil
-}
-
-// record is the outcome of one scenario, filled by the hooks and the steps and read
-// by the runner once the scenario is over.
-type record struct {
-	mu sync.Mutex
-	// Identity of the scenario.
-	ID      string
-	Level   Level
-	Name    string
-	Feature string
-	Tags    []string
-	// Outcome.
-	Status string // one of the status constants
-	Reason string // why it is not applicable
-	// Optional is set when the reason is an optional part the target lacks.
-	Optional bool
-	Step     string // the step that failed
-	Problem  string
-	Message  string // the full failure text
-	Diag     string
-	// Code is the error-code sub-check: nil when the scenario checked no code.
-	Code     *subRecord
-	Duration time.Duration
-	started  time.Time
-	// inv is what the scenario's exchanges did to the invariants.
-	inv invariantLog
-}
-
-// subRecord is the outcome of a scenario's error-code sub-check.
-type subRecord struct {
-	Passed  bool
-	Step    string
-	Problem string
-	Message string
-}
-
-func (r *record) setFailure(step string, f failure) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Step != "" {
-		return // the first failure is the one that counts
-	}
-	r.Step, r.Problem, r.Diag = step, f.msg, f.diag
-}
-
-func (r *record) setCode(ok bool, step string, f failure, msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code == nil {
-		r.Code = &subRecord{Passed: true}
-	}
-	if !ok && r.Code.Passed {
-		r.Code = &subRecord{Passed: false, Step: step, Problem: f.msg, Message: msg}
-	}
-}
-
-// codeChecked notes that an error code was checked and matched.
-func (r *record) codeChecked() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Code == nil {
-		r.Code = &subRecord{Passed: true}
-	}
 }

@@ -13,38 +13,11 @@ import (
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
-// throttleSteps are the steps of the token endpoint's throttle (SPEC.md section 3:
-// "The token endpoint SHOULD limit failed client authentications per client id (429
-// with Retry-After); this is a MAY check"; features/throttle.feature, TOK-009). They
-// use the renewal role's client, whose secret no other check sends wrong, so that a
-// throttled client id cannot change another scenario's answers.
+// throttleSteps registers the steps of features/throttle.feature.
 func throttleSteps(c *godog.ScenarioContext) {
-	c.Step(`^the client asks for a token of the renewal role with its secret$`, askRenewalToken)
-	c.Step(`^the client sends wrong secrets for the renewal role's client until the answer is 429, at most (\d+)$`, sendWrongSecrets)
-	c.Step(`^the answer's Retry-After is a delay in seconds or an HTTP date$`, expectRetryAfter)
-}
-
-// renewalCredentials returns the renewal role's client id and secret, or ends the
-// scenario as not applicable when the target gives the role a static token.
-func (s *scenario) renewalCredentials() (string, string, error) {
-	return s.roleCredentials(sut.RoleRenewal)
-}
-
-// tokenRequest sends one client-credentials request by HTTP Basic through an
-// observed client and makes its answer the scenario's.
-func (s *scenario) tokenRequest(ctx context.Context, id, secret string) (*api.Exchange, error) {
-	cl, err := s.w.client(ctx, "", "", false)
-	if err != nil {
-		return nil, s.fail(nil, "%v", err)
-	}
-	_, ex, err := cl.Token(ctx, id, secret)
-	if ex != nil {
-		s.last = ex
-	}
-	if api.IsTransport(err) {
-		return ex, s.fail(ex, "no answer from the server: %v", err)
-	}
-	return ex, nil
+	c.Step(stepRE(`^the client asks for a token of the renewal role with its secret$`), askRenewalToken)
+	c.Step(stepRE(`^the client sends wrong secrets for the renewal role's client until the answer is 429, at most (\d+)$`), sendWrongSecrets)
+	c.Step(stepRE(`^the answer's Retry-After is a delay in seconds or an HTTP date$`), expectRetryAfter)
 }
 
 // askRenewalToken asks for a token with the renewal role's right secret.
@@ -106,4 +79,27 @@ func expectRetryAfter(ctx context.Context) error {
 		return s.fail(ex, "Retry-After %q is neither delay-seconds nor an HTTP date (RFC 9110 section 10.2.3)", v)
 	}
 	return nil
+}
+
+// renewalCredentials returns the renewal role's client id and secret, or ends the
+// scenario as not applicable when the target gives the role a static token.
+func (s *scenario) renewalCredentials() (string, string, error) {
+	return s.roleCredentials(sut.RoleRenewal)
+}
+
+// tokenRequest sends one client-credentials request by HTTP Basic through an
+// observed client and makes its answer the scenario's.
+func (s *scenario) tokenRequest(ctx context.Context, id, secret string) (*api.Exchange, error) {
+	cl, err := s.w.client(ctx, "", "", false)
+	if err != nil {
+		return nil, s.fail(nil, "%v", err)
+	}
+	_, ex, err := cl.Token(ctx, id, secret)
+	if ex != nil {
+		s.last = ex
+	}
+	if api.IsTransport(err) {
+		return ex, s.fail(ex, "no answer from the server: %v", err)
+	}
+	return ex, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/refserver"
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/sut"
@@ -92,7 +93,7 @@ func TestThrottleCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := steps.Run(context.Background(), steps.Options{Target: tg, Tags: "@TOK-009"})
+			sum, err := conform.Run(context.Background(), conform.Options{Target: tg, Tags: "@TOK-009"})
 			if err != nil {
 				t.Fatal(err)
 			}

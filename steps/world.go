@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 
 	"github.com/seedb14f67b8/renewkit/api"
@@ -16,24 +18,42 @@ import (
 	"github.com/seedb14f67b8/renewkit/sut"
 )
 
-// world is what all scenarios of one run share: the target, its SRP parameters,
-// tokens, the pre-provisioned users and the results. Everything in it is either
+// Config is what a Suite needs from its runner. Target, HTTP and Tokens are
+// required; the runner shares HTTP and Tokens with its preflight, so that the tokens
+// the preflight fetched are the ones the scenarios use.
+type Config struct {
+	// Target is the server under test, already started.
+	Target *sut.Target
+	// HTTP sends every request of the suite; Tokens gets the target's tokens.
+	HTTP   *http.Client
+	Tokens *sut.TokenSource
+	// Name, when set, is a regular expression a scenario's name must match to run;
+	// the others are skipped.
+	Name *regexp.Regexp
+	// StrictShould makes a scenario with a failed SHOULD sub-check fail in godog
+	// too (go test), not only in the report.
+	StrictShould bool
+	// Rerun formats the commands that rerun one scenario, for failure evidence;
+	// none when nil.
+	Rerun func(name, id string) string
+	// Done, when set, is called with the outcome of every scenario as it ends.
+	Done func(Outcome)
+}
+
+// Suite is what all scenarios of one run share: the target, its SRP parameters,
+// tokens, the pre-provisioned users and the outcomes. Everything in it is either
 // immutable or guarded; scenarios keep their own state in their context.
-type world struct {
+type Suite struct {
 	tgt    *sut.Target
 	params *srp.Params
 	hc     *http.Client
 	tokens *sut.TokenSource
 	pool   *userPool
-	checks map[string]Check
 	// rerun formats the commands that rerun one scenario.
-	rerun func(name, id string) string
-	// strictShould makes a scenario with a failed SHOULD sub-check fail in godog
-	// too (go test), not only in the report.
+	rerun        func(name, id string) string
 	strictShould bool
+	done         func(Outcome)
 	results      *collector
-	// progress counts the scenarios that have ended, for Options.Progress.
-	progress progress
 
 	genMu sync.Mutex
 	gens  map[string]*passcode.Generator
@@ -42,8 +62,12 @@ type world struct {
 	inv *invariant.Checker
 }
 
-// newWorld prepares a run against t.
-func newWorld(t *sut.Target, results *collector) (*world, error) {
+// New prepares a run of the suite against c.Target.
+func New(c Config) (*Suite, error) {
+	t := c.Target
+	if t == nil || c.HTTP == nil || c.Tokens == nil {
+		return nil, errors.New("steps: a suite needs a target, an HTTP client and a token source")
+	}
 	p, err := t.Params()
 	if err != nil {
 		return nil, fmt.Errorf("steps: target srp parameters: %w", err)
@@ -53,28 +77,32 @@ func newWorld(t *sut.Target, results *collector) (*world, error) {
 		return nil, err
 	}
 	inv.Secrets().SetModulus(p.Group().N())
-	hc := sut.NewHTTPClient(0)
-	checks := map[string]Check{}
-	for _, c := range Catalogue() {
-		checks[c.ID] = c
+	rerun := c.Rerun
+	if rerun == nil {
+		rerun = func(string, string) string { return "" }
 	}
-	return &world{
-		tgt:     t,
-		params:  p,
-		hc:      hc,
-		tokens:  sut.NewTokenSource(t, hc),
-		pool:    newUserPool(t.Users),
-		checks:  checks,
-		results: results,
-		inv:     inv,
-		gens:    map[string]*passcode.Generator{},
-		rerun:   func(string, string) string { return "" },
+	done := c.Done
+	if done == nil {
+		done = func(Outcome) {}
+	}
+	return &Suite{
+		tgt:          t,
+		params:       p,
+		hc:           c.HTTP,
+		tokens:       c.Tokens,
+		pool:         newUserPool(t.Users),
+		rerun:        rerun,
+		strictShould: c.StrictShould,
+		done:         done,
+		results:      newCollector(c.Name),
+		inv:          inv,
+		gens:         map[string]*passcode.Generator{},
 	}, nil
 }
 
 // client returns an api.Client for tenant at the target with the token of role
 // (none for the empty role).
-func (w *world) client(ctx context.Context, tenant string, role sut.Role, hostForm bool) (*api.Client, error) {
+func (w *Suite) client(ctx context.Context, tenant string, role sut.Role, hostForm bool) (*api.Client, error) {
 	c, err := w.tgt.NewClient(tenant, w.hc)
 	if err != nil {
 		return nil, err
@@ -97,7 +125,7 @@ func (w *world) client(ctx context.Context, tenant string, role sut.Role, hostFo
 
 // generate returns a random passcode that r accepts. Generators are cached per
 // policy, since building one for a policy with allowedRegExes costs milliseconds.
-func (w *world) generate(r passcode.Requirements) (string, error) {
+func (w *Suite) generate(r passcode.Requirements) (string, error) {
 	key, err := json.Marshal(r)
 	if err != nil {
 		return "", err
@@ -118,7 +146,7 @@ func (w *world) generate(r passcode.Requirements) (string, error) {
 }
 
 // policy returns the target's policy of a role (standard, pin6, nohistory).
-func (w *world) policy(role string) (sut.Policy, error) {
+func (w *Suite) policy(role string) (sut.Policy, error) {
 	p, ok := w.tgt.Policies[role]
 	if !ok || p.Requirements == nil {
 		return sut.Policy{}, fmt.Errorf("steps: the target names no %q policy", role)

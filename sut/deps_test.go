@@ -34,6 +34,8 @@ func TestDependencies(t *testing.T) {
 	}{
 		{pkg: "sut", forbidden: append(slices.Clone(serverDeps), "github.com/cucumber/godog", "github.com/tsenart/vegeta")},
 		{pkg: "steps", forbidden: serverDeps},
+		{pkg: "steps/srpclient", forbidden: serverDeps},
+		{pkg: "conform", forbidden: serverDeps},
 		{pkg: "load", forbidden: serverDeps},
 		{pkg: "sut/provider", required: serverDeps},
 	}

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/load"
-	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/sut/provider"
 )
@@ -32,7 +32,7 @@ Exit status:
   130  INTERRUPTED by SIGINT (143 by SIGTERM): the reports say so and give no verdict`
 
 // runConform is `renewkit conform`: it starts or names the target and runs the
-// embedded features against it (package steps).
+// embedded features against it (package conform).
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("conform", conformSynopsis, stderr)
 	spec := fs.String("target", "", "server URL (loaded with the reference fixtures) or target YAML file (default: the reference server in this process)")
@@ -40,7 +40,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	name := fs.String("name", "", "run only the scenarios whose name matches this regular expression")
 	reportDir := fs.String("report-dir", filepath.Join("reports", "conform"), `where junit.xml, cucumber.json, report.json and report.html go ("" for none)`)
 	expect := fs.String("expect", "", "file of known failures, one check id per line: they do not fail the run")
-	concurrency := fs.Int("concurrency", steps.DefaultConcurrency, "scenarios run at once")
+	concurrency := fs.Int("concurrency", conform.DefaultConcurrency, "scenarios run at once")
 	quiet := fs.Bool("quiet", false, "no progress line on stderr")
 	var img imageFlags
 	img.register(fs)
@@ -94,13 +94,13 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		// A target that does not start is a set-up fault, not a verdict on it.
 		fmt.Fprintf(stderr, "renewkit conform: the target could not be started: %v\n", containerError(err))
-		return exitError{steps.ExitPreflight}
+		return exitError{conform.ExitPreflight}
 	}
-	var attach []steps.Attachment
+	var attach []conform.Attachment
 	if isContainer && *reportDir != "" {
-		attach = []steps.Attachment{{Name: "container log", Path: containerLog}}
+		attach = []conform.Attachment{{Name: "container log", Path: containerLog}}
 	}
-	so := steps.Options{
+	so := conform.Options{
 		Target:      tgt,
 		Tags:        *tags,
 		Name:        *name,
@@ -117,22 +117,22 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		so.Progress = stderr
 		so.Interactive = load.IsTerminal(stderr)
 	}
-	sum, err := steps.Run(ctx, so)
+	sum, err := conform.Run(ctx, so)
 	if err != nil {
-		if errors.Is(err, steps.ErrOptions) {
+		if errors.Is(err, conform.ErrOptions) {
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
 			return exitError{2}
 		}
-		if errors.Is(err, steps.ErrPreflight) {
+		if errors.Is(err, conform.ErrPreflight) {
 			fmt.Fprintf(stderr, "renewkit conform: %v\n", err)
-			return exitError{steps.ExitPreflight}
+			return exitError{conform.ExitPreflight}
 		}
 		return err
 	}
 	if *reportDir != "" {
 		fmt.Fprintf(stdout, "reports: %s\n", *reportDir)
 	}
-	if sum.Verdict == steps.VerdictInterrupted {
+	if sum.Verdict == conform.VerdictInterrupted {
 		fmt.Fprintf(stderr, "renewkit conform: %v: the reports say INTERRUPTED and give no verdict\n", context.Cause(ctx))
 		return exitError{interruptStatus(ctx)}
 	}
@@ -151,7 +151,7 @@ func conformInterrupted(ctx context.Context, reportDir, spec string, stderr io.W
 		label = "in-process reference server"
 	}
 	if reportDir != "" {
-		err := steps.InterruptedBeforeRun(label, nil).WriteReports(reportDir)
+		err := conform.InterruptedBeforeRun(label, nil).WriteReports(reportDir)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(reportDir, "cucumber.json"), []byte("[]\n"), 0o644)
 		}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seedb14f67b8/renewkit/steps"
+	"github.com/seedb14f67b8/renewkit/conform"
 )
 
 func TestConformCommand(t *testing.T) {
@@ -123,7 +123,7 @@ func TestConformInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(b, &rep); err != nil || rep.Verdict != steps.VerdictInterrupted || !rep.Interrupted {
+			if err := json.Unmarshal(b, &rep); err != nil || rep.Verdict != conform.VerdictInterrupted || !rep.Interrupted {
 				t.Errorf("report.json: verdict %q, interrupted %v (%v); want INTERRUPTED", rep.Verdict, rep.Interrupted, err)
 			}
 			for _, f := range []string{"report.html", "junit.xml"} {

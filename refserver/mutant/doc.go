@@ -1,6 +1,6 @@
 // Package mutant is the mutation check of the conformance suite: deliberately broken
 // variants of the reference server, each wrong in exactly one way that matters, and
-// tests that run the suite (package steps) against every one of them and assert that
+// tests that run the suite (package conform) against every one of them and assert that
 // the run fails, and by which check ids. docs/mutation.md lists every variant with
 // the checks that catch it; the tests fail when that table and the results disagree.
 //

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/srp"
 	"github.com/seedb14f67b8/renewkit/steps"
 )
@@ -94,7 +95,7 @@ func runSuite(tb testing.TB, v variant, tags string, ttl time.Duration) outcome 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	sum, err := steps.Run(ctx, steps.Options{Target: tg, Tags: tags})
+	sum, err := conform.Run(ctx, conform.Options{Target: tg, Tags: tags})
 	if err != nil {
 		tb.Fatalf("variant %s: the suite could not run: %v", v.name, err)
 	}

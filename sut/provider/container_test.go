@@ -13,6 +13,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/seedb14f67b8/renewkit/conform"
 	"github.com/seedb14f67b8/renewkit/steps"
 	"github.com/seedb14f67b8/renewkit/sut"
 	"github.com/seedb14f67b8/renewkit/sut/provider"
@@ -229,8 +230,8 @@ func TestContainerSuite(t *testing.T) {
 		// arithmetic, which the race detector slows tenfold.
 		tags = "~@RNW-007 && ~@PRF-003"
 	}
-	sum, err := steps.Run(ctx, steps.Options{Target: tg, Tags: tags, ReportDir: reports, RerunImage: name,
-		Attachments: []steps.Attachment{{Name: "container log", Path: "container.log"}}})
+	sum, err := conform.Run(ctx, conform.Options{Target: tg, Tags: tags, ReportDir: reports, RerunImage: name,
+		Attachments: []conform.Attachment{{Name: "container log", Path: "container.log"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
