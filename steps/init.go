@@ -122,9 +122,6 @@ func (w *Suite) processSteps(c *godog.ScenarioContext) {
 	InitializeProcessScenario(c, w.tgt, w.tokens)
 }
 
-// processFeature is the feature file of the process steps.
-const processFeature = "process.feature"
-
 // stepREs holds the compiled step patterns. godog calls the scenario initializer
 // for every scenario, and a pattern given as a string is compiled each time: a
 // quarter of the suite's CPU went to compiling the same 170 expressions for each
