@@ -2,7 +2,9 @@ package conform
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -244,15 +246,43 @@ func TestReportHTMLSelfContained(t *testing.T) {
 // update rewrites the golden files from the code.
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// TestReportHTMLGolden: report.html of the fixture's failing run is
-// testdata/report-fail.html; `go test ./conform -run HTMLGolden -update`
-// rewrites it after a change that is meant.
-func TestReportHTMLGolden(t *testing.T) {
+// TestReportGolden: the reports of the fixture's failing run are the files in
+// testdata/ (report.html, junit.xml and report.json; cucumber.json is godog's own
+// formatter's); `go test ./conform -run ReportGolden -update` rewrites them after a
+// change that is meant.
+func TestReportGolden(t *testing.T) {
 	t.Parallel()
-	got := htmlBytes(t, reportFixture(t, outcomeFail))
-	path := filepath.Join("testdata", "report-fail.html")
+	s := reportFixture(t, outcomeFail)
+	for _, tc := range []struct {
+		file  string
+		write func(io.Writer) error
+	}{
+		{"report-fail.html", s.WriteHTML},
+		{"junit-fail.xml", s.WriteJUnit},
+		{"report-fail.json", func(w io.Writer) error {
+			js, err := json.MarshalIndent(s, "", "  ")
+			if err == nil {
+				_, err = w.Write(append(js, '\n'))
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tc.write(&b); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join("testdata", tc.file), b.Bytes())
+		})
+	}
+}
+
+// checkGolden compares got with the golden file at path (rewriting it first with
+// -update) and fails at the first line that differs.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -261,21 +291,22 @@ func TestReportHTMLGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test ./steps -run HTMLGolden -update writes it)", err)
+		t.Fatalf("%v (go test ./conform -run ReportGolden -update writes it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(gl), len(wl)) {
-			g, w := "", ""
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("report.html differs from %s at line %d:\n got %.200q\nwant %.200q\n(go test ./steps -run HTMLGolden -update if the change is meant)", path, i+1, g, w)
-			}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(gl), len(wl)) {
+		g, w := "", ""
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if g != w {
+			t.Fatalf("the report differs from %s at line %d:\n got %.200q\nwant %.200q\n(go test ./conform -run ReportGolden -update if the change is meant)", path, i+1, g, w)
 		}
 	}
 }
