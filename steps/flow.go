@@ -106,13 +106,7 @@ func startAuthentications(ctx context.Context, n int) error {
 // proveWrongPasscode completes the current session with a proof of a wrong
 // passcode.
 func proveWrongPasscode(ctx context.Context) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	_, err = s.complete(ctx, sess, wrongProof())
-	return err
+	return completeCurrent(ctx, wrongProof())
 }
 
 func completeWithBody(ctx context.Context, body string) error {
@@ -487,14 +481,7 @@ func (s *scenario) sessionLifetimePasses(ctx context.Context) error {
 				sess.flow, st, time.Duration(t.SessionTTL), sess.parseErr)
 		}
 	}
-	timer := time.NewTimer(time.Duration(t.SessionTTL) + waitMargin(sess.startEx, s.last))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, time.Duration(t.SessionTTL)+waitMargin(sess.startEx, s.last))
 }
 
 // restartIn starts old's flow again in storeName, for a new user of that store in

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/seedb14f67b8/renewkit/api"
 	"github.com/seedb14f67b8/renewkit/passcode"
@@ -349,6 +350,18 @@ func (s *scenario) verificationData(sess *session, o completion) (*api.SRPVerifi
 	return &api.SRPVerificationData{A: encA(pr.A), M1: encM1(pr.M1)}, nil
 }
 
+// completeCurrent completes the scenario's current session with opts: the step
+// "the client completes the session ..." in its plainest form.
+func completeCurrent(ctx context.Context, opts ...completeOption) error {
+	s := sc(ctx)
+	sess, err := s.needSession()
+	if err != nil {
+		return err
+	}
+	_, err = s.complete(ctx, sess, opts...)
+	return err
+}
+
 // complete sends a completion of sess and, on 200, updates what the scenario knows
 // about the user.
 func (s *scenario) complete(ctx context.Context, sess *session, opts ...completeOption) (*api.Exchange, error) {
@@ -505,4 +518,16 @@ func completeResponse(ex *api.Exchange) (*api.CompleteResponse, error) {
 		return nil, errors.New("the answer is not the JSON of a completion (SPEC section 4): " + err.Error())
 	}
 	return &cr, nil
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

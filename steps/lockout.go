@@ -626,15 +626,3 @@ func waitLockOut(ctx context.Context) error {
 	end := span.to.Add(time.Duration(s.lock().LockDurationSeconds)*time.Second + waitMargin(s.last))
 	return sleep(ctx, time.Until(end))
 }
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

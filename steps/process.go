@@ -248,12 +248,7 @@ func tokenExpired(ctx context.Context) error {
 	if d > 30*time.Second {
 		return fmt.Errorf("the token expires in %s: too long to wait", d)
 	}
-	select {
-	case <-time.After(d + max(50*time.Millisecond, s.slowest)):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, d+max(50*time.Millisecond, s.slowest))
 }
 
 func tokenStatus(ctx context.Context, status string) error {

@@ -152,11 +152,5 @@ func completeWithEncoding(ctx context.Context, value, encoding string) error {
 }
 
 func completeWithPaddedM1(ctx context.Context) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	_, err = s.complete(ctx, sess, withProfile(srp.ProfileRFC5054Padded))
-	return err
+	return completeCurrent(ctx, withProfile(srp.ProfileRFC5054Padded))
 }

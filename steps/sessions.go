@@ -163,23 +163,11 @@ func expectBalancedIDs(ctx context.Context) error {
 }
 
 func completeThroughOtherEndpoint(ctx context.Context, flow string) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	_, err = s.complete(ctx, sess, throughFlow(api.Flow(flow)))
-	return err
+	return completeCurrent(ctx, throughFlow(api.Flow(flow)))
 }
 
 func completeThroughSecondStore(ctx context.Context) error {
-	s := sc(ctx)
-	sess, err := s.needSession()
-	if err != nil {
-		return err
-	}
-	_, err = s.complete(ctx, sess, throughStore(s.w.tgt.SecondStoreName))
-	return err
+	return completeCurrent(ctx, throughStore(sc(ctx).w.tgt.SecondStoreName))
 }
 
 func nothingElseHappened(context.Context) error { return nil }
