@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -12,41 +11,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/seedb14f67b8/renewkit/internal/browsertest"
 	"github.com/seedb14f67b8/renewkit/steps"
 )
-
-// reportChromium finds a Chromium: $RENEWKIT_CHROMIUM, else chromium (Debian's
-// package), chromium-browser or google-chrome on PATH, as refserver/web's tests do.
-func reportChromium() string {
-	if p := os.Getenv("RENEWKIT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// reportShots is where the report's screenshots go: $RENEWKIT_ARTIFACTS/conform-report
-// when that is set (a relative path counts from the module root, as for
-// refserver/web's screenshots), else a temporary directory of the test.
-func reportShots(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("RENEWKIT_ARTIFACTS")
-	if base == "" {
-		return tb.TempDir()
-	}
-	if !filepath.IsAbs(base) {
-		base = filepath.Join("..", base) // the package's directory is one below go.mod
-	}
-	dir := filepath.Join(base, "conform-report")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
-}
 
 // TestReportHTMLInBrowser opens the fixture's report.html in headless Chromium
 // at 1400 and 390 px wide: the page's own script runs under its
@@ -54,25 +21,12 @@ func reportShots(tb testing.TB) string {
 // (long evidence wraps), and the filters and the search box hide the rows they
 // should. It keeps a full-page screenshot of each width, and of a filtered view.
 func TestReportHTMLInBrowser(t *testing.T) {
-	path := reportChromium()
-	if path == "" {
-		t.Skip("report.html browser test skipped: no Chromium found (apt-get install -y chromium, or set RENEWKIT_CHROMIUM)")
-	}
 	page := filepath.Join(t.TempDir(), "report.html")
 	if err := os.WriteFile(page, htmlBytes(t, reportFixture(t, outcomeFail)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	shots := reportShots(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.DisableGPU,
-		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
-		chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	shots := browsertest.Artifacts(t, "conform-report")
+	ctx := browsertest.Tab(t, 60*time.Second)
 
 	shot := func(name string) {
 		t.Helper()

@@ -6,62 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/seedb14f67b8/renewkit/internal/browsertest"
 	"github.com/seedb14f67b8/renewkit/refserver/web"
 )
 
-// chromiumPath finds a Chromium to drive: $RENEWKIT_CHROMIUM, else chromium (Debian's
-// package), chromium-browser or google-chrome on PATH.
-func chromiumPath() string {
-	if p := os.Getenv("RENEWKIT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// browser starts a headless Chromium for one test and returns a context that drives
-// one tab of it; everything stops when the test ends. It skips the test when no
-// Chromium is installed (.ci/run installs Debian's).
+// browser starts a headless Chromium for one test, 900 x 1000, and returns a
+// context that drives one tab of it (browsertest.Tab).
 func browser(tb testing.TB) context.Context {
 	tb.Helper()
-	path := chromiumPath()
-	if path == "" {
-		tb.Skip("browser test skipped: no Chromium found (apt-get install -y chromium, or set RENEWKIT_CHROMIUM)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		// CI runs as root, where Chromium's sandbox cannot start.
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(900, 1000),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
-	tb.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	// Start the browser now, so that a failure to launch is reported as such.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		tb.Fatalf("starting Chromium at %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.Tab(tb, 45*time.Second, chromedp.WindowSize(900, 1000))
 }
 
 // jsHarness serves the embedded static files and a blank page that loads srp.js and

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/seedb14f67b8/renewkit/api"
+	"github.com/seedb14f67b8/renewkit/internal/browsertest"
 	"github.com/seedb14f67b8/renewkit/passcode"
 	"github.com/seedb14f67b8/renewkit/process"
 	"github.com/seedb14f67b8/renewkit/refserver"
@@ -38,7 +39,7 @@ func newPageWorld(t *testing.T) *pageWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pageWorld{srv: srv, admin: admin, ctx: ctx, shots: artifactsDir(t), policy: pol.Requirements}
+	return &pageWorld{srv: srv, admin: admin, ctx: ctx, shots: browsertest.Artifacts(t, "browser"), policy: pol.Requirements}
 }
 
 // newUser makes a user of acme/default with a registered passcode under "standard".
@@ -347,42 +348,6 @@ func registrationAndAuthentication(t *testing.T, w *pageWorld) {
 	}
 	if _, err := api.Authenticate(context.Background(), w.admin, "default", api.ByExternalID(ext), "standard", pass); err != nil {
 		t.Fatalf("the registered passcode does not authenticate over the API: %v", err)
-	}
-}
-
-// artifactsDir is where screenshots go: $RENEWKIT_ARTIFACTS/browser when that is set
-// (a relative path counts from the module root, so `RENEWKIT_ARTIFACTS=reports`
-// writes reports/browser/), else a temporary directory of the test.
-func artifactsDir(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("RENEWKIT_ARTIFACTS")
-	if base == "" {
-		return tb.TempDir()
-	}
-	if !filepath.IsAbs(base) {
-		base = filepath.Join(moduleRoot(tb), base)
-	}
-	dir := filepath.Join(base, "browser")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
-}
-
-// moduleRoot is the directory holding go.mod, above the package's directory.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
 	}
 }
 
