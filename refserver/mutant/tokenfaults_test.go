@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -49,19 +48,8 @@ func unverifiedClaims(header string) (*claims, bool) {
 
 // claimsOf is the sub and permissions of unexpired claims.
 func claimsOf(mc jwt.MapClaims) (*claims, bool) {
-	exp, err := mc.GetExpirationTime()
-	if err != nil || exp == nil || !time.Now().Before(exp.Time) {
-		return nil, false
-	}
-	c := &claims{}
-	c.Subject, _ = mc.GetSubject()
-	perms, _ := mc["permissions"].([]any)
-	for _, p := range perms {
-		if s, ok := p.(string); ok {
-			c.Permissions = append(c.Permissions, s)
-		}
-	}
-	return c, true
+	c, err := claimsFrom(mc)
+	return c, err == nil && !c.Expired
 }
 
 // embeddedKeyTrusted verifies an ES256 token that carries a "jwk" header with that

@@ -256,6 +256,11 @@ func (tk tokens) parse(header string) (*claims, error) {
 	if err != nil {
 		return nil, err
 	}
+	return claimsFrom(mc)
+}
+
+// claimsFrom reads the sub, exp and permissions of a token's claims.
+func claimsFrom(mc jwt.MapClaims) (*claims, error) {
 	c := &claims{}
 	c.Subject, _ = mc.GetSubject()
 	exp, err := mc.GetExpirationTime()
