@@ -95,8 +95,13 @@ func (s *Schedule) Rate(t time.Duration) float64 {
 // share, the whole schedule's H(t) less the offset, over every (never below 0).
 func (s *Schedule) Hits(t time.Duration) float64 {
 	if s.every > 1 {
-		return max(0, (s.whole().Hits(t)-float64(s.offset))/float64(s.every))
+		return max(0, (s.wholeHits(t)-float64(s.offset))/float64(s.every))
 	}
+	return s.wholeHits(t)
+}
+
+// wholeHits is H(t) of the whole schedule s is a share of.
+func (s *Schedule) wholeHits(t time.Duration) float64 {
 	if t <= 0 {
 		return 0
 	}
@@ -114,7 +119,7 @@ func (s *Schedule) Hits(t time.Duration) float64 {
 // Planned is the number of hits the schedule plans: those intended before its end.
 func (s *Schedule) Planned() uint64 {
 	// A tolerance so that 50/s for 60s plans 3000 hits, not 3001 from rounding.
-	all := uint64(math.Ceil(s.whole().Hits(s.total) - 1e-6))
+	all := uint64(math.Ceil(s.wholeHits(s.total) - 1e-6))
 	if s.every <= 1 {
 		return all
 	}
@@ -122,14 +127,6 @@ func (s *Schedule) Planned() uint64 {
 		return 0
 	}
 	return (all-s.offset-1)/s.every + 1
-}
-
-// whole is the schedule s is a share of (s itself when whole).
-func (s *Schedule) whole() *Schedule {
-	if s.every <= 1 {
-		return s
-	}
-	return &Schedule{segs: s.segs, total: s.total}
 }
 
 // Intended is the intended send time of hit n (from 0), and false when the schedule
